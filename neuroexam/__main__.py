@@ -1,0 +1,5 @@
+"""``python -m neuroexam``."""
+
+from neuroexam.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,307 @@
+"""Pydantic models of the exam record and of its assessment (FORMAT.md vocabulary)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from neuroexam.core import levels
+
+
+class Species(StrEnum):
+    DOG = "dog"
+    CAT = "cat"
+
+
+class Sex(StrEnum):
+    M = "M"
+    MN = "MN"
+    F = "F"
+    FS = "FS"
+    UNKNOWN = "unknown"
+
+
+class Side(StrEnum):
+    LEFT = "left"
+    RIGHT = "right"
+
+    @property
+    def other(self) -> Side:
+        return Side.RIGHT if self is Side.LEFT else Side.LEFT
+
+
+class TestId(StrEnum):
+    CUTANEOUS_TRUNCI = "cutaneous_trunci"
+    SCRATCH = "scratch"
+
+
+class Grade(StrEnum):
+    """A finding on the reflex scale; ``present`` is the normal response."""
+
+    ABSENT = "absent"
+    REDUCED = "reduced"
+    PRESENT = "present"
+    EXAGGERATED = "exaggerated"
+    NOT_TESTED = "not_tested"
+
+    @property
+    def score(self) -> int | None:
+        """0 absent … 3 exaggerated; None when not tested."""
+        return _SCORES[self]
+
+    @property
+    def tested(self) -> bool:
+        return self is not Grade.NOT_TESTED
+
+    @property
+    def responds(self) -> bool:
+        """A visible response (present or exaggerated)."""
+        return self in (Grade.PRESENT, Grade.EXAGGERATED)
+
+    @property
+    def marker(self) -> str:
+        """A text marker that carries the meaning without colour."""
+        return _MARKERS[self]
+
+
+_SCORES = {
+    Grade.ABSENT: 0,
+    Grade.REDUCED: 1,
+    Grade.PRESENT: 2,
+    Grade.EXAGGERATED: 3,
+    Grade.NOT_TESTED: None,
+}
+_MARKERS = {
+    Grade.ABSENT: "0",
+    Grade.REDUCED: "1",
+    Grade.PRESENT: "2",
+    Grade.EXAGGERATED: "3",
+    Grade.NOT_TESTED: "-",
+}
+
+SCRATCH_REGIONS: tuple[str, ...] = ("ear", "neck", "shoulder", "flank", "belly")
+
+
+class Mode(StrEnum):
+    CLINICAL = "clinical"
+    TRAINING = "training"
+
+
+class ExamStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+
+
+class Strength(StrEnum):
+    STRONG = "strong"
+    MODERATE = "moderate"
+    WEAK = "weak"
+
+    @property
+    def rank(self) -> int:
+        """Higher is stronger."""
+        return {"weak": 0, "moderate": 1, "strong": 2}[self.value]
+
+    @classmethod
+    def from_rank(cls, rank: int) -> Strength:
+        return [cls.WEAK, cls.MODERATE, cls.STRONG][max(0, min(2, rank))]
+
+
+class Urgency(StrEnum):
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    ROUTINE = "routine"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more urgent."""
+        return {"routine": 0, "urgent": 1, "emergency": 2}[self.value]
+
+
+class FlagId(StrEnum):
+    IVDD = "ivdd"
+    PROGRESSIVE_MYELOMALACIA = "progressive_myelomalacia"
+    SYRINGOMYELIA = "syringomyelia"
+    NERVE_DAMAGE = "nerve_damage"
+    DERMATOLOGIC = "dermatologic"
+    ORTHOPEDIC = "orthopedic"
+    SEIZURE = "seizure"
+
+
+class FollowUpTest(StrEnum):
+    MRI = "mri"
+    CT = "ct"
+    EMG = "emg"
+    RADIOGRAPHS = "radiographs"
+    SKIN_CYTOLOGY = "skin_cytology"
+    OTOSCOPY = "otoscopy"
+    NEUROLOGY_REFERRAL = "neurology_referral"
+    SAME_DAY_EXAM = "same_day_exam"
+
+
+class FlagSide(StrEnum):
+    LEFT = "left"
+    RIGHT = "right"
+    BILATERAL = "bilateral"
+
+
+def site_error(test: TestId, site: str) -> str | None:
+    """Why ``site`` is not valid for ``test``, or None when it is."""
+    if test is TestId.CUTANEOUS_TRUNCI:
+        if levels.normalize(site) is None:
+            return f"bad level {site!r} for cutaneous_trunci (expected T1–T13 or L1–L7)"
+        return None
+    if site not in SCRATCH_REGIONS:
+        return f"bad region {site!r} for scratch (expected one of {', '.join(SCRATCH_REGIONS)})"
+    return None
+
+
+class Patient(BaseModel):
+    """Signalment as entered at intake."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    patient_id: str = ""
+    name: str = ""
+    species: Species
+    breed: str = ""
+    age_years: float | None = Field(default=None, ge=0, le=30)
+    sex: Sex = Sex.UNKNOWN
+    weight_kg: float | None = Field(default=None, gt=0, le=200)
+
+
+class Finding(BaseModel):
+    """One graded response at one site on one side."""
+
+    test: TestId
+    site: str
+    side: Side
+    grade: Grade
+    note: str = ""
+    recorded_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _site_fits_test(self) -> Finding:
+        problem = site_error(self.test, self.site)
+        if problem:
+            raise ValueError(problem)
+        if self.test is TestId.CUTANEOUS_TRUNCI:
+            self.site = levels.normalize(self.site) or self.site
+        return self
+
+    @property
+    def key(self) -> tuple[TestId, str, Side]:
+        return (self.test, self.site, self.side)
+
+
+class Exam(BaseModel):
+    """One examination of one patient: signalment, history signs and findings."""
+
+    exam_id: str
+    exam_date: datetime | None = None
+    examiner: str = ""
+    mode: Mode = Mode.CLINICAL
+    patient: Patient
+    signs: list[str] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    status: ExamStatus = ExamStatus.IN_PROGRESS
+
+    @field_validator("signs")
+    @classmethod
+    def _unique_signs(cls, signs: list[str]) -> list[str]:
+        seen: list[str] = []
+        for sign in signs:
+            sign = sign.strip()
+            if sign and sign not in seen:
+                seen.append(sign)
+        return seen
+
+    @model_validator(mode="after")
+    def _one_finding_per_site(self) -> Exam:
+        seen: set[tuple[TestId, str, Side]] = set()
+        for finding in self.findings:
+            if finding.key in seen:
+                test, site, side = finding.key
+                raise ValueError(f"two findings for {test.value} {site} {side.value}")
+            seen.add(finding.key)
+        return self
+
+    def grade(self, test: TestId, site: str, side: Side) -> Grade | None:
+        """The recorded grade at a site, or None when nothing was recorded."""
+        for finding in self.findings:
+            if finding.key == (test, site, side):
+                return finding.grade
+        return None
+
+    def findings_for(self, test: TestId, side: Side | None = None) -> list[Finding]:
+        return [f for f in self.findings if f.test is test and (side is None or f.side is side)]
+
+
+class FollowUp(BaseModel):
+    test: FollowUpTest
+    region: str = ""
+
+
+class Flag(BaseModel):
+    """A suggested pattern with the evidence that raised it; never a diagnosis."""
+
+    id: FlagId
+    title: str
+    strength: Strength
+    urgency: Urgency
+    side: FlagSide | None = None
+    follow_up: list[FollowUp] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=list)
+    # Extensions after FORMAT.md's keys (compatible additions).
+    breed_context: str = ""
+    advice: str = ""
+
+
+class CtrCutoff(BaseModel):
+    """Per side: a level, ``"none"`` (no tested level responds) or None (not tested)."""
+
+    left: str | None = None
+    right: str | None = None
+
+    def get(self, side: Side) -> str | None:
+        return self.left if side is Side.LEFT else self.right
+
+
+class LesionWindow(BaseModel):
+    cranial: str
+    caudal: str
+    most_likely: list[str]
+
+
+class SerialChange(BaseModel):
+    """How the trunci cut-off moved since the patient's previous exam."""
+
+    previous_exam_id: str
+    hours: float | None = None
+    #: Vertebrae moved per side; positive = cranially (worse), negative = caudally.
+    movement: dict[str, int | None] = Field(default_factory=dict)
+
+
+class Assessment(BaseModel):
+    """The result for one exam, in FORMAT.md §4 key order, then compatible extensions."""
+
+    exam_id: str
+    patient_id: str = ""
+    breed: str = ""
+    ctr_cutoff: CtrCutoff = Field(default_factory=CtrCutoff)
+    localization: str | None = None
+    lesion_window: LesionWindow | None = None
+    flags: list[Flag] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    # Extensions.
+    ctr_status: dict[str, str] = Field(default_factory=dict)
+    serial: SerialChange | None = None
+    summary: str = ""
+
+    @property
+    def urgency(self) -> Urgency | None:
+        """The highest urgency among the flags, or None for a normal exam."""
+        return self.flags[0].urgency if self.flags else None

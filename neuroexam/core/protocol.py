@@ -1,0 +1,417 @@
+"""Load and validate the clinical knowledge files in ``protocols/``.
+
+Every file is parsed with :mod:`tomllib` and validated by pydantic. A problem is raised as
+:class:`ProtocolError` whose message reads ``path: field.path: what was expected`` (or
+``path: line N: …`` for a syntax error), ready to print to a user.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from neuroexam.core import levels
+from neuroexam.core.models import (
+    SCRATCH_REGIONS,
+    FlagId,
+    FollowUpTest,
+    Side,
+    Species,
+    Strength,
+    TestId,
+    Urgency,
+)
+
+_M = TypeVar("_M", bound=BaseModel)
+
+RiskGroupId = Literal["cm_sm", "chondrodystrophic", "hansen_type_2"]
+
+
+class ProtocolError(Exception):
+    """A protocol file could not be read or does not match its schema."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# ---------------------------------------------------------------- exam protocols
+
+
+class SiteSpec(_Strict):
+    """One site of a test; texts here override the test's general texts."""
+
+    id: str
+    label: str
+    technique: str = ""
+    normal: str = ""
+    abnormal: str = ""
+    teaching: str = ""
+
+
+class TestSpec(_Strict):
+    id: TestId
+    title: str
+    technique: str
+    normal: str
+    abnormal: str
+    teaching: str
+    references: list[str] = Field(default_factory=list)
+    sides: list[Side] = Field(default_factory=lambda: [Side.LEFT, Side.RIGHT])
+    #: ``side_then_site``: all sites of one side, then the other (trunci series);
+    #: ``site_then_side``: each site on both sides before the next site.
+    order: Literal["side_then_site", "site_then_side"]
+    #: The first responding level ends that side's series (trunci cut-off search).
+    stop_at_first_response: bool = False
+    sites: list[SiteSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _sites_fit_test(self) -> TestSpec:
+        ids = [s.id for s in self.sites]
+        if len(set(ids)) != len(ids):
+            raise ValueError("site ids must be unique")
+        for site in ids:
+            if self.id is TestId.CUTANEOUS_TRUNCI and levels.normalize(site) != site:
+                raise ValueError(f"site {site!r}: expected a level written T1–T13 or L1–L7")
+            if self.id is TestId.SCRATCH and site not in SCRATCH_REGIONS:
+                raise ValueError(f"site {site!r}: expected one of {', '.join(SCRATCH_REGIONS)}")
+        return self
+
+    def site(self, site_id: str) -> SiteSpec:
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        raise KeyError(site_id)
+
+
+class ExamProtocol(_Strict):
+    species: Species
+    title: str
+    intro: str
+    caveats: list[str] = Field(default_factory=list)
+    tests: list[TestSpec] = Field(min_length=1)
+
+    def test(self, test_id: TestId) -> TestSpec:
+        for test in self.tests:
+            if test.id is test_id:
+                return test
+        raise KeyError(test_id)
+
+
+# ---------------------------------------------------------------- breeds
+
+
+class RiskGroup(_Strict):
+    id: RiskGroupId
+    label: str
+    description: str
+    references: list[str] = Field(min_length=1)
+
+
+class Breed(_Strict):
+    name: str
+    species: Species
+    aliases: list[str] = Field(default_factory=list)
+    groups: list[RiskGroupId] = Field(default_factory=list)
+    note: str = ""
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _grouped_breeds_cite(self) -> Breed:
+        if self.groups and not self.source:
+            raise ValueError("a breed in a risk group needs a 'source' for the grouping")
+        return self
+
+
+class BreedFile(_Strict):
+    groups: list[RiskGroup]
+    breeds: list[Breed] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _names_unique(self) -> BreedFile:
+        seen: dict[tuple[Species, str], str] = {}
+        for breed in self.breeds:
+            for text in [breed.name, *breed.aliases]:
+                key = (breed.species, text.casefold())
+                if key in seen and seen[key] != breed.name:
+                    raise ValueError(
+                        f"{text!r} names both {seen[key]!r} and {breed.name!r} "
+                        f"({breed.species.value})"
+                    )
+                seen[key] = breed.name
+        return self
+
+
+# ---------------------------------------------------------------- signs
+
+
+class SignGroup(_Strict):
+    id: str
+    label: str
+
+
+class Sign(_Strict):
+    id: str
+    label: str
+    group: str
+    help: str
+    #: A normal behaviour (sleep kicking, marking…): never raises a flag by itself.
+    normal_behaviour: bool = False
+
+
+class SignFile(_Strict):
+    groups: list[SignGroup] = Field(min_length=1)
+    signs: list[Sign] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _groups_exist(self) -> SignFile:
+        group_ids = {g.id for g in self.groups}
+        ids = [s.id for s in self.signs]
+        if len(set(ids)) != len(ids):
+            raise ValueError("sign ids must be unique")
+        for sign in self.signs:
+            if sign.group not in group_ids:
+                raise ValueError(f"sign {sign.id!r}: unknown group {sign.group!r}")
+        return self
+
+
+# ---------------------------------------------------------------- rules
+
+
+class CtrThresholds(_Strict):
+    normal_cutoffs: list[str]
+    borderline_cutoffs: list[str]
+    window_cranial_offset: int = Field(ge=0, le=10)
+    window_caudal_offset: int = Field(ge=0, le=10)
+    most_likely_offsets: tuple[int, int]
+    migration_urgent: int = Field(ge=1)
+    migration_emergency: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _levels(self) -> CtrThresholds:
+        for level in [*self.normal_cutoffs, *self.borderline_cutoffs]:
+            if levels.normalize(level) != level:
+                raise ValueError(f"{level!r} is not a level written T1–T13 or L1–L7")
+        if self.migration_emergency < self.migration_urgent:
+            raise ValueError("migration_emergency must be at least migration_urgent")
+        return self
+
+
+class Thresholds(_Strict):
+    ctr: CtrThresholds
+    chondrodystrophic_typical_age: tuple[float, float]
+
+
+class Composite(_Strict):
+    """A named observation true when any (or all) of other observations are."""
+
+    label: str
+    any: list[str] = Field(default_factory=list)
+    all: list[str] = Field(default_factory=list)
+    #: True only when none of these hold.
+    none: list[str] = Field(default_factory=list)
+    #: True when at least this many of ``any`` hold (default 1).
+    at_least: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Composite:
+        if not (self.any or self.all or self.none):
+            raise ValueError("a composite needs 'any', 'all' or 'none'")
+        return self
+
+
+class StrengthSpec(_Strict):
+    base: Strength = Strength.WEAK
+    #: Each true factor raises the score by one.
+    factors: list[str] = Field(default_factory=list)
+    moderate_at: int = 1
+    strong_at: int = 2
+    #: 'strong' needs all of these; otherwise it stops at moderate.
+    strong_requires: list[str] = Field(default_factory=list)
+    #: Observation → the most this flag may reach while it holds.
+    cap: dict[str, Strength] = Field(default_factory=dict)
+
+
+class UrgencySpec(_Strict):
+    base: Urgency = Urgency.ROUTINE
+    emergency_any: list[str] = Field(default_factory=list)
+    urgent_any: list[str] = Field(default_factory=list)
+
+
+class FollowUpSpec(_Strict):
+    test: FollowUpTest
+    #: May hold ``{window}`` (suspected-lesion window) and ``{side}``.
+    region: str = ""
+    #: Only when this observation holds (empty: always).
+    when: str = ""
+
+
+class FlagSpec(_Strict):
+    id: FlagId
+    title: str
+    #: Raised when every observation in ``all`` and at least one of ``any`` hold.
+    trigger_any: list[str] = Field(default_factory=list)
+    trigger_all: list[str] = Field(default_factory=list)
+    #: Not raised while any of these hold.
+    unless_any: list[str] = Field(default_factory=list)
+    strength: StrengthSpec = Field(default_factory=StrengthSpec)
+    urgency: UrgencySpec = Field(default_factory=UrgencySpec)
+    #: Observations whose side the flag takes (the first that holds and has a side).
+    side_from: list[str] = Field(default_factory=list)
+    #: Observations whose evidence is added to the reasons when they hold (context).
+    context: list[str] = Field(default_factory=list)
+    #: Risk groups whose breed membership the flag reports as breed context.
+    breed_groups: list[RiskGroupId] = Field(default_factory=list)
+    follow_up: list[FollowUpSpec] = Field(min_length=1)
+    advice: str
+    references: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _has_trigger(self) -> FlagSpec:
+        if not self.trigger_any and not self.trigger_all:
+            raise ValueError("a flag needs 'trigger_any' or 'trigger_all'")
+        return self
+
+
+class RuleFile(_Strict):
+    thresholds: Thresholds
+    composites: dict[str, Composite] = Field(default_factory=dict)
+    flags: list[FlagSpec]
+    normal_summary: str
+    disclaimer: str
+    cat_ctr_caveat: str
+
+    @model_validator(mode="after")
+    def _every_flag_once(self) -> RuleFile:
+        ids = [f.id for f in self.flags]
+        missing = set(FlagId) - set(ids)
+        if missing:
+            raise ValueError(f"missing flags: {', '.join(sorted(m.value for m in missing))}")
+        if len(set(ids)) != len(ids):
+            raise ValueError("each flag id may appear once")
+        return self
+
+    def flag(self, flag_id: FlagId) -> FlagSpec:
+        return next(f for f in self.flags if f.id is flag_id)
+
+
+# ---------------------------------------------------------------- loading
+
+
+class Protocols(BaseModel):
+    """Everything in ``protocols/``, validated and cross-checked."""
+
+    model_config = ConfigDict(frozen=True)
+
+    root: Path
+    exams: dict[Species, ExamProtocol]
+    breeds: BreedFile
+    signs: SignFile
+    rules: RuleFile
+
+    def exam(self, species: Species) -> ExamProtocol:
+        return self.exams[species]
+
+    def sign_ids(self) -> set[str]:
+        return {s.id for s in self.signs.signs}
+
+
+def default_root() -> Path:
+    """The shipped protocols: inside the installed package, else the source checkout's."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "protocols", here.parent / "protocols"):
+        if (candidate / "rules.toml").is_file():
+            return candidate
+    raise ProtocolError(f"{here}: the protocols folder is missing from this installation")
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ProtocolError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ProtocolError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProtocolError(f"{path}: TOML syntax error: {exc}") from None
+
+
+def format_validation_error(path: Path, error: ValidationError) -> str:
+    """``path: field.path: message`` for each problem, one per line."""
+    lines = []
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        lines.append(f"{path}: {where}: {problem['msg']}")
+    return "\n".join(lines)
+
+
+def _validate(model: type[_M], path: Path, data: dict) -> _M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ProtocolError(format_validation_error(path, exc)) from None
+
+
+def _check_rule_names(rules: RuleFile, known: Iterable[str], path: Path) -> None:
+    """Every observation a rule names must exist (registered, composite or sign)."""
+    names = set(known) | set(rules.composites)
+    problems = []
+    for name, composite in rules.composites.items():
+        for ref in [*composite.any, *composite.all, *composite.none]:
+            if ref not in names:
+                problems.append(f"{path}: composites.{name}: unknown observation {ref!r}")
+    for i, flag in enumerate(rules.flags):
+        refs = [
+            *flag.trigger_any,
+            *flag.trigger_all,
+            *flag.unless_any,
+            *flag.strength.factors,
+            *flag.strength.strong_requires,
+            *flag.strength.cap,
+            *flag.urgency.emergency_any,
+            *flag.urgency.urgent_any,
+            *flag.side_from,
+            *flag.context,
+            *(f.when for f in flag.follow_up if f.when),
+        ]
+        for ref in refs:
+            if ref not in names:
+                problems.append(f"{path}: flags.{i} ({flag.id.value}): unknown observation {ref!r}")
+    if problems:
+        raise ProtocolError("\n".join(problems))
+
+
+def load_protocols(root: Path | None = None) -> Protocols:
+    """Read and validate every protocol file under ``root`` (default: the shipped ones)."""
+    from neuroexam.core.observations import registered_names  # late: avoids a cycle
+
+    root = Path(root) if root is not None else default_root()
+    if not root.is_dir():
+        raise ProtocolError(f"{root}: not a folder of protocol files")
+    exams: dict[Species, ExamProtocol] = {}
+    for species in Species:
+        path = root / "exam" / f"{species.value}.toml"
+        exam = _validate(ExamProtocol, path, _read_toml(path))
+        if exam.species is not species:
+            raise ProtocolError(f"{path}: species: expected {species.value!r}")
+        exams[species] = exam
+    breeds_path = root / "breeds.toml"
+    breeds = _validate(BreedFile, breeds_path, _read_toml(breeds_path))
+    signs_path = root / "signs.toml"
+    signs = _validate(SignFile, signs_path, _read_toml(signs_path))
+    rules_path = root / "rules.toml"
+    rules = _validate(RuleFile, rules_path, _read_toml(rules_path))
+    _check_rule_names(rules, registered_names() | {s.id for s in signs.signs}, rules_path)
+    return Protocols(root=root, exams=exams, breeds=breeds, signs=signs, rules=rules)
+
+
+@cache
+def shipped() -> Protocols:
+    """The shipped protocols, loaded once per process."""
+    return load_protocols()

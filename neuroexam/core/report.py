@@ -1,0 +1,80 @@
+"""Plain-text rendering of assessments (no rich, no colour: markers carry the meaning)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from neuroexam.core.models import Assessment, Flag
+
+URGENCY_MARK = {"emergency": "!!!", "urgent": "!!", "routine": "!"}
+
+
+def flag_lines(flag: Flag, indent: str = "  ") -> list[str]:
+    side = f", {flag.side.value}" if flag.side else ""
+    lines = [
+        f"{URGENCY_MARK[flag.urgency.value]} {flag.title} "
+        f"[{flag.urgency.value.upper()}, {flag.strength.value}{side}]"
+    ]
+    lines += [f"{indent}- {reason}" for reason in flag.reasons]
+    if flag.breed_context:
+        lines.append(f"{indent}Breed: {flag.breed_context}")
+    follow = "; ".join(
+        f"{f.test.value.replace('_', ' ')}" + (f" ({f.region})" if f.region else "")
+        for f in flag.follow_up
+    )
+    lines.append(f"{indent}Follow-up: {follow}")
+    lines.append(f"{indent}References: {', '.join(flag.references)}")
+    return lines
+
+
+def cutoff_text(value: str | None) -> str:
+    if value is None:
+        return "not tested"
+    return "no response at any tested level" if value == "none" else value
+
+
+def assessment_lines(a: Assessment) -> list[str]:
+    patient = f"patient {a.patient_id}" if a.patient_id else "no patient id"
+    lines = [f"Exam {a.exam_id} ({patient}; breed: {a.breed or 'not given'})"]
+    lines.append(
+        f"  Trunci cut-off: left {cutoff_text(a.ctr_cutoff.left)}, "
+        f"right {cutoff_text(a.ctr_cutoff.right)}"
+    )
+    if a.localization:
+        lines.append(f"  Localisation: {a.localization}")
+    if a.lesion_window:
+        w = a.lesion_window
+        lines.append(
+            f"  Suspected lesion window: {w.cranial}-{w.caudal} "
+            f"(most likely {'-'.join(dict.fromkeys([w.most_likely[0], w.most_likely[-1]]))})"
+        )
+    if a.serial:
+        moved = ", ".join(
+            f"{side} {'not compared' if m is None else f'{m:+d}'}"
+            for side, m in a.serial.movement.items()
+        )
+        hours = f", {a.serial.hours:g} h earlier" if a.serial.hours is not None else ""
+        lines.append(
+            f"  Since exam {a.serial.previous_exam_id}{hours}: cut-off moved "
+            f"(vertebrae, + = cranially) {moved}"
+        )
+    lines.append(f"  {a.summary}")
+    for flag in a.flags:
+        lines += ["  " + line for line in flag_lines(flag)]
+    lines += [f"  Warning: {w}" for w in a.warnings]
+    return lines
+
+
+def render_report(
+    assessments: Iterable[Assessment], errors: Iterable[dict], disclaimer: str
+) -> str:
+    lines: list[str] = []
+    for a in assessments:
+        lines += [*assessment_lines(a), ""]
+    errors = list(errors)
+    if errors:
+        lines.append("Errors (these exams were not assessed):")
+        lines += [f"  line {e['row']}: exam {e['exam_id'] or '?'}: {e['message']}" for e in errors]
+        lines.append("")
+    lines.append(disclaimer)
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Persistence and interchange: the SQLite store and FORMAT.md CSV files."""

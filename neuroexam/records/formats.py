@@ -1,0 +1,79 @@
+"""FORMAT.md column lists and cell conventions shared by CSV readers and writers."""
+
+from __future__ import annotations
+
+FINDINGS_COLUMNS: tuple[str, ...] = (
+    "exam_id",
+    "exam_date",
+    "examiner",
+    "mode",
+    "patient_id",
+    "patient_name",
+    "species",
+    "breed",
+    "age_years",
+    "sex",
+    "weight_kg",
+    "signs",
+    "test",
+    "site",
+    "side",
+    "grade",
+    "note",
+    "recorded_at",
+    "exam_status",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("exam_id", "species", "test", "site", "side", "grade")
+EXAM_COLUMNS: tuple[str, ...] = (
+    "exam_date",
+    "examiner",
+    "mode",
+    "patient_id",
+    "patient_name",
+    "species",
+    "breed",
+    "age_years",
+    "sex",
+    "weight_kg",
+    "signs",
+    "exam_status",
+)
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "exam_id",
+    "exam_date",
+    "examiner",
+    "mode",
+    "patient_id",
+    "patient_name",
+    "species",
+    "breed",
+    "age_years",
+    "sex",
+    "weight_kg",
+    "signs",
+    "ctr_cutoff_left",
+    "ctr_cutoff_right",
+    "localization",
+    "lesion_window",
+    "flags",
+    "urgency",
+    "follow_up",
+)
+#: Cells a spreadsheet would run as a formula start with one of these (FORMAT.md §2).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Prefix ``'`` to a text cell a spreadsheet would run as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def unneutralise(text: str) -> str:
+    """Undo :func:`neutralise` when reading a file this program wrote."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def format_number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"

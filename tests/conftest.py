@@ -1,0 +1,25 @@
+"""Shared test set-up: an isolated data dir, no user config, deterministic behaviour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from neuroexam.core.protocol import Protocols, shipped
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own NEUROEXAM_HOME; nothing touches the developer's files."""
+    home = tmp_path / "neuroexam-home"
+    monkeypatch.setenv("NEUROEXAM_HOME", str(home))
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    return home
+
+
+@pytest.fixture(scope="session")
+def protocols() -> Protocols:
+    return shipped()

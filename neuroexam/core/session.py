@@ -1,0 +1,230 @@
+"""The exam wizard as a state machine: which step is current, answer, back, jump, finish.
+
+The session owns no storage: every method that changes the record returns what changed, and
+the caller (the TUI) saves it before re-rendering. All state except the cursor and the
+"continue the series" choices is derived from the exam's findings, so a session rebuilt from a
+stored exam resumes exactly where the stored findings leave off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from neuroexam.core import levels
+from neuroexam.core.models import Exam, Finding, Grade, Side, TestId
+from neuroexam.core.protocol import ExamProtocol, SiteSpec, TestSpec
+
+#: One key per grade; digits 0-3 are aliases for absent…exaggerated.
+GRADE_KEYS: dict[str, Grade] = {
+    "a": Grade.ABSENT,
+    "r": Grade.REDUCED,
+    "p": Grade.PRESENT,
+    "e": Grade.EXAGGERATED,
+    "n": Grade.NOT_TESTED,
+    "0": Grade.ABSENT,
+    "1": Grade.REDUCED,
+    "2": Grade.PRESENT,
+    "3": Grade.EXAGGERATED,
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One site on one side of one test."""
+
+    test: TestId
+    site: str
+    side: Side
+
+    @property
+    def key(self) -> tuple[TestId, str, Side]:
+        return (self.test, self.site, self.side)
+
+
+def all_steps(protocol: ExamProtocol) -> list[Step]:
+    """Every step of a protocol in exam order (tests in file order)."""
+    steps: list[Step] = []
+    for test in protocol.tests:
+        if test.order == "side_then_site":
+            steps += [Step(test.id, s.id, side) for side in test.sides for s in test.sites]
+        else:
+            steps += [Step(test.id, s.id, side) for s in test.sites for side in test.sides]
+    return steps
+
+
+@dataclass
+class ExamSession:
+    """Wizard state over one exam; mutate only through the methods."""
+
+    exam: Exam
+    protocol: ExamProtocol
+    #: Per (test, side): the clinician chose to keep testing past the first response.
+    continued: set[tuple[TestId, Side]] = field(default_factory=set)
+    cursor: Step | None = None
+
+    def __post_init__(self) -> None:
+        self._steps = all_steps(self.protocol)
+        if self.cursor is None:
+            self.cursor = self.first_unanswered()
+
+    # ---------------------------------------------------------------- queries
+
+    def test_spec(self, test: TestId) -> TestSpec:
+        return self.protocol.test(test)
+
+    def site_spec(self, step: Step) -> SiteSpec:
+        return self.test_spec(step.test).site(step.site)
+
+    def grade(self, step: Step) -> Grade | None:
+        return self.exam.grade(*step.key)
+
+    def finding(self, step: Step) -> Finding | None:
+        return next((f for f in self.exam.findings if f.key == step.key), None)
+
+    def skipped(self, step: Step) -> bool:
+        """True when the trunci series of that side already ended caudal to this level."""
+        spec = self.test_spec(step.test)
+        if not spec.stop_at_first_response or (step.test, step.side) in self.continued:
+            return False
+        if self.grade(step) is not None:
+            return False  # never hide a recorded finding
+        here = levels.index(step.site) if step.test is TestId.CUTANEOUS_TRUNCI else None
+        for other in self._steps:
+            if other.test is step.test and other.side is step.side and other != step:
+                grade = self.grade(other)
+                if grade is None or not grade.responds:
+                    continue
+                if here is None or levels.index(other.site) > here:
+                    return True
+        return False
+
+    def active_steps(self) -> list[Step]:
+        """The steps the clinician still has to consider, in exam order."""
+        return [s for s in self._steps if not self.skipped(s)]
+
+    def first_unanswered(self) -> Step | None:
+        return next((s for s in self.active_steps() if self.grade(s) is None), None)
+
+    @property
+    def done(self) -> bool:
+        return self.first_unanswered() is None
+
+    def progress(self) -> tuple[int, int]:
+        """(answered, total) over the active steps."""
+        active = self.active_steps()
+        return sum(self.grade(s) is not None for s in active), len(active)
+
+    def series_ended(self, step: Step) -> bool:
+        """True when the cursor's side series ended and 'continue' would make sense."""
+        spec = self.test_spec(step.test)
+        return (
+            spec.stop_at_first_response
+            and (step.test, step.side) not in self.continued
+            and any(self.skipped(s) for s in self._steps if (s.test, s.side) == (step.test, step.side))
+        )
+
+    def tests(self) -> list[TestSpec]:
+        return list(self.protocol.tests)
+
+    def first_step_of(self, test: TestId, site: str | None = None) -> Step | None:
+        for step in self.active_steps():
+            if step.test is test and (site is None or step.site == site):
+                return step
+        return None
+
+    # ---------------------------------------------------------------- commands
+
+    def answer(self, grade: Grade, now: datetime | None = None) -> Finding:
+        """Record ``grade`` at the cursor and move to the next step; returns the finding."""
+        if self.cursor is None:
+            raise ValueError("the exam has no current step")
+        step = self.cursor
+        previous = self.finding(step)
+        finding = Finding(
+            test=step.test,
+            site=step.site,
+            side=step.side,
+            grade=grade,
+            note=previous.note if previous else "",
+            recorded_at=now or datetime.now(UTC),
+        )
+        self._put(finding)
+        self.cursor = self._next_after(step)
+        return finding
+
+    def note(self, text: str, now: datetime | None = None) -> Finding:
+        """Attach a note to the current step (a not-yet-graded step is saved as not_tested)."""
+        if self.cursor is None:
+            raise ValueError("the exam has no current step")
+        step = self.cursor
+        previous = self.finding(step)
+        finding = Finding(
+            test=step.test,
+            site=step.site,
+            side=step.side,
+            grade=previous.grade if previous else Grade.NOT_TESTED,
+            note=text.strip(),
+            recorded_at=previous.recorded_at if previous else (now or datetime.now(UTC)),
+        )
+        self._put(finding)
+        return finding
+
+    def back(self) -> Step | None:
+        """Go back one step; stays on the first step. Returns the new cursor."""
+        active = self.active_steps()
+        if self.cursor is None:
+            self.cursor = active[-1] if active else None
+            return self.cursor
+        if self.cursor in active:
+            i = active.index(self.cursor)
+            if i > 0:
+                self.cursor = active[i - 1]
+        return self.cursor
+
+    @property
+    def at_first_step(self) -> bool:
+        active = self.active_steps()
+        return bool(active) and self.cursor == active[0]
+
+    def jump(self, step: Step) -> None:
+        if step not in self._steps:
+            raise ValueError(f"no such step: {step}")
+        self.cursor = step
+
+    def continue_series(self) -> Step | None:
+        """Keep testing cranially on the cursor's side after the first response."""
+        step = self.cursor or self._last_answered()
+        if step is None:
+            return None
+        self.continued.add((step.test, step.side))
+        nxt = next(
+            (s for s in self.active_steps()
+             if (s.test, s.side) == (step.test, step.side) and self.grade(s) is None),
+            None,
+        )
+        if nxt is not None:
+            self.cursor = nxt
+        return self.cursor
+
+    # ---------------------------------------------------------------- internals
+
+    def _put(self, finding: Finding) -> None:
+        findings = [f for f in self.exam.findings if f.key != finding.key]
+        findings.append(finding)
+        order = {s.key: i for i, s in enumerate(self._steps)}
+        findings.sort(key=lambda f: order.get(f.key, len(order)))
+        self.exam.findings = findings
+
+    def _next_after(self, step: Step) -> Step | None:
+        """The next unanswered active step after ``step``, else the first unanswered one."""
+        active = self.active_steps()
+        start = self._steps.index(step)
+        for candidate in self._steps[start + 1 :]:
+            if candidate in active and self.grade(candidate) is None:
+                return candidate
+        return self.first_unanswered()
+
+    def _last_answered(self) -> Step | None:
+        answered = [s for s in self._steps if self.grade(s) is not None]
+        return answered[-1] if answered else None

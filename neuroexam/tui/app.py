@@ -1,0 +1,141 @@
+"""The NeuroExam Textual application: screens on top of the session, store and rules."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from neuroexam.core.models import Exam, ExamStatus
+from neuroexam.core.protocol import Protocols, shipped
+from neuroexam.core.session import ExamSession
+from neuroexam.records.recorder import Recorder
+from neuroexam.records.store import Store
+
+
+class NeuroExamApp(App[None]):
+    """Home → intake → exam wizard → summary; history and resume from home."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "NeuroExam"
+    SUB_TITLE = "scratch & cutaneous trunci reflex exam"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("ctrl+q", "quit_app", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        protocols: Protocols | None = None,
+        start_exam: Exam | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.recorder = Recorder(store)
+        self.protocols = protocols or shipped()
+        self._start_exam = start_exam
+
+    def on_mount(self) -> None:
+        from neuroexam.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        if self._start_exam is not None:
+            self.start_exam(self._start_exam)
+
+    # ---------------------------------------------------------------- navigation
+
+    def new_exam(self) -> None:
+        from neuroexam.tui.screens.intake import IntakeScreen
+
+        self.push_screen(IntakeScreen())
+
+    def start_exam(self, exam: Exam) -> None:
+        """Save a new exam's intake and open the wizard on its first step."""
+        self.save_ok(self.recorder.save_exam(exam))
+        self._open_wizard(ExamSession(exam, self.protocols.exam(exam.patient.species)))
+
+    def resume_exam(self, exam_id: str) -> None:
+        exam = self.store.load_exam(exam_id)
+        if exam is None:
+            self.notify(f"Exam {exam_id} is no longer in the records.", severity="error")
+            return
+        session = ExamSession(
+            exam,
+            self.protocols.exam(exam.patient.species),
+            continued=decode_continued(self.store.continued(exam_id)),
+        )
+        self._open_wizard(session)
+
+    def _open_wizard(self, session: ExamSession) -> None:
+        from neuroexam.tui.screens.exam import ExamScreen
+
+        self.push_screen(ExamScreen(session))
+
+    def show_summary(self, exam_id: str, read_only: bool = False) -> None:
+        from neuroexam.tui.screens.summary import SummaryScreen
+
+        self.push_screen(SummaryScreen(exam_id, read_only=read_only))
+
+    def show_history(self) -> None:
+        from neuroexam.tui.screens.history import HistoryScreen
+
+        self.push_screen(HistoryScreen())
+
+    def go_home(self) -> None:
+        from neuroexam.tui.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+        if isinstance(self.screen, HomeScreen):
+            self.screen.refresh_lists()
+
+    # ---------------------------------------------------------------- saving
+
+    def save_ok(self, saved: bool) -> bool:
+        """Tell the user at once when a write failed; the data stays in memory."""
+        if not saved:
+            self.notify(
+                f"NOT SAVED — {self.recorder.last_error}. Your findings are kept in memory "
+                f"({self.recorder.unsaved} waiting) and will be saved as soon as writing works.",
+                severity="error",
+                timeout=10,
+            )
+        return saved
+
+    def finish_exam(self, exam: Exam) -> bool:
+        exam.status = ExamStatus.COMPLETE
+        return self.save_ok(self.recorder.set_status(exam.exam_id, ExamStatus.COMPLETE))
+
+    async def action_quit_app(self) -> None:
+        """Quit at any time; everything entered is already saved (asks if it is not)."""
+        from neuroexam.tui.widgets.modals import ConfirmModal
+
+        if self.recorder.unsaved and not self.recorder.retry():
+            question = (
+                f"{self.recorder.unsaved} change(s) could not be saved "
+                f"({self.recorder.last_error}). Quit anyway and lose them?"
+            )
+            self.push_screen(ConfirmModal(question), self._quit_if)
+            return
+        self.exit()
+
+    def _quit_if(self, confirmed: bool | None) -> None:
+        if confirmed:
+            self.exit()
+
+
+def encode_continued(session: ExamSession) -> str:
+    return ";".join(sorted(f"{test.value}:{side.value}" for test, side in session.continued))
+
+
+def decode_continued(text: str) -> set:
+    from neuroexam.core.models import Side, TestId
+
+    out = set()
+    for part in filter(None, text.split(";")):
+        test, _, side = part.partition(":")
+        try:
+            out.add((TestId(test), Side(side)))
+        except ValueError:
+            continue
+    return out

@@ -1,0 +1,83 @@
+"""Home: new exam, resume an unfinished exam, history, training, quit."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, OptionList
+from textual.widgets.option_list import Option
+
+from neuroexam.core.models import ExamStatus
+from neuroexam.records.store import ExamListing
+
+
+def listing_label(item: ExamListing, total: int | None = None) -> str:
+    when = item.exam_date.strftime("%Y-%m-%d %H:%M") if item.exam_date else "no date"
+    who = " ".join(x for x in (item.patient_id, item.patient_name) if x) or "no patient id"
+    breed = f", {item.breed}" if item.breed else ""
+    progress = f" — {item.findings} finding{'s' if item.findings != 1 else ''}"
+    return f"{when}  {who} ({item.species}{breed}){progress}"
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("n", "new_exam", "New exam", id="home.new"),
+        Binding("r", "focus_resume", "Resume", id="home.resume"),
+        Binding("h", "history", "History", id="home.history"),
+        Binding("t", "training", "Training", id="home.training"),
+        Binding("q", "app.quit_app", "Quit", id="home.quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home"):
+            yield Label("[b]NeuroExam[/b] — scratch and cutaneous trunci reflex exam", id="welcome")
+            yield Label(
+                "[b]n[/b] new exam   [b]r[/b] resume   [b]h[/b] history   "
+                "[b]t[/b] training   [b]ctrl+q[/b] quit",
+                classes="hint",
+            )
+            yield Label("Unfinished exams (enter to resume):", id="resume-title")
+            yield OptionList(id="resume")
+            yield Label("", id="resume-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_lists()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_lists()
+
+    def refresh_lists(self) -> None:
+        resume = self.query_one("#resume", OptionList)
+        resume.clear_options()
+        items = self.app.store.listings(status=ExamStatus.IN_PROGRESS)  # type: ignore[attr-defined]
+        for item in items:
+            resume.add_option(Option(listing_label(item), id=item.exam_id))
+        empty = self.query_one("#resume-empty", Label)
+        empty.update("" if items else "No unfinished exams. Press [b]n[/b] to start one.")
+        resume.display = bool(items)
+
+    def action_new_exam(self) -> None:
+        self.app.new_exam()  # type: ignore[attr-defined]
+
+    def action_focus_resume(self) -> None:
+        resume = self.query_one("#resume", OptionList)
+        if resume.option_count:
+            resume.focus()
+            if resume.highlighted is None:
+                resume.highlighted = 0
+        else:
+            self.notify("No unfinished exam to resume.")
+
+    def action_history(self) -> None:
+        self.app.show_history()  # type: ignore[attr-defined]
+
+    def action_training(self) -> None:
+        self.notify("Training mode is coming soon: simulated patients with scoring.")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.app.resume_exam(event.option.id)  # type: ignore[attr-defined]

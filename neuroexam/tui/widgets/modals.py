@@ -1,0 +1,101 @@
+"""Small typed modal dialogs: confirm, text input, help, choice."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Markdown, OptionList
+from textual.widgets.option_list import Option
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Yes/no question; ``y`` / ``n`` or escape answer it."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, id="question")
+            yield Label("[b]y[/b] yes   [b]n[/b] no", classes="hint")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class TextModal(ModalScreen[str | None]):
+    """One line of text; enter accepts, escape cancels (returns None)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="text.cancel")]
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, id="title")
+            yield Input(value=self.value, placeholder=self.placeholder, id="text")
+            yield Label("[b]enter[/b] save   [b]escape[/b] cancel", classes="hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceModal(ModalScreen[str | None]):
+    """Pick one option by arrow keys and enter (or its first letter); escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
+
+    def __init__(self, title: str, options: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, id="title")
+            yield OptionList(*[Option(label, id=key) for key, label in self.options], id="choices")
+            yield Label("[b]enter[/b] choose   [b]escape[/b] cancel", classes="hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpModal(ModalScreen[None]):
+    """Markdown help text; any of escape, q or F1 closes it."""
+
+    BINDINGS = [Binding("escape,q,f1", "close", "Close", id="help.close")]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog help"):
+            yield Markdown(self.text, id="help-text")
+            yield Button("Close (escape)", id="close")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -33,6 +33,8 @@ class Side(StrEnum):
 
 
 class TestId(StrEnum):
+    __test__ = False  # not a pytest test class
+
     CUTANEOUS_TRUNCI = "cutaneous_trunci"
     SCRATCH = "scratch"
 

@@ -121,8 +121,18 @@ class ExamSession:
         return (
             spec.stop_at_first_response
             and (step.test, step.side) not in self.continued
-            and any(self.skipped(s) for s in self._steps if (s.test, s.side) == (step.test, step.side))
+            and any(
+                self.skipped(s) for s in self._steps if (s.test, s.side) == (step.test, step.side)
+            )
         )
+
+    def series_in_progress(self, test: TestId) -> set[Side]:
+        """Sides of ``test`` still being worked through (some active step unanswered)."""
+        return {s.side for s in self.active_steps() if s.test is test and self.grade(s) is None}
+
+    def step_index(self, step: Step) -> int:
+        """Position of a step in the full exam order (stable storage order)."""
+        return self._steps.index(step)
 
     def tests(self) -> list[TestSpec]:
         return list(self.protocol.tests)
@@ -199,8 +209,11 @@ class ExamSession:
             return None
         self.continued.add((step.test, step.side))
         nxt = next(
-            (s for s in self.active_steps()
-             if (s.test, s.side) == (step.test, step.side) and self.grade(s) is None),
+            (
+                s
+                for s in self.active_steps()
+                if (s.test, s.side) == (step.test, step.side) and self.grade(s) is None
+            ),
             None,
         )
         if nxt is not None:

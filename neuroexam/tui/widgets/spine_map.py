@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from neuroexam.core import levels
 from neuroexam.core.localize import NONE, CtrStatus, SideCtr, analyse_ctr
-from neuroexam.core.models import Exam, Grade, LesionWindow, SCRATCH_REGIONS, Side, TestId
+from neuroexam.core.models import SCRATCH_REGIONS, Exam, Grade, LesionWindow, Side, TestId
 from neuroexam.core.protocol import CtrThresholds
 from neuroexam.core.session import Step
 
@@ -54,6 +54,7 @@ def render_map(
     cursor: Step | None = None,
     window: LesionWindow | None = None,
     previous: dict[str, str | None] | None = None,
+    testing: set[Side] | None = None,
 ) -> Text:
     """The map as rich Text (used by the widget and by plain-text exports of a screen)."""
     ctr = analyse_ctr(exam, limits)
@@ -74,6 +75,8 @@ def render_map(
             style = "reverse bold" if here else GRADE_STYLE.get(grade, "dim") if grade else "dim"
             out.append(cell, style=style)
         label = cutoff_label(ctr.side(side))
+        if testing and side in testing and ctr.side(side).cutoff == NONE:
+            label = "testing…"
         if previous and previous.get(side.value):
             label += f" was {previous[side.value]}"
         out.append(" " + label + "\n", style="bold red" if "ABN" in label else "")
@@ -119,5 +122,6 @@ class SpineMap(Static):
         cursor: Step | None = None,
         window: LesionWindow | None = None,
         previous: dict[str, str | None] | None = None,
+        testing: set[Side] | None = None,
     ) -> None:
-        self.update(render_map(exam, limits, cursor, window, previous))
+        self.update(render_map(exam, limits, cursor, window, previous, testing))

@@ -1,0 +1,319 @@
+"""The exam wizard: one step at a time, one key per grade, saved as entered."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, ProgressBar, Static
+
+from neuroexam.core.models import Grade, Side, TestId
+from neuroexam.core.session import ExamSession, Step
+from neuroexam.tui.widgets.modals import ChoiceModal, HelpModal, TextModal
+from neuroexam.tui.widgets.spine_map import SpineMap
+
+GRADE_WORDS = {
+    Grade.ABSENT: "absent (0)",
+    Grade.REDUCED: "reduced (1)",
+    Grade.PRESENT: "present (2)",
+    Grade.EXAGGERATED: "exaggerated (3)",
+    Grade.NOT_TESTED: "not tested",
+}
+
+
+class ExamScreen(Screen[None]):
+    """Drives an :class:`ExamSession`; every answer is saved before the screen re-renders."""
+
+    DEFAULT_CSS = """
+    ExamScreen #step { height: auto; max-height: 10; padding: 0 1; }
+    ExamScreen #step-title { text-style: bold; background: $boost; padding: 0 1; }
+    ExamScreen #series { height: auto; padding: 0 1; color: $warning; }
+    ExamScreen #progress-row { height: 1; padding: 0 1; }
+    ExamScreen ProgressBar { width: 1fr; }
+    ExamScreen #progress-text { width: auto; padding-left: 1; }
+    """
+
+    BINDINGS = [
+        Binding("a", "grade('absent')", "Absent", show=False, id="exam.absent"),
+        Binding("r", "grade('reduced')", "Reduced", show=False, id="exam.reduced"),
+        Binding("p", "grade('present')", "Present", show=False, id="exam.present"),
+        Binding("e", "grade('exaggerated')", "Exagg.", show=False, id="exam.exaggerated"),
+        Binding("n", "grade('not_tested')", "Not tested", show=False, id="exam.not_tested"),
+        Binding("0", "grade('absent')", "Absent", show=False, id="exam.0"),
+        Binding("1", "grade('reduced')", "Reduced", show=False, id="exam.1"),
+        Binding("2", "grade('present')", "Present", show=False, id="exam.2"),
+        Binding("3", "grade('exaggerated')", "Exaggerated", show=False, id="exam.3"),
+        Binding("b,backspace", "back", "Back", id="exam.back"),
+        Binding("c", "continue_series", "Continue", id="exam.continue"),
+        Binding("m", "note", "Note", id="exam.note"),
+        Binding("j", "jump", "Jump", id="exam.jump"),
+        Binding("s", "summary", "Summary", id="exam.summary"),
+        Binding("i", "intake", "Intake", show=False, id="exam.intake"),
+        Binding("f1", "help", "Help", id="exam.help"),
+    ]
+
+    def __init__(self, session: ExamSession) -> None:
+        super().__init__()
+        self.session = session
+
+    @property
+    def exam_id(self) -> str:
+        return self.session.exam.exam_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="step"):
+            yield Static(id="step-title")
+            yield Static(id="step-text")
+        yield Static(id="series")
+        yield SpineMap(id="map")
+        with Vertical(id="progress-row"):
+            yield ProgressBar(id="progress", show_eta=False, show_percentage=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        patient = self.session.exam.patient
+        who = " ".join(x for x in (patient.patient_id, patient.name) if x)
+        self.sub_title = f"{who} · {patient.species.value} · {patient.breed or 'breed not given'}"
+        self.refresh_view()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_view()
+
+    # ---------------------------------------------------------------- rendering
+
+    def refresh_view(self) -> None:
+        step = self.session.cursor
+        done, total = self.session.progress()
+        title = self.query_one("#step-title", Static)
+        text = self.query_one("#step-text", Static)
+        if step is None:
+            title.update("All steps recorded")
+            text.update("Press [b]s[/b] for the summary, [b]b[/b] to go back, [b]j[/b] to jump.")
+        else:
+            title.update(self._title(step, done, total))
+            text.update(self._step_text(step))
+        series = self.query_one("#series", Static)
+        series_text = self._series_text()
+        series.update(series_text)
+        series.display = bool(series_text)
+        self.query_one(SpineMap).show(
+            self.session.exam,
+            self.app.protocols.rules.thresholds.ctr,  # type: ignore[attr-defined]
+            cursor=step,
+            testing=self.session.series_in_progress(TestId.CUTANEOUS_TRUNCI),
+        )
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(total, 1), progress=done)
+        bar.tooltip = f"{done} of {total} steps recorded"
+        self.refresh_bindings()
+
+    def _title(self, step: Step, done: int, total: int) -> Text:
+        spec = self.session.test_spec(step.test)
+        site = self.session.site_spec(step)
+        out = Text()
+        out.append(f"{spec.title.split(' (')[0]}: ", style="")
+        out.append(f"{site.label} · {step.side.value.upper()} side", style="bold")
+        out.append(f"   step {done + 1}/{total}", style="")
+        return out
+
+    def _step_text(self, step: Step) -> Text:
+        spec = self.session.test_spec(step.test)
+        site = self.session.site_spec(step)
+        out = Text()
+        out.append("How: ", style="bold")
+        out.append((site.technique or spec.technique) + "\n")
+        out.append("Normal: ", style="bold")
+        out.append((site.normal or spec.normal) + "\n")
+        finding = self.session.finding(step)
+        if finding is not None:
+            out.append("Recorded: ", style="bold")
+            out.append(GRADE_WORDS[finding.grade] + " — press a grade key to change it")
+            if finding.note:
+                out.append(f"   Note: {finding.note}", style="italic")
+            out.append("\n")
+        out.append("a", style="bold reverse")
+        out.append(" absent  ")
+        out.append("r", style="bold reverse")
+        out.append(" reduced  ")
+        out.append("p", style="bold reverse")
+        out.append(" present  ")
+        out.append("e", style="bold reverse")
+        out.append(" exaggerated  ")
+        out.append("n", style="bold reverse")
+        out.append(" not tested   F1 teaching note")
+        return out
+
+    def _series_text(self) -> str:
+        """Tell the clinician when a trunci series ended at the first twitch."""
+        notes = []
+        for side in Side:
+            probe = Step(TestId.CUTANEOUS_TRUNCI, "L7", side)
+            if self.session.series_ended(probe):
+                responding = [
+                    s.site
+                    for s in self.session.active_steps()
+                    if (s.test, s.side) == (TestId.CUTANEOUS_TRUNCI, side)
+                    and (g := self.session.grade(s)) is not None
+                    and g.responds
+                ]
+                where = responding[-1] if responding else "?"
+                notes.append(f"{side.value} series ended at {where} (first twitch)")
+        if not notes:
+            return ""
+        return "; ".join(notes) + ". Press c to keep testing cranially."
+
+    # ---------------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        step = self.session.cursor
+        if action == "grade" or action in ("note",):
+            return step is not None
+        if action == "back":
+            return None if self.session.at_first_step else True
+        if action == "continue_series":
+            ended = any(
+                self.session.series_ended(Step(TestId.CUTANEOUS_TRUNCI, "L7", side))
+                for side in Side
+            )
+            return True if ended else None
+        return True
+
+    def action_grade(self, value: str) -> None:
+        if self.session.cursor is None:
+            return
+        step = self.session.cursor
+        finding = self.session.answer(Grade(value))
+        self.app.save_ok(  # type: ignore[attr-defined]
+            self.app.recorder.save_finding(  # type: ignore[attr-defined]
+                self.exam_id, finding, self.session.step_index(step)
+            )
+        )
+        if self.session.done:
+            self.refresh_view()
+            self.app.show_summary(self.exam_id)  # type: ignore[attr-defined]
+            return
+        self.refresh_view()
+
+    def action_back(self) -> None:
+        self.session.back()
+        self.refresh_view()
+
+    def action_continue_series(self) -> None:
+        from neuroexam.tui.app import encode_continued
+
+        # Continue the side that ended: the cursor's side, or the one whose series ended.
+        step = self.session.cursor
+        ended = [
+            side
+            for side in Side
+            if self.session.series_ended(Step(TestId.CUTANEOUS_TRUNCI, "L7", side))
+        ]
+        if step is None or step.test is not TestId.CUTANEOUS_TRUNCI or step.side not in ended:
+            if not ended:
+                return
+            self.session.cursor = Step(TestId.CUTANEOUS_TRUNCI, "L7", ended[0])
+        self.session.continue_series()
+        self.app.save_ok(  # type: ignore[attr-defined]
+            self.app.recorder.set_continued(  # type: ignore[attr-defined]
+                self.exam_id, encode_continued(self.session)
+            )
+        )
+        self.refresh_view()
+
+    def action_note(self) -> None:
+        step = self.session.cursor
+        if step is None:
+            return
+        existing = self.session.finding(step)
+        site = self.session.site_spec(step)
+
+        def save(text: str | None) -> None:
+            if text is None:
+                return
+            finding = self.session.note(text)
+            self.app.save_ok(  # type: ignore[attr-defined]
+                self.app.recorder.save_finding(  # type: ignore[attr-defined]
+                    self.exam_id, finding, self.session.step_index(step)
+                )
+            )
+            self.refresh_view()
+
+        self.app.push_screen(
+            TextModal(
+                f"Note for {site.label}, {step.side.value}", existing.note if existing else ""
+            ),
+            save,
+        )
+
+    def action_jump(self) -> None:
+        options: list[tuple[str, str]] = []
+        for test in self.session.tests():
+            if test.order == "side_then_site":
+                for side in test.sides:
+                    options.append(
+                        (f"{test.id.value}|{side.value}|", f"{test.title}: {side.value} side")
+                    )
+            else:
+                for site in test.sites:
+                    options.append(
+                        (f"{test.id.value}|left|{site.id}", f"{test.title}: {site.label}")
+                    )
+
+        def go(choice: str | None) -> None:
+            if not choice:
+                return
+            test, side, site = choice.split("|")
+            candidates = [
+                s
+                for s in self.session.active_steps()
+                if s.test.value == test
+                and ((site == "" and s.side.value == side) or s.site == site)
+            ]
+            target = next((s for s in candidates if self.session.grade(s) is None), None)
+            target = target or (candidates[0] if candidates else None)
+            if target is not None:
+                self.session.jump(target)
+            self.refresh_view()
+
+        self.app.push_screen(ChoiceModal("Jump to", options), go)
+
+    def action_summary(self) -> None:
+        self.app.show_summary(self.exam_id)  # type: ignore[attr-defined]
+
+    def action_intake(self) -> None:
+        from neuroexam.tui.screens.intake import IntakeScreen
+
+        self.app.push_screen(IntakeScreen(self.session.exam))
+
+    def action_help(self) -> None:
+        step = self.session.cursor
+        self.app.push_screen(HelpModal(self.help_text(step)))
+
+    def help_text(self, step: Step | None) -> str:
+        protocol = self.session.protocol
+        if step is None:
+            return f"# {protocol.title}\n\n{protocol.intro}"
+        spec = self.session.test_spec(step.test)
+        site = self.session.site_spec(step)
+        parts = [
+            f"# {spec.title}: {site.label}, {step.side.value} side",
+            f"**Technique.** {site.technique or spec.technique}",
+            f"**Normal response.** {site.normal or spec.normal}",
+            f"**Abnormal response.** {site.abnormal or spec.abnormal}",
+            f"**Teaching note.** {site.teaching or spec.teaching}",
+        ]
+        if site.teaching and spec.teaching != site.teaching:
+            parts.append(f"**About this test.** {spec.teaching}")
+        parts += [f"> {c}" for c in protocol.caveats]
+        if spec.references:
+            parts.append(f"*References: {', '.join(spec.references)}*")
+        parts.append(
+            "Keys: **a** absent · **r** reduced · **p** present · **e** exaggerated · "
+            "**n** not tested · **0-3** same as a/r/p/e · **b** back · **m** note · **j** jump · "
+            "**c** continue a trunci series past the first twitch · **s** summary · "
+            "**ctrl+q** quit (the exam stays resumable)"
+        )
+        return "\n\n".join(parts)

@@ -1,0 +1,44 @@
+"""Helpers for pilot tests: build an app on a temp store, read the screen as text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual.app import App
+from textual.widgets import Static
+
+from neuroexam.core.models import Exam, Patient
+from neuroexam.records.store import Store
+from neuroexam.tui.app import NeuroExamApp
+
+FIXED_DATE = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+def make_exam(
+    exam_id: str = "E1",
+    species: str = "dog",
+    breed: str = "Beagle",
+    signs: list[str] | None = None,
+    patient_id: str = "P1",
+    age: float | None = 5,
+    when: datetime = FIXED_DATE,
+) -> Exam:
+    return Exam(
+        exam_id=exam_id,
+        exam_date=when,
+        examiner="T. Tech",
+        patient=Patient(
+            patient_id=patient_id, name="Rex", species=species, breed=breed, age_years=age
+        ),
+        signs=signs or [],
+    )
+
+
+def make_app(tmp_path: Path, exam: Exam | None = None) -> NeuroExamApp:
+    return NeuroExamApp(store=Store(tmp_path / "records.db"), start_exam=exam)
+
+
+def screen_text(app: App) -> str:
+    """Every Static/Label on the active screen, rendered to plain text."""
+    return "\n".join(str(w.render()) for w in app.screen.query(Static) if w.display)

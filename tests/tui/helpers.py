@@ -36,7 +36,7 @@ def make_exam(
 
 
 def make_app(tmp_path: Path, exam: Exam | None = None) -> NeuroExamApp:
-    return NeuroExamApp(store=Store(tmp_path / "records.db"), start_exam=exam)
+    return NeuroExamApp(store=Store(tmp_path / "neuroexam.db"), start_exam=exam)
 
 
 def screen_text(app: App) -> str:

@@ -1,0 +1,108 @@
+"""kill -9 at any point loses at most the key being pressed; the exam resumes where it stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from neuroexam.core.models import ExamStatus, Grade, Side, TestId
+from tests.tui.helpers import make_app, screen_text
+
+DRIVER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from neuroexam.records.store import Store
+    from neuroexam.tui.app import NeuroExamApp
+    from tests.tui.helpers import make_exam
+
+    async def main() -> None:
+        app = NeuroExamApp(Store(), start_exam=make_exam(breed="Dachshund"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            for key in sys.argv[1]:
+                await pilot.press(key)
+                await asyncio.sleep(float(sys.argv[2]))
+            print("READY", flush=True)
+            await asyncio.sleep(3600)
+
+    asyncio.run(main())
+    """
+)
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _start(home: Path, keys: str, delay: float) -> subprocess.Popen[str]:
+    env = {**os.environ, "NEUROEXAM_HOME": str(home), "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [sys.executable, "-c", DRIVER, keys, str(delay)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+
+
+def _stored_findings(db: Path) -> list[tuple[str, str, str]]:
+    if not db.exists():
+        return []
+    with sqlite3.connect(db) as conn:
+        try:
+            return conn.execute("SELECT site, side, grade FROM findings ORDER BY seq").fetchall()
+        except sqlite3.OperationalError:
+            return []
+
+
+async def test_kill_after_keys_then_resume_at_the_next_step(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    proc = _start(home, "aaap", 0.0)  # left L7, L6, L5 absent, L4 present -> right L7 next
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.strip() == "READY", proc.stderr.read() if proc.stderr else ""
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+
+    db = home / "neuroexam.db"
+    assert [g for _, _, g in _stored_findings(db)] == ["absent", "absent", "absent", "present"]
+
+    app = make_app(home)  # the same records file the killed process wrote
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("r", "enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ExamScreen"
+        assert "L7 (wings of the ilium) · RIGHT side" in screen_text(app)
+        await pilot.press("p")
+    exam = app.store.load_exam("E1")
+    assert exam.status is ExamStatus.IN_PROGRESS
+    assert exam.grade(TestId.CUTANEOUS_TRUNCI, "L4", Side.LEFT) is Grade.PRESENT
+    assert exam.grade(TestId.CUTANEOUS_TRUNCI, "L7", Side.RIGHT) is Grade.PRESENT
+
+
+def test_kill_while_typing_keeps_a_consistent_prefix(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    keys = "aaaaaap" + "aaaaaap" + "pppppppppp"
+    proc = _start(home, keys, 0.05)
+    db = home / "neuroexam.db"
+    deadline = time.monotonic() + 60
+    try:
+        while len(_stored_findings(db)) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    saved = _stored_findings(db)
+    assert len(saved) >= 5, "the driver never got going"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    expected = ["absent"] * 6 + ["present"] + ["absent"] * 6 + ["present"] + ["present"] * 10
+    assert [g for _, _, g in saved] == expected[: len(saved)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from neuroexam.core import levels
 from neuroexam.core.models import Exam, Finding, Grade, Side, TestId
 from neuroexam.core.protocol import ExamProtocol, SiteSpec, TestSpec
 
@@ -65,8 +64,16 @@ class ExamSession:
 
     def __post_init__(self) -> None:
         self._steps = all_steps(self.protocol)
+        self._order = {s.key: i for i, s in enumerate(self._steps)}
+        self._invalidate()
         if self.cursor is None:
             self.cursor = self.first_unanswered()
+
+    def _invalidate(self) -> None:
+        """Recompute derived state after the findings or the continued series changed."""
+        self._grades = {f.key: f.grade for f in self.exam.findings}
+        self._active: list[Step] | None = None
+        self._active_lookup: set[Step] = set()
 
     # ---------------------------------------------------------------- queries
 
@@ -77,31 +84,38 @@ class ExamSession:
         return self.test_spec(step.test).site(step.site)
 
     def grade(self, step: Step) -> Grade | None:
-        return self.exam.grade(*step.key)
+        return self._grades.get(step.key)
 
     def finding(self, step: Step) -> Finding | None:
         return next((f for f in self.exam.findings if f.key == step.key), None)
 
     def skipped(self, step: Step) -> bool:
         """True when the trunci series of that side already ended caudal to this level."""
-        spec = self.test_spec(step.test)
-        if not spec.stop_at_first_response or (step.test, step.side) in self.continued:
-            return False
-        if self.grade(step) is not None:
-            return False  # never hide a recorded finding
-        here = levels.index(step.site) if step.test is TestId.CUTANEOUS_TRUNCI else None
-        for other in self._steps:
-            if other.test is step.test and other.side is step.side and other != step:
-                grade = self.grade(other)
-                if grade is None or not grade.responds:
-                    continue
-                if here is None or levels.index(other.site) > here:
-                    return True
-        return False
+        self.active_steps()
+        return step not in self._active_lookup
 
     def active_steps(self) -> list[Step]:
         """The steps the clinician still has to consider, in exam order."""
-        return [s for s in self._steps if not self.skipped(s)]
+        if self._active is None:
+            self._active = [s for s in self._steps if not self._ends_before(s)]
+            self._active_lookup = set(self._active)
+        return list(self._active)
+
+    def _ends_before(self, step: Step) -> bool:
+        spec = self.test_spec(step.test)
+        if not spec.stop_at_first_response or (step.test, step.side) in self.continued:
+            return False
+        if step.key in self._grades:
+            return False  # never hide a recorded finding
+        # The series runs caudal to cranial: a response at any level caudal to this one ends it.
+        here = self._steps.index(step)
+        return any(
+            other.test is step.test
+            and other.side is step.side
+            and (grade := self._grades.get(other.key)) is not None
+            and grade.responds
+            for other in self._steps[:here]
+        )
 
     def first_unanswered(self) -> Step | None:
         return next((s for s in self.active_steps() if self.grade(s) is None), None)
@@ -132,7 +146,7 @@ class ExamSession:
 
     def step_index(self, step: Step) -> int:
         """Position of a step in the full exam order (stable storage order)."""
-        return self._steps.index(step)
+        return self._order[step.key]
 
     def tests(self) -> list[TestSpec]:
         return list(self.protocol.tests)
@@ -208,6 +222,7 @@ class ExamSession:
         if step is None:
             return None
         self.continued.add((step.test, step.side))
+        self._invalidate()
         nxt = next(
             (
                 s
@@ -225,9 +240,9 @@ class ExamSession:
     def _put(self, finding: Finding) -> None:
         findings = [f for f in self.exam.findings if f.key != finding.key]
         findings.append(finding)
-        order = {s.key: i for i, s in enumerate(self._steps)}
-        findings.sort(key=lambda f: order.get(f.key, len(order)))
+        findings.sort(key=lambda f: self._order.get(f.key, len(self._order)))
         self.exam.findings = findings
+        self._invalidate()
 
     def _next_after(self, step: Step) -> Step | None:
         """The next unanswered active step after ``step``, else the first unanswered one."""

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from neuroexam.core.models import Exam, ExamStatus, Finding
+from neuroexam.core.vocab import ExamStatus
 from neuroexam.records.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from neuroexam.core.models import Exam, Finding
 
 
 @dataclass

@@ -13,18 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from neuroexam.core.models import (
-    Exam,
-    ExamStatus,
-    Finding,
-    Grade,
-    Mode,
-    Patient,
-    Side,
-    TestId,
-)
+from neuroexam.core.vocab import ExamStatus, Grade, Mode, Sex, Side, Species, TestId
 from neuroexam.records.paths import default_db_path
+
+if TYPE_CHECKING:  # pydantic models load on first use, not at start-up
+    from neuroexam.core.models import Exam, Finding
 
 
 class StoreError(Exception):
@@ -117,7 +112,9 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"{self.path.parent}: cannot create the data folder: {exc.strerror}")
+            raise StoreError(
+                f"{self.path.parent}: cannot create the data folder: {exc.strerror}"
+            ) from None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA foreign_keys = ON")
@@ -181,9 +178,20 @@ class Store:
                 "weight_kg=excluded.weight_kg, signs=excluded.signs, status=excluded.status, "
                 "continued=excluded.continued, updated_at=excluded.updated_at",
                 (
-                    exam.exam_id, _iso(exam.exam_date), exam.examiner, exam.mode.value,
-                    p.patient_id, p.name, p.species.value, p.breed, p.age_years, p.sex.value,
-                    p.weight_kg, ";".join(exam.signs), exam.status.value, continued,
+                    exam.exam_id,
+                    _iso(exam.exam_date),
+                    exam.examiner,
+                    exam.mode.value,
+                    p.patient_id,
+                    p.name,
+                    p.species.value,
+                    p.breed,
+                    p.age_years,
+                    p.sex.value,
+                    p.weight_kg,
+                    ";".join(exam.signs),
+                    exam.status.value,
+                    continued,
                 ),
             )
 
@@ -195,8 +203,14 @@ class Store:
                 "(exam_id, test, site, side, grade, note, recorded_at, seq) "
                 "VALUES (?,?,?,?,?,?,?,?)",
                 (
-                    exam_id, finding.test.value, finding.site, finding.side.value,
-                    finding.grade.value, finding.note, _iso(finding.recorded_at), seq,
+                    exam_id,
+                    finding.test.value,
+                    finding.site,
+                    finding.side.value,
+                    finding.grade.value,
+                    finding.note,
+                    _iso(finding.recorded_at),
+                    seq,
                 ),
             )
             db.execute(
@@ -211,17 +225,36 @@ class Store:
                 f"INSERT INTO exams ({_EXAM_COLUMNS}, updated_at) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, datetime('now'))",
                 (
-                    exam.exam_id, _iso(exam.exam_date), exam.examiner, exam.mode.value,
-                    p.patient_id, p.name, p.species.value, p.breed, p.age_years, p.sex.value,
-                    p.weight_kg, ";".join(exam.signs), exam.status.value, "",
+                    exam.exam_id,
+                    _iso(exam.exam_date),
+                    exam.examiner,
+                    exam.mode.value,
+                    p.patient_id,
+                    p.name,
+                    p.species.value,
+                    p.breed,
+                    p.age_years,
+                    p.sex.value,
+                    p.weight_kg,
+                    ";".join(exam.signs),
+                    exam.status.value,
+                    "",
                 ),
             )
             db.executemany(
                 "INSERT INTO findings (exam_id, test, site, side, grade, note, recorded_at, seq) "
                 "VALUES (?,?,?,?,?,?,?,?)",
                 [
-                    (exam.exam_id, f.test.value, f.site, f.side.value, f.grade.value, f.note,
-                     _iso(f.recorded_at), i)
+                    (
+                        exam.exam_id,
+                        f.test.value,
+                        f.site,
+                        f.side.value,
+                        f.grade.value,
+                        f.note,
+                        _iso(f.recorded_at),
+                        i,
+                    )
                     for i, f in enumerate(exam.findings)
                 ],
             )
@@ -289,11 +322,14 @@ class Store:
         return [_exam(row, findings.get(row[0], [])) for row in rows]
 
     def _findings_by_exam(self, exam_ids: list[str]) -> dict[str, list[Finding]]:
+        from neuroexam.core.models import Finding
+
         out: dict[str, list[Finding]] = {}
         if len(exam_ids) == 1:
             rows = self._query(
                 "SELECT exam_id, test, site, side, grade, note, recorded_at FROM findings "
-                "WHERE exam_id = ? ORDER BY seq", (exam_ids[0],),
+                "WHERE exam_id = ? ORDER BY seq",
+                (exam_ids[0],),
             )
         else:
             rows = self._query(
@@ -305,7 +341,10 @@ class Store:
             if exam_id in wanted:
                 out.setdefault(exam_id, []).append(
                     Finding.model_construct(
-                        test=TestId(test), site=site, side=Side(side), grade=Grade(grade),
+                        test=TestId(test),
+                        site=site,
+                        side=Side(side),
+                        grade=Grade(grade),
                         note=note,
                         recorded_at=datetime.fromisoformat(recorded_at) if recorded_at else None,
                     )
@@ -326,38 +365,51 @@ class Store:
             ExamListing(
                 exam_id=r[0],
                 exam_date=datetime.fromisoformat(r[1]) if r[1] else None,
-                patient_id=r[2], patient_name=r[3], species=r[4], breed=r[5],
-                status=ExamStatus(r[6]), findings=r[7],
+                patient_id=r[2],
+                patient_name=r[3],
+                species=r[4],
+                breed=r[5],
+                status=ExamStatus(r[6]),
+                findings=r[7],
             )
             for r in rows
         ]
 
 
 def _exam(row: tuple, findings: list[Finding]) -> Exam:
-    (exam_id, exam_date, examiner, mode, patient_id, patient_name, species, breed, age, sex,
-     weight, signs, status, _continued) = row
+    from neuroexam.core.models import Exam, Patient
+
+    (
+        exam_id,
+        exam_date,
+        examiner,
+        mode,
+        patient_id,
+        patient_name,
+        species,
+        breed,
+        age,
+        sex,
+        weight,
+        signs,
+        status,
+        _continued,
+    ) = row
     return Exam.model_construct(
         exam_id=exam_id,
         exam_date=datetime.fromisoformat(exam_date) if exam_date else None,
         examiner=examiner,
         mode=Mode(mode),
         patient=Patient.model_construct(
-            patient_id=patient_id, name=patient_name, species=species and _species(species),
-            breed=breed, age_years=age, sex=_sex(sex), weight_kg=weight,
+            patient_id=patient_id,
+            name=patient_name,
+            species=Species(species),
+            breed=breed,
+            age_years=age,
+            sex=Sex(sex),
+            weight_kg=weight,
         ),
         signs=[s for s in signs.split(";") if s],
         findings=findings,
         status=ExamStatus(status),
     )
-
-
-def _species(value: str):  # type: ignore[no-untyped-def]
-    from neuroexam.core.models import Species
-
-    return Species(value)
-
-
-def _sex(value: str):  # type: ignore[no-untyped-def]
-    from neuroexam.core.models import Sex
-
-    return Sex(value)

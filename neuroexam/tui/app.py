@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import App
 from textual.binding import Binding
 
-from neuroexam.core.models import Exam, ExamStatus
-from neuroexam.core.protocol import Protocols, shipped
-from neuroexam.core.session import ExamSession
+from neuroexam.core.vocab import ExamStatus
 from neuroexam.records.recorder import Recorder
 from neuroexam.records.store import Store
+
+if TYPE_CHECKING:  # pydantic-backed modules load after the first screen
+    from neuroexam.core.models import Exam
+    from neuroexam.core.protocol import Protocols
+    from neuroexam.core.session import ExamSession
+
+
+def _load_shipped() -> Protocols:
+    from neuroexam.core.protocol import shipped
+
+    return shipped()
 
 
 class NeuroExamApp(App[None]):
@@ -32,8 +43,15 @@ class NeuroExamApp(App[None]):
         super().__init__()
         self.store = store
         self.recorder = Recorder(store)
-        self.protocols = protocols or shipped()
+        self._protocols = protocols
         self._start_exam = start_exam
+
+    @property
+    def protocols(self) -> Protocols:
+        """The clinical protocols; loaded on first use (warmed after the first screen)."""
+        if self._protocols is None:
+            self._protocols = _load_shipped()
+        return self._protocols
 
     def on_mount(self) -> None:
         from neuroexam.tui.screens.home import HomeScreen
@@ -41,6 +59,12 @@ class NeuroExamApp(App[None]):
         self.push_screen(HomeScreen())
         if self._start_exam is not None:
             self.start_exam(self._start_exam)
+        else:
+            # Load protocols off the UI thread so the first screen does not wait for them.
+            self.set_timer(0.3, self._warm_protocols)
+
+    def _warm_protocols(self) -> None:
+        self.run_worker(_load_shipped, thread=True, name="warm-protocols", exit_on_error=False)
 
     # ---------------------------------------------------------------- navigation
 
@@ -51,6 +75,8 @@ class NeuroExamApp(App[None]):
 
     def start_exam(self, exam: Exam) -> None:
         """Save a new exam's intake and open the wizard on its first step."""
+        from neuroexam.core.session import ExamSession
+
         self.save_ok(self.recorder.save_exam(exam))
         self._open_wizard(ExamSession(exam, self.protocols.exam(exam.patient.species)))
 
@@ -59,6 +85,8 @@ class NeuroExamApp(App[None]):
         if exam is None:
             self.notify(f"Exam {exam_id} is no longer in the records.", severity="error")
             return
+        from neuroexam.core.session import ExamSession
+
         session = ExamSession(
             exam,
             self.protocols.exam(exam.patient.species),
@@ -129,7 +157,7 @@ def encode_continued(session: ExamSession) -> str:
 
 
 def decode_continued(text: str) -> set:
-    from neuroexam.core.models import Side, TestId
+    from neuroexam.core.vocab import Side, TestId
 
     out = set()
     for part in filter(None, text.split(";")):

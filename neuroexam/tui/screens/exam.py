@@ -57,6 +57,7 @@ class ExamScreen(Screen[None]):
     def __init__(self, session: ExamSession) -> None:
         super().__init__()
         self.session = session
+        self._keys_state: tuple[bool, bool, bool] | None = None
 
     @property
     def exam_id(self) -> str:
@@ -108,7 +109,11 @@ class ExamScreen(Screen[None]):
         bar = self.query_one(ProgressBar)
         bar.update(total=max(total, 1), progress=done)
         bar.tooltip = f"{done} of {total} steps recorded"
-        self.refresh_bindings()
+        # Rebuilding the footer is the costliest part of a key press: only when keys change.
+        keys_state = (step is None, self.session.at_first_step, self._any_series_ended())
+        if keys_state != self._keys_state:
+            self._keys_state = keys_state
+            self.refresh_bindings()
 
     def _title(self, step: Step, done: int, total: int) -> Text:
         spec = self.session.test_spec(step.test)
@@ -174,12 +179,13 @@ class ExamScreen(Screen[None]):
         if action == "back":
             return None if self.session.at_first_step else True
         if action == "continue_series":
-            ended = any(
-                self.session.series_ended(Step(TestId.CUTANEOUS_TRUNCI, "L7", side))
-                for side in Side
-            )
-            return True if ended else None
+            return True if self._any_series_ended() else None
         return True
+
+    def _any_series_ended(self) -> bool:
+        return any(
+            self.session.series_ended(Step(TestId.CUTANEOUS_TRUNCI, "L7", side)) for side in Side
+        )
 
     def action_grade(self, value: str) -> None:
         if self.session.cursor is None:

@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
-from neuroexam.core.models import ExamStatus
+from neuroexam.core.vocab import ExamStatus
 from neuroexam.records.store import ExamListing
 
 

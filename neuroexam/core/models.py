@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -84,6 +84,14 @@ class Exam(BaseModel):
     signs: list[str] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     status: ExamStatus = ExamStatus.IN_PROGRESS
+
+    @field_validator("exam_date")
+    @classmethod
+    def _aware_date(cls, value: datetime | None) -> datetime | None:
+        """A date without an offset is read as UTC, so all exam dates compare."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
     @field_validator("signs")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from neuroexam.core.models import Exam, ExamStatus, Finding, Mode, Patient
+from neuroexam.core.protocol import Protocols, shipped
 from neuroexam.records.formats import (
     EXAM_COLUMNS,
     FINDINGS_COLUMNS,
@@ -179,11 +180,18 @@ def _iso(moment: datetime | None) -> str:
     return "" if moment is None else moment.isoformat(timespec="seconds")
 
 
-def finding_rows(exams: Iterable[Exam]) -> list[list[str]]:
-    """FORMAT.md §2 rows (as text, formula cells neutralised) for ``exams``."""
+def finding_rows(exams: Iterable[Exam], protocols: Protocols | None = None) -> list[list[str]]:
+    """FORMAT.md §2 rows (as text, formula cells neutralised) for ``exams``.
+
+    The breed is written as its canonical name (FORMAT.md §1); an unknown breed as typed.
+    """
+    from neuroexam.core.rules import breed_index
+
+    breeds = breed_index(protocols or shipped())
     rows = []
     for exam in exams:
         p = exam.patient
+        breed = breeds.lookup(p.breed, p.species).name
         head = [
             neutralise(exam.exam_id),
             _iso(exam.exam_date),
@@ -192,7 +200,7 @@ def finding_rows(exams: Iterable[Exam]) -> list[list[str]]:
             neutralise(p.patient_id),
             neutralise(p.name),
             p.species.value,
-            neutralise(p.breed),
+            neutralise(breed),
             format_number(p.age_years),
             p.sex.value,
             format_number(p.weight_kg),
@@ -214,10 +222,10 @@ def finding_rows(exams: Iterable[Exam]) -> list[list[str]]:
     return rows
 
 
-def write_findings(exams: Iterable[Exam], out: Any) -> int:
+def write_findings(exams: Iterable[Exam], out: Any, protocols: Protocols | None = None) -> int:
     """Write the findings layout to a path or text stream; returns the number of rows."""
     import pandas as pd
 
-    frame = pd.DataFrame(finding_rows(exams), columns=list(FINDINGS_COLUMNS), dtype=str)
+    frame = pd.DataFrame(finding_rows(exams, protocols), columns=list(FINDINGS_COLUMNS), dtype=str)
     frame.to_csv(out, index=False, lineterminator="\r\n", encoding="utf-8")
     return len(frame)

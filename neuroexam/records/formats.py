@@ -63,16 +63,26 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _quoted_formula(text: str) -> bool:
+    """``'=…``, ``''+…``: quotes followed by a formula start."""
+    stripped = text.lstrip("'")
+    return stripped != text and stripped.startswith(FORMULA_STARTS)
+
+
 def neutralise(text: str) -> str:
-    """Prefix ``'`` to a text cell a spreadsheet would run as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """Prefix ``'`` to a text cell a spreadsheet would run as a formula.
+
+    A cell that already looks neutralised (``'=x``) gets one more quote, so that reading it
+    back with :func:`unneutralise` gives the original text exactly.
+    """
+    if text.startswith(FORMULA_STARTS) or _quoted_formula(text):
+        return "'" + text
+    return text
 
 
 def unneutralise(text: str) -> str:
     """Undo :func:`neutralise` when reading a file this program wrote."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
+    return text[1:] if _quoted_formula(text) else text
 
 
 def format_number(value: float | None) -> str:

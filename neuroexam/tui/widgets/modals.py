@@ -24,7 +24,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, id="question")
+            yield Label(self.question, id="question", markup=False)
             yield Label("[b]y[/b] yes   [b]n[/b] no", classes="hint")
 
     def action_answer(self, value: bool) -> None:
@@ -44,7 +44,7 @@ class TextModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, id="title")
+            yield Label(self.title_text, id="title", markup=False)
             yield Input(value=self.value, placeholder=self.placeholder, id="text")
             yield Label("[b]enter[/b] save   [b]escape[/b] cancel", classes="hint")
 
@@ -68,7 +68,7 @@ class ChoiceModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, id="title")
+            yield Label(self.title_text, id="title", markup=False)
             yield OptionList(*[Option(label, id=key) for key, label in self.options], id="choices")
             yield Label("[b]enter[/b] choose   [b]escape[/b] cancel", classes="hint")
 

@@ -1,0 +1,311 @@
+"""Summary: the assessment of one exam (the same ``evaluate`` as ``neuroexam assess``).
+
+Every meaning is in the text (``!!! EMERGENCY``, ``ABN``, ``abnormal``); colour only helps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Label, Static
+
+from neuroexam.core.localize import analyse_ctr
+from neuroexam.core.models import Assessment, Exam, Flag, FollowUp, Side
+from neuroexam.core.protocol import Protocols
+from neuroexam.core.report import URGENCY_MARK, cutoff_text
+from neuroexam.core.rules import evaluate
+from neuroexam.records.store import Store
+from neuroexam.tui.widgets.export_modal import ExportModal, default_export_path
+from neuroexam.tui.widgets.spine_map import SpineMap
+
+STATUS_WORDS = {
+    "normal": "normal",
+    "borderline": "borderline (L4)",
+    "abnormal": "ABNORMAL",
+    "absent": "ABNORMAL",
+    "not_tested": "not tested",
+}
+FOLLOW_UP_NAMES = {
+    "mri": "MRI",
+    "ct": "CT",
+    "emg": "EMG",
+    "radiographs": "radiographs",
+    "skin_cytology": "skin cytology",
+    "otoscopy": "otoscopy",
+    "neurology_referral": "neurology referral",
+    "same_day_exam": "same-day exam",
+}
+
+
+def patient_history(store: Store, exam: Exam) -> list[Exam]:
+    """The patient's other exams (any status), as the summary and history compare them."""
+    if not exam.patient.patient_id:
+        return []
+    return store.load_exams(patient_id=exam.patient.patient_id)
+
+
+def urgency_label(flag: Flag) -> str:
+    """``!!! EMERGENCY`` / ``!! URGENT`` / ``! routine``."""
+    word = flag.urgency.value
+    return f"{URGENCY_MARK[word]} {word if word == 'routine' else word.upper()}"
+
+
+def follow_up_text(item: FollowUp) -> str:
+    name = FOLLOW_UP_NAMES.get(item.test.value, item.test.value.replace("_", " "))
+    return f"{name}: {item.region}" if item.region else name
+
+
+def patient_line(exam: Exam, breed: str = "") -> str:
+    """Signalment and exam; ``breed`` is the canonical name when the typed one was matched."""
+    p = exam.patient
+    shown = breed or p.breed or "breed not given"
+    if p.breed and breed and breed != p.breed:
+        shown += f" (entered as {p.breed})"
+    age = f"{p.age_years:g} y" if p.age_years is not None else "age ?"
+    weight = f"{p.weight_kg:g} kg" if p.weight_kg is not None else "weight ?"
+    when = exam.exam_date.strftime("%Y-%m-%d %H:%M") if exam.exam_date else "no date"
+    status = "complete" if exam.status.value == "complete" else "in progress"
+    who = " ".join(x for x in (p.patient_id, p.name) if x) or "no patient id"
+    return (
+        f"{who} · {p.species.value} · {shown} · {age} · "
+        f"{p.sex.value} · {weight}\n"
+        f"Exam {exam.exam_id} · {when} · examiner {exam.examiner or 'not recorded'} · {status}"
+    )
+
+
+def cutoff_line(assessment: Assessment) -> str:
+    """``Trunci cut-off: left L1 (ABNORMAL); right L5 (normal)``."""
+    parts = []
+    for side in Side:
+        cut = assessment.ctr_cutoff.get(side)
+        text = f"{side.value} {cutoff_text(cut)}"
+        if cut is not None:
+            status = assessment.ctr_status.get(side.value, "")
+            text += f" ({STATUS_WORDS.get(status, status)})"
+        parts.append(text)
+    return "Trunci cut-off: " + "; ".join(parts)
+
+
+class SummaryScreen(Screen[None]):
+    """The assessment, the spine map and the flags; finish, export or go back to edit."""
+
+    DEFAULT_CSS = """
+    SummaryScreen #summary { padding: 0 1; }
+    SummaryScreen .section { margin-top: 1; text-style: bold; }
+    SummaryScreen #headline { text-style: bold; }
+    SummaryScreen #headline.emergency, SummaryScreen .flag-emergency > .flag-head {
+        color: $error;
+    }
+    SummaryScreen #headline.urgent, SummaryScreen .flag-urgent > .flag-head { color: $warning; }
+    SummaryScreen .flag { height: auto; margin-top: 1; }
+    SummaryScreen .flag-head { text-style: bold; }
+    SummaryScreen .bullet { height: auto; }
+    SummaryScreen .bullet-mark { width: 4; padding-left: 2; }
+    SummaryScreen .bullet-text { width: 1fr; }
+    SummaryScreen .detail { padding-left: 2; }
+    SummaryScreen #disclaimer { margin-top: 1; text-style: italic; }
+    """
+
+    BINDINGS = [
+        Binding("b", "edit", "Back to exam", id="summary.edit"),
+        Binding("f", "finish", "Finish", id="summary.finish"),
+        Binding("x", "export", "Export CSV", id="summary.export"),
+        Binding("h", "home", "Home", id="summary.home"),
+        Binding("escape", "back", "Back", id="summary.back"),
+    ]
+
+    def __init__(self, exam_id: str, read_only: bool = False) -> None:
+        super().__init__()
+        self.exam_id = exam_id
+        self.read_only = read_only
+        self.exam: Exam | None = None
+        self.assessment: Assessment | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VerticalScroll(id="summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "exam summary (read only)" if self.read_only else "exam summary"
+        self.load()
+
+    # ---------------------------------------------------------------- content
+
+    def load(self) -> None:
+        """(Re)load the exam and its patient's other exams, evaluate, redraw."""
+        app = self.app
+        self.exam = app.store.load_exam(self.exam_id)  # type: ignore[attr-defined]
+        body = self.query_one("#summary", VerticalScroll)
+        body.remove_children()
+        disclaimer = app.protocols.rules.disclaimer  # type: ignore[attr-defined]
+        if self.exam is None:
+            self.assessment = None
+            body.mount_all(
+                [
+                    Static(
+                        Content(f"Exam {self.exam_id} is no longer in the records."), id="missing"
+                    ),
+                    Static(Content(disclaimer), id="disclaimer"),
+                ]
+            )
+            self.refresh_bindings()
+            return
+        history = patient_history(app.store, self.exam)  # type: ignore[attr-defined]
+        self.assessment = evaluate(self.exam, history, app.protocols)  # type: ignore[attr-defined]
+        body.mount_all(self._widgets(self.exam, self.assessment, history, disclaimer))
+        body.focus()
+        self.refresh_bindings()
+
+    def _widgets(
+        self, exam: Exam, a: Assessment, history: list[Exam], disclaimer: str
+    ) -> list[Widget]:
+        limits = self.app.protocols.rules.thresholds.ctr  # type: ignore[attr-defined]
+        headline = a.summary
+        classes = ""
+        if a.flags:
+            top = a.flags[0]
+            headline = f"{urgency_label(top)}: {a.summary}"
+            classes = top.urgency.value
+        out: list[Widget] = [
+            Static(Content(patient_line(exam, a.breed)), id="patient"),
+            Static(Content(headline), id="headline", classes=classes),
+            Static(Content(cutoff_line(a)), id="cutoffs"),
+        ]
+        where = f"Localisation: {a.localization or 'none set'}"
+        if a.lesion_window:
+            w = a.lesion_window
+            likely = "-".join(dict.fromkeys([w.most_likely[0], w.most_likely[-1]]))
+            where += f" · suspected lesion window {w.cranial}-{w.caudal} (most likely {likely})"
+        out.append(Static(Content(where), id="localisation"))
+        if a.serial:
+            moved = ", ".join(
+                f"{side} {'not compared' if m is None else f'{m:+d}'}"
+                for side, m in a.serial.movement.items()
+            )
+            hours = f", {a.serial.hours:g} h earlier" if a.serial.hours is not None else ""
+            out.append(
+                Static(
+                    Content(
+                        f"Since exam {a.serial.previous_exam_id}{hours}: cut-off moved "
+                        f"(vertebrae, + = cranially) {moved}"
+                    ),
+                    id="serial",
+                )
+            )
+        previous = None
+        if a.serial:
+            before = next((e for e in history if e.exam_id == a.serial.previous_exam_id), None)
+            if before is not None:
+                ctr = analyse_ctr(before, limits)
+                previous = {side.value: ctr.side(side).cutoff for side in Side}
+        spine = SpineMap(id="map")
+        spine.show(exam, limits, window=a.lesion_window, previous=previous)
+        out.append(spine)
+        if a.flags:
+            out.append(
+                Static(Content(f"Flags ({len(a.flags)}, most urgent first)"), classes="section")
+            )
+            out += [self._flag(flag) for flag in a.flags]
+        else:
+            out.append(Static(Content("No flags."), classes="section", id="no-flags"))
+        if a.warnings:
+            out.append(Static(Content("Warnings"), classes="section", id="warnings-title"))
+            out += [_bullet(f"⚠ {w}", "warning") for w in a.warnings]
+        out.append(Static(Content(disclaimer), id="disclaimer"))
+        return out
+
+    def _flag(self, flag: Flag) -> Widget:
+        side = f" · side: {flag.side.value}" if flag.side else ""
+        parts: list[Widget] = [
+            Static(Content(f"{urgency_label(flag)}  {flag.title}"), classes="flag-head"),
+            Static(Content(f"Strength: {flag.strength.value}{side}"), classes="detail"),
+            Static(Content("Why:"), classes="detail"),
+        ]
+        parts += [_bullet(reason) for reason in flag.reasons]
+        if flag.breed_context:
+            parts.append(Static(Content(f"Breed: {flag.breed_context}"), classes="detail"))
+        if flag.advice:
+            parts.append(Static(Content(f"Advice: {flag.advice}"), classes="detail"))
+        if flag.follow_up:
+            parts.append(Static(Content("Follow-up:"), classes="detail"))
+            parts += [_bullet(follow_up_text(f)) for f in flag.follow_up]
+        if flag.references:
+            refs = "; ".join(flag.references)
+            parts.append(Static(Content(f"References: {refs}"), classes="detail"))
+        return Vertical(
+            *parts, classes=f"flag flag-{flag.urgency.value}", id=f"flag-{flag.id.value}"
+        )
+
+    # ---------------------------------------------------------------- keys
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("edit", "finish"):
+            return not self.read_only and self.exam is not None
+        if action == "export":
+            return self.exam is not None
+        return True
+
+    def action_edit(self) -> None:
+        self.dismiss()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_home(self) -> None:
+        self.app.go_home()  # type: ignore[attr-defined]
+
+    def action_finish(self) -> None:
+        if self.exam is None or self.read_only:
+            return
+        if self.app.finish_exam(self.exam):  # type: ignore[attr-defined]
+            self.notify("Exam saved as complete")
+            self.app.go_home()  # type: ignore[attr-defined]
+        # On failure the app has already said what went wrong; the user stays here.
+
+    def action_export(self) -> None:
+        if self.exam is None:
+            return
+        exam = self.exam
+        protocols = self.app.protocols  # type: ignore[attr-defined]
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.export_to(exam, path, protocols)
+
+        self.app.push_screen(ExportModal(default_export_path(exam.exam_id)), chosen)
+
+    @work(thread=True, exit_on_error=False, group="export")
+    def export_to(self, exam: Exam, path: Path, protocols: Protocols) -> None:
+        """Write the CSV off the UI thread; report success or the reason it failed."""
+        from neuroexam.records.csvio import write_findings
+
+        try:
+            count = write_findings([exam], path, protocols=protocols)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            self.app.notify(
+                f"Export failed: cannot write {path}: {why}",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            return
+        noun = "finding" if count == 1 else "findings"
+        self.app.notify(f"Exported {count} {noun} to {path}", markup=False)
+
+
+def _bullet(text: str, classes: str = "") -> Widget:
+    """A bullet line whose wrapped lines stay indented under the text."""
+    return Horizontal(
+        Label("•", classes="bullet-mark"),
+        Static(Content(text), classes="bullet-text"),
+        classes=f"bullet {classes}".strip(),
+    )

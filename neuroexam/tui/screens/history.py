@@ -19,7 +19,7 @@ from neuroexam.records.store import Store
 
 #: Most recent complete exams listed (each is evaluated when the screen opens).
 HISTORY_LIMIT = 500
-COLUMNS = ("Date", "Patient", "Name", "Species", "Breed", "Cut-off L/R", "Flags")
+COLUMNS = ("Date", "Patient", "Breed", "Cut-off L/R", "Flags")
 
 
 def flags_cell(assessment: Assessment) -> str:
@@ -69,10 +69,8 @@ def history_rows(
                 exam.exam_id,
                 (
                     when,
-                    p.patient_id or "-",
-                    p.name or "-",
-                    p.species.value,
-                    assessment.breed or "-",
+                    " ".join(x for x in (p.patient_id, p.name) if x) or "-",
+                    assessment.breed or p.species.value,
                     cutoffs_cell(assessment),
                     flags_cell(assessment),
                 ),

@@ -27,7 +27,7 @@ class HomeScreen(Screen[None]):
         Binding("r", "focus_resume", "Resume", id="home.resume"),
         Binding("h", "history", "History", id="home.history"),
         Binding("t", "training", "Training", id="home.training"),
-        Binding("q", "app.quit_app", "Quit", id="home.quit"),
+        Binding("q", "app.quit_app", "Quit", show=False, id="home.quit"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -13,7 +13,7 @@ from neuroexam.core.protocol import Breed, BreedFile, RiskGroup
 
 #: Words that mean "no particular breed": accepted silently, no breed weighting.
 NO_BREED_WORDS = frozenset(
-    {"", "mixed", "mixed breed", "unknown", "cross", "crossbreed", "mongrel", "moggy", "mutt"}
+    {"", "mixed", "mixed breed", "unknown", "cross", "crossbreed", "mongrel", "mutt"}
 )
 #: Minimum rapidfuzz similarity ratio (0-100) for a close spelling to count as a match…
 FUZZY_CUTOFF = 80
@@ -76,9 +76,14 @@ class BreedIndex:
         if hit:
             breed, kind = hit
             return BreedMatch(text, kind, breed, frozenset(breed.groups))
-        words = re.compile(r"\b" + re.escape(text.casefold()) + r"\b")
+        cleaned = utils.default_process(text)
+        words = re.compile(r"\b" + re.escape(cleaned) + r"\b") if cleaned else None
         containing = sorted(
-            {b.name for c, b in self._choices[species].items() if words.search(c.casefold())}
+            {
+                b.name
+                for c, b in self._choices[species].items()
+                if words and words.search(utils.default_process(c))
+            }
         )
         if len(containing) > 1:
             return BreedMatch(text, MatchKind.AMBIGUOUS, candidates=tuple(containing))

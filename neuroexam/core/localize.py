@@ -124,7 +124,7 @@ class CtrAnalysis:
         """Bilateral when the cut-offs match, else the side with the more cranial cut-off."""
         if self.tl_pattern is None:
             return None
-        left, right = self.left.position, self.right.position
+        left, right = _cranial_rank(self.left), _cranial_rank(self.right)
         if left is None or right is None or left == right:
             return FlagSide.BILATERAL if left == right else None
         return FlagSide.LEFT if left < right else FlagSide.RIGHT
@@ -143,6 +143,13 @@ class CtrAnalysis:
             if s.status is CtrStatus.ABSENT and other.status is CtrStatus.NORMAL:
                 return s.side
         return None
+
+
+def _cranial_rank(side: SideCtr) -> int | None:
+    """Order for lateralising: ``"none"`` is more cranial than any level (§2)."""
+    if side.cutoff is None:
+        return None
+    return -1 if side.cutoff == NONE else levels.index(side.cutoff)
 
 
 def analyse_ctr(exam: Exam, limits: CtrThresholds) -> CtrAnalysis:

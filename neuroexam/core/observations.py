@@ -212,11 +212,12 @@ def _ctr_efferent_dog(ctx: Context) -> Evidence:
 
 @observation("ctr_exaggerated_any")
 def _ctr_exaggerated_any(ctx: Context) -> Evidence:
-    sites = [
-        f"{f.site} {f.side.value}"
+    found = sorted(
+        (levels.index(f.site), f.side.value)
         for f in ctx.exam.findings_for(TestId.CUTANEOUS_TRUNCI)
         if f.grade is Grade.EXAGGERATED
-    ]
+    )
+    sites = [f"{levels.at(i)} {side}" for i, side in found]
     if not sites:
         return NO
     return Evidence(True, (f"exaggerated trunci twitch at {', '.join(sites)}",))

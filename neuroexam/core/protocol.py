@@ -135,13 +135,13 @@ class BreedFile(_Strict):
     @model_validator(mode="after")
     def _names_unique(self) -> BreedFile:
         seen: dict[tuple[Species, str], str] = {}
-        for breed in self.breeds:
-            for text in [breed.name, *breed.aliases]:
+        for i, breed in enumerate(self.breeds):
+            for field, text in [("name", breed.name), *(("aliases", a) for a in breed.aliases)]:
                 key = (breed.species, text.casefold())
                 if key in seen and seen[key] != breed.name:
                     raise ValueError(
-                        f"{text!r} names both {seen[key]!r} and {breed.name!r} "
-                        f"({breed.species.value})"
+                        f"breeds.{i}.{field}: {text!r} names both {seen[key]!r} and "
+                        f"{breed.name!r} ({breed.species.value}); names and aliases must be unique"
                     )
                 seen[key] = breed.name
         return self
@@ -171,12 +171,16 @@ class SignFile(_Strict):
     @model_validator(mode="after")
     def _groups_exist(self) -> SignFile:
         group_ids = {g.id for g in self.groups}
-        ids = [s.id for s in self.signs]
-        if len(set(ids)) != len(ids):
-            raise ValueError("sign ids must be unique")
-        for sign in self.signs:
+        seen: set[str] = set()
+        for i, sign in enumerate(self.signs):
+            if sign.id in seen:
+                raise ValueError(f"signs.{i}.id: {sign.id!r} appears twice; ids must be unique")
+            seen.add(sign.id)
             if sign.group not in group_ids:
-                raise ValueError(f"sign {sign.id!r}: unknown group {sign.group!r}")
+                raise ValueError(
+                    f"signs.{i}.group: unknown group {sign.group!r} "
+                    f"(expected one of {', '.join(sorted(group_ids))})"
+                )
         return self
 
 
@@ -346,8 +350,9 @@ def format_validation_error(path: Path, error: ValidationError) -> str:
     """``path: field.path: message`` for each problem, one per line."""
     lines = []
     for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-        lines.append(f"{path}: {where}: {problem['msg']}")
+        message = problem["msg"].removeprefix("Value error, ")
+        where = ".".join(str(part) for part in problem["loc"])
+        lines.append(f"{path}: {where}: {message}" if where else f"{path}: {message}")
     return "\n".join(lines)
 
 

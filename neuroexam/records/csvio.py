@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,9 +57,14 @@ def read_table(path: Path) -> list[dict[str, str]]:
     import pandas as pd
 
     try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=False
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            # index_col=False: a trailing comma on every row must not shift the columns.
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", index_col=False
+            )
+        if any("loss of data" in str(w.message) for w in caught):
+            _check_extra_cells(path)
     except FileNotFoundError:
         raise CsvInputError(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -68,7 +74,8 @@ def read_table(path: Path) -> list[dict[str, str]]:
     except pd.errors.EmptyDataError:
         raise CsvInputError(f"{path}: empty file, expected a header row") from None
     except (pd.errors.ParserError, ValueError) as exc:
-        raise CsvInputError(f"{path}: not a readable CSV file ({exc})") from None
+        detail = " ".join(str(exc).split()).removeprefix("Error tokenizing data. C error: ")
+        raise CsvInputError(f"{path}: not a readable CSV file ({detail})") from None
     except OSError as exc:
         raise CsvInputError(f"{path}: cannot read: {exc.strerror}") from None
     columns = [str(c).strip() for c in frame.columns]
@@ -82,6 +89,21 @@ def read_table(path: Path) -> list[dict[str, str]]:
             record[key] = unneutralise(str(value).strip())
         record["_line"] = line  # type: ignore[assignment]
     return records  # type: ignore[return-value]
+
+
+def _check_extra_cells(path: Path) -> None:
+    """Cells beyond the header are allowed only when empty (a trailing comma)."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        width = len(next(reader, []))
+        for row in reader:
+            if len(row) > width and any(cell.strip() for cell in row[width:]):
+                raise CsvInputError(
+                    f"{path}: line {reader.line_num} has {len(row)} cells but the header has "
+                    f"{width}"
+                )
 
 
 def exams_from_rows(rows: Iterable[dict[str, Any]]) -> ReadResult:

@@ -86,4 +86,4 @@ def unneutralise(text: str) -> str:
 
 
 def format_number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    return "" if value is None else f"{value:.10g}"

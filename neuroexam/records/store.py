@@ -61,6 +61,24 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX exams_by_status ON exams(status, updated_at);
     CREATE INDEX exams_by_date ON exams(mode, exam_date);
     """,
+    # 2: training attempts (one row per finished simulated case)
+    """
+    CREATE TABLE training_attempts (
+        attempt_id   TEXT PRIMARY KEY,
+        exam_id      TEXT REFERENCES exams(exam_id) ON DELETE SET NULL,
+        student      TEXT NOT NULL,
+        case_id      TEXT NOT NULL,
+        level        TEXT NOT NULL DEFAULT '',
+        started_at   TEXT,
+        finished_at  TEXT,
+        grading      REAL,
+        localization REAL,
+        flags        REAL,
+        total        REAL,
+        details      TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX attempts_by_student ON training_attempts(student, finished_at);
+    """,
 )
 
 _EXAM_COLUMNS = (

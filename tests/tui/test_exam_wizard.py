@@ -180,3 +180,28 @@ async def test_not_tested_key_and_ctrl_q_keep_exam_resumable(tmp_path: Path) -> 
         await pilot.pause()
         assert type(again.screen).__name__ == "ExamScreen"
         assert "L5 · LEFT side" in screen_text(again)
+
+
+async def test_failed_save_is_announced_and_retried(tmp_path: Path, monkeypatch) -> None:
+    from neuroexam.records.store import StoreError
+
+    app = make_app(tmp_path, make_exam())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        real = app.store.save_finding
+
+        def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise StoreError(f"{app.store.path}: the disk is full")
+
+        monkeypatch.setattr(app.store, "save_finding", full_disk)
+        await pilot.press("a", "a")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("NOT SAVED" in m and "disk is full" in m for m in messages)
+        assert "L5 · LEFT side" in screen_text(app)  # the exam goes on
+        assert app.recorder.unsaved == 2
+        monkeypatch.setattr(app.store, "save_finding", real)
+        await pilot.press("p")  # the next save flushes the waiting ones first
+        assert app.recorder.unsaved == 0
+    stored = app.store.load_exam("E1")
+    assert [f.grade for f in stored.findings] == [Grade.ABSENT, Grade.ABSENT, Grade.PRESENT]

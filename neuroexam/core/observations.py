@@ -245,10 +245,15 @@ def _migration(ctx: Context, at_least: int) -> Evidence:
         moved = then.position - now.position
         if moved >= at_least:
             sides.append(side)
+            unit = "vertebrae" if moved > 1 else "vertebra"
+            if now.cutoff == NONE:  # no twitch yet: the cut-off lies at least this far forward
+                how_far = f"at least {moved} {unit}"
+                where = f"{then.cutoff} → no twitch up to {now.most_cranial_tested}"
+            else:
+                how_far, where = f"{moved} {unit}", f"{then.cutoff} → {now.cutoff}"
             reasons.append(
-                f"{side.value} cut-off moved {moved} vertebra{'e' if moved > 1 else ''} "
-                f"cranially since exam {ctx.previous.exam_id} "
-                f"({then.cutoff} → {now.cutoff})"
+                f"{side.value} cut-off moved {how_far} cranially since exam "
+                f"{ctx.previous.exam_id} ({where})"
             )
     if not sides:
         return NO

@@ -9,7 +9,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
-from neuroexam.core.models import Grade, Side, TestId
+from neuroexam.core.localize import analyse_ctr
+from neuroexam.core.models import Exam, FlagId, Grade, Side, TestId
+from neuroexam.core.rules import evaluate, previous_exam
 from neuroexam.core.session import ExamSession, Step
 from neuroexam.tui.widgets.modals import ChoiceModal, HelpModal, TextModal
 from neuroexam.tui.widgets.spine_map import SpineMap
@@ -30,6 +32,9 @@ class ExamScreen(Screen[None]):
     ExamScreen #step { height: auto; max-height: 10; padding: 0 1; }
     ExamScreen #step-title { text-style: bold; background: $boost; padding: 0 1; }
     ExamScreen #series { height: auto; padding: 0 1; color: $warning; }
+    ExamScreen #alert {
+        height: auto; padding: 0 1; background: $error; color: $text; text-style: bold;
+    }
     ExamScreen #progress-row { height: 1; padding: 0 1; }
     ExamScreen ProgressBar { width: 1fr; }
     ExamScreen #progress-text { width: auto; padding-left: 1; }
@@ -58,6 +63,10 @@ class ExamScreen(Screen[None]):
         super().__init__()
         self.session = session
         self._keys_state: tuple[bool, bool, bool] | None = None
+        #: The patient's other exams, for serial comparison while testing.
+        self.history: list[Exam] = []
+        self.previous_cutoffs: dict[str, str | None] | None = None
+        self._alerted: set[str] = set()
 
     @property
     def exam_id(self) -> str:
@@ -69,6 +78,7 @@ class ExamScreen(Screen[None]):
             yield Static(id="step-title")
             yield Static(id="step-text")
         yield Static(id="series")
+        yield Static(id="alert")
         yield SpineMap(id="map")
         with Vertical(id="progress-row"):
             yield ProgressBar(id="progress", show_eta=False, show_percentage=False)
@@ -78,7 +88,24 @@ class ExamScreen(Screen[None]):
         patient = self.session.exam.patient
         who = " ".join(x for x in (patient.patient_id, patient.name) if x)
         self.sub_title = f"{who} · {patient.species.value} · {patient.breed or 'breed not given'}"
+        self._load_history()
         self.refresh_view()
+
+    def _load_history(self) -> None:
+        """The patient's earlier exam, whose cut-offs the map shows as "(was …)"."""
+        exam = self.session.exam
+        if not exam.patient.patient_id:
+            return
+        app = self.app
+        self.history = [
+            e
+            for e in app.store.load_exams(patient_id=exam.patient.patient_id)  # type: ignore[attr-defined]
+            if e.exam_id != exam.exam_id
+        ]
+        earlier = previous_exam(exam, self.history, app.protocols)  # type: ignore[attr-defined]
+        if earlier is not None:
+            ctr = analyse_ctr(earlier, app.protocols.rules.thresholds.ctr)  # type: ignore[attr-defined]
+            self.previous_cutoffs = {s.side.value: s.cutoff for s in ctr.sides}
 
     def on_screen_resume(self) -> None:
         self.refresh_view()
@@ -104,8 +131,10 @@ class ExamScreen(Screen[None]):
             self.session.exam,
             self.app.protocols.rules.thresholds.ctr,  # type: ignore[attr-defined]
             cursor=step,
+            previous=self.previous_cutoffs,
             testing=self.session.series_in_progress(TestId.CUTANEOUS_TRUNCI),
         )
+        self._update_alert()
         bar = self.query_one(ProgressBar)
         bar.update(total=max(total, 1), progress=done)
         bar.tooltip = f"{done} of {total} steps recorded"
@@ -148,8 +177,35 @@ class ExamScreen(Screen[None]):
         out.append("e", style="bold reverse")
         out.append(" exaggerated  ")
         out.append("n", style="bold reverse")
-        out.append(" not tested   F1 teaching note")
+        out.append(" not tested   F1 help")
         return out
+
+    def _update_alert(self) -> None:
+        """Raise the progressive-myelomalacia emergency as soon as a finding shows migration."""
+        alert = self.query_one("#alert", Static)
+        if self.previous_cutoffs is None:
+            alert.display = False
+            return
+        assessment = evaluate(self.session.exam, self.history, self.app.protocols)  # type: ignore[attr-defined]
+        flag = next((f for f in assessment.flags if f.id is FlagId.PROGRESSIVE_MYELOMALACIA), None)
+        alert.display = flag is not None
+        if flag is None:
+            return
+        word = flag.urgency.value.upper()
+        mark = "!!!" if flag.urgency.value == "emergency" else "!!"
+        alert.update(
+            f"{mark} {word}: {flag.reasons[0]}: progressive myelomalacia risk. "
+            "Refer to a neurologist now."
+        )
+        key = f"{flag.urgency.value}:{'|'.join(flag.reasons)}"
+        if key not in self._alerted:
+            self._alerted.add(key)
+            self.notify(
+                f"{word}: the trunci cut-off has moved cranially since the last exam. "
+                "Refer to a neurologist now.",
+                severity="error",
+                timeout=8,
+            )
 
     def _series_text(self) -> str:
         """Tell the clinician when a trunci series ended at the first twitch."""

@@ -16,7 +16,7 @@ from neuroexam.core.protocol import CtrThresholds
 from neuroexam.core.session import Step
 
 CELL = 3
-LABEL = 6
+LABEL = 5
 GRADE_STYLE = {
     Grade.ABSENT: "bold red",
     Grade.REDUCED: "yellow",
@@ -62,8 +62,9 @@ def render_map(
     thoracic = " thoracic T1-T13 ".center(13 * CELL, "─")
     lumbar = " lumbar L1-L7 ".center(7 * CELL, "─")
     out.append("CTR".ljust(LABEL), style="bold")
-    out.append(thoracic + lumbar + " cut-off\n", style="dim")
-    out.append("level".ljust(LABEL), style="dim")
+    head = "cut-off (was)" if previous else "cut-off"
+    out.append(thoracic + lumbar + head + "\n", style="dim")
+    out.append("lvl".ljust(LABEL), style="dim")
     out.append("".join(name[1:].rjust(2).ljust(CELL) for name in levels.LEVELS) + "\n")
     for side in Side:
         out.append(side.value.ljust(LABEL), style="bold")
@@ -76,14 +77,15 @@ def render_map(
             out.append(cell, style=style)
         label = cutoff_label(ctr.side(side))
         if testing and side in testing and ctr.side(side).cutoff == NONE:
-            label = "testing…"
+            label = "testing"
         if previous and previous.get(side.value):
-            label += f" was {previous[side.value]}"
-        out.append(" " + label + "\n", style="bold red" if "ABN" in label else "")
+            label = f"{label or '-'} ({previous[side.value]})"
+        # Every cell ends with a space, so the label needs none before it (fits 78 columns).
+        out.append(label + "\n", style="bold red" if "ABN" in label else "")
     if window is not None:
         start, end = levels.index(window.cranial), levels.index(window.caudal)
         likely = {levels.index(x) for x in window.most_likely}
-        out.append("lesion".ljust(LABEL), style="bold")
+        out.append("lesn".ljust(LABEL), style="bold")
         for i in range(len(levels.LEVELS)):
             if start <= i <= end:
                 out.append("▓▓▓" if i in likely else "░░░", style="bold red")

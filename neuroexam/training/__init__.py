@@ -1,0 +1,1 @@
+"""Training mode: simulated patients, the student's interpretation, scoring (no textual)."""

@@ -161,35 +161,35 @@ class ExamSession:
 
     def answer(self, grade: Grade, now: datetime | None = None) -> Finding:
         """Record ``grade`` at the cursor and move to the next step; returns the finding."""
-        if self.cursor is None:
-            raise ValueError("the exam has no current step")
-        step = self.cursor
+        step = self._current()
         previous = self.finding(step)
-        finding = Finding(
-            test=step.test,
-            site=step.site,
-            side=step.side,
-            grade=grade,
-            note=previous.note if previous else "",
-            recorded_at=now or datetime.now(UTC),
+        finding = self._record(
+            step, grade, previous.note if previous else "", now or datetime.now(UTC)
         )
-        self._put(finding)
         self.cursor = self._next_after(step)
         return finding
 
     def note(self, text: str, now: datetime | None = None) -> Finding:
         """Attach a note to the current step (a not-yet-graded step is saved as not_tested)."""
+        step = self._current()
+        previous = self.finding(step)
+        if previous is None:
+            return self._record(step, Grade.NOT_TESTED, text, now or datetime.now(UTC))
+        return self._record(step, previous.grade, text, previous.recorded_at)
+
+    def _current(self) -> Step:
         if self.cursor is None:
             raise ValueError("the exam has no current step")
-        step = self.cursor
-        previous = self.finding(step)
+        return self.cursor
+
+    def _record(self, step: Step, grade: Grade, note: str, recorded_at: datetime | None) -> Finding:
         finding = Finding(
             test=step.test,
             site=step.site,
             side=step.side,
-            grade=previous.grade if previous else Grade.NOT_TESTED,
-            note=text.strip(),
-            recorded_at=previous.recorded_at if previous else (now or datetime.now(UTC)),
+            grade=grade,
+            note=note.strip(),
+            recorded_at=recorded_at,
         )
         self._put(finding)
         return finding

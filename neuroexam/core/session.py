@@ -216,18 +216,32 @@ class ExamSession:
             raise ValueError(f"no such step: {step}")
         self.cursor = step
 
+    def ended_series(self) -> list[tuple[TestId, Side]]:
+        """(test, side) series that stopped at their first response and could go on."""
+        return [
+            (test.id, side)
+            for test in self.protocol.tests
+            if test.stop_at_first_response
+            for side in test.sides
+            if self.series_ended(Step(test.id, test.sites[0].id, side))
+        ]
+
     def continue_series(self) -> Step | None:
-        """Keep testing cranially on the cursor's side after the first response."""
-        step = self.cursor or self._last_answered()
-        if step is None:
-            return None
-        self.continued.add((step.test, step.side))
+        """Keep testing past the first response: the cursor's series if it ended, else the
+        most recently answered one that ended, else the first that ended."""
+        ended = self.ended_series()
+        if not ended:
+            return self.cursor
+        last = self._last_answered()
+        candidates = [s for s in (self.cursor, last) if s is not None]
+        target = next(((s.test, s.side) for s in candidates if (s.test, s.side) in ended), ended[0])
+        self.continued.add(target)
         self._invalidate()
         nxt = next(
             (
                 s
                 for s in self.active_steps()
-                if (s.test, s.side) == (step.test, step.side) and self.grade(s) is None
+                if (s.test, s.side) == target and self.grade(s) is None
             ),
             None,
         )
@@ -254,5 +268,10 @@ class ExamSession:
         return self.first_unanswered()
 
     def _last_answered(self) -> Step | None:
-        answered = [s for s in self._steps if self.grade(s) is not None]
-        return answered[-1] if answered else None
+        """The most recently recorded finding's step."""
+        latest = max(
+            self.exam.findings,
+            key=lambda f: (f.recorded_at is not None, f.recorded_at or 0, self._order[f.key]),
+            default=None,
+        )
+        return Step(*latest.key) if latest else None

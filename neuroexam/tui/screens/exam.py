@@ -239,9 +239,7 @@ class ExamScreen(Screen[None]):
         return True
 
     def _any_series_ended(self) -> bool:
-        return any(
-            self.session.series_ended(Step(TestId.CUTANEOUS_TRUNCI, "L7", side)) for side in Side
-        )
+        return bool(self.session.ended_series())
 
     def action_grade(self, value: str) -> None:
         if self.session.cursor is None:
@@ -266,17 +264,6 @@ class ExamScreen(Screen[None]):
     def action_continue_series(self) -> None:
         from neuroexam.tui.app import encode_continued
 
-        # Continue the side that ended: the cursor's side, or the one whose series ended.
-        step = self.session.cursor
-        ended = [
-            side
-            for side in Side
-            if self.session.series_ended(Step(TestId.CUTANEOUS_TRUNCI, "L7", side))
-        ]
-        if step is None or step.test is not TestId.CUTANEOUS_TRUNCI or step.side not in ended:
-            if not ended:
-                return
-            self.session.cursor = Step(TestId.CUTANEOUS_TRUNCI, "L7", ended[0])
         self.session.continue_series()
         self.app.save_ok(  # type: ignore[attr-defined]
             self.app.recorder.set_continued(  # type: ignore[attr-defined]

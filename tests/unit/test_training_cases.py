@@ -1,0 +1,122 @@
+"""The training case bank (``protocols/cases/*.toml``) and its agreement with the rules engine.
+
+The drift test runs every case's correct exam through ``evaluate`` and demands exactly the
+localisation and the (flag, strength) set the case teaches, so the case bank and the rules can
+never drift apart: change a rule and the cases it affects fail here, by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from neuroexam.core.protocol import shipped
+from neuroexam.core.rules import breed_index, evaluate
+from neuroexam.core.vocab import FlagId, Side, Species
+from neuroexam.training.cases import LEVELS_ORDER, Case, CtrSide, correct_exam, load_cases
+
+CASES: list[Case] = load_cases()
+GRADE_WORDS = re.compile(r"\b(absent|reduced|present|exaggerated)\b", re.IGNORECASE)
+
+
+def _by_id() -> list[object]:
+    return [pytest.param(case, id=case.id) for case in CASES]
+
+
+def _ctr_texts(where: str, ctr: dict[Side, CtrSide]) -> Iterator[tuple[str, str]]:
+    for side, spec in ctr.items():
+        yield f"{where}.{side}.below", spec.below
+        yield f"{where}.{side}.at_or_above", spec.at_or_above
+        for level, response in spec.levels.items():
+            yield f"{where}.{side}.levels.{level}", response.observed
+
+
+def _observed_texts(case: Case) -> Iterator[tuple[str, str]]:
+    """Every text the student sees at a test site, with where it comes from."""
+    yield "normal_scratch", case.normal_scratch
+    yield from _ctr_texts("ctr", case.ctr)
+    for region, sides in case.scratch.items():
+        for side, response in sides.items():
+            yield f"scratch.{region}.{side}", response.observed
+    if case.previous is not None:
+        yield from _ctr_texts("previous.ctr", case.previous.ctr)
+
+
+# ------------------------------------------------------------------ the bank as a whole
+
+
+def test_bank_loads_with_enough_cases() -> None:
+    assert len(CASES) >= 20, f"only {len(CASES)} training cases"
+
+
+def test_case_ids_unique() -> None:
+    ids = [case.id for case in CASES]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    assert not duplicates, f"duplicate case ids: {duplicates}"
+
+
+def test_every_level_present() -> None:
+    missing = set(LEVELS_ORDER) - {case.level for case in CASES}
+    assert not missing, f"no case at level(s): {sorted(missing)}"
+
+
+def test_every_flag_taught_somewhere() -> None:
+    taught = {flag.id for case in CASES for flag in case.expected.flags}
+    missing = sorted(f.value for f in set(FlagId) - taught)
+    assert not missing, f"no case expects flag(s): {missing}"
+
+
+def test_bank_has_a_cat_and_a_serial_case() -> None:
+    assert any(case.species is Species.CAT for case in CASES), "no cat case"
+    assert any(case.previous is not None for case in CASES), "no serial (previous exam) case"
+
+
+# ------------------------------------------------------------------ per case
+
+
+@pytest.mark.parametrize("case", _by_id())
+def test_case_matches_engine(case: Case) -> None:
+    """THE drift test: the engine, fed the correct grades, reaches the taught answer."""
+    exam, history = correct_exam(case)
+    result = evaluate(exam, history)
+    localization = result.localization or "none"
+    assert localization == case.expected.localization, (
+        f"case {case.id}: engine localises to {localization!r}, "
+        f"the case teaches {case.expected.localization!r}"
+    )
+    got = sorted((f.id.value, f.strength.value) for f in result.flags)
+    want = sorted((f.id.value, f.strength.value) for f in case.expected.flags)
+    assert got == want, (
+        f"case {case.id}: engine flags {got}, the case teaches {want} "
+        f"(reasons: {[(f.id.value, f.reasons) for f in result.flags]})"
+    )
+
+
+@pytest.mark.parametrize("case", _by_id())
+def test_case_signs_exist(case: Case) -> None:
+    known = shipped().sign_ids()
+    used = set(case.signs) | set(case.previous.signs if case.previous else [])
+    unknown = sorted(used - known)
+    assert not unknown, f"case {case.id}: unknown sign id(s) {unknown} (see signs.toml)"
+
+
+@pytest.mark.parametrize("case", _by_id())
+def test_case_breed_resolves(case: Case) -> None:
+    match = breed_index(shipped()).lookup(case.breed, case.species)
+    assert match.known, f"case {case.id}: breed {case.breed!r} ({case.species}) not in breeds.toml"
+
+
+@pytest.mark.parametrize("case", _by_id())
+def test_observed_texts_do_not_give_the_grade(case: Case) -> None:
+    leaks = [
+        f"{where}: {text!r}" for where, text in _observed_texts(case) if GRADE_WORDS.search(text)
+    ]
+    assert not leaks, f"case {case.id}: observed text names the grade: {leaks}"
+
+
+@pytest.mark.parametrize("case", _by_id())
+def test_every_expected_flag_has_a_note(case: Case) -> None:
+    missing = [f.id.value for f in case.expected.flags if f.id not in case.flag_notes]
+    assert not missing, f"case {case.id}: no flag_notes entry for {missing}"

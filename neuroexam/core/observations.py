@@ -210,6 +210,18 @@ def _ctr_efferent_dog(ctx: Context) -> Evidence:
     return ctx.observe("ctr_efferent_pattern") if ctx.is_dog else NO
 
 
+@observation("no_cutoff_caveat")
+def _no_cutoff_caveat(ctx: Context) -> Evidence:
+    if ctx.ctr.tl_pattern is not None:
+        return NO
+    seen = "not tested" if not ctx.ctr.any_tested else "without a cut-off"
+    return Evidence(
+        True,
+        (f"trunci reflex {seen}: a normal trunci reflex does not exclude a thoracolumbar "
+         "lesion (no cut-off in 20% of dogs with cord injury, Gutierrez-Quintana 2012)",),
+    )
+
+
 @observation("ctr_exaggerated_any")
 def _ctr_exaggerated_any(ctx: Context) -> Evidence:
     found = sorted(
@@ -270,6 +282,10 @@ def _scratch(ctx: Context, region: str, side: Side) -> Grade | None:
 
 @observation("scratch_cervical_exaggerated")
 def _scratch_cervical(ctx: Context) -> Evidence:
+    # An over-strong scratch at a discharging ear is explained by the ear first: it does not
+    # count as a syringomyelia sign (docs/CLINICAL_RULES.md §5, decision).
+    if "ear_discharge" in ctx.exam.signs:
+        return _exaggerated(ctx, tuple(r for r in CERVICAL_REGIONS if r != "ear"))
     return _exaggerated(ctx, CERVICAL_REGIONS)
 
 

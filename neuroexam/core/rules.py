@@ -244,7 +244,7 @@ def _localize(
     ctx: Context, raised: set[FlagId], warnings: list[str]
 ) -> tuple[str | None, LesionWindow | None]:
     candidates: list[tuple[str, str]] = []
-    if FlagId.IVDD in raised and ctx.ctr.tl_pattern is not TlPattern.NO_RESPONSE:
+    if FlagId.IVDD in raised and ctx.ctr.tl_pattern in (TlPattern.BILATERAL, TlPattern.LATERALISED):
         candidates.append(("T3-L3", "a thoracolumbar trunci cut-off"))
     if ctx.observe("ctr_efferent_dog").holds:
         candidates.append(("C6-T2", "one-sided trunci loss (brachial plexus / C8-T1)"))

@@ -1,11 +1,16 @@
 """NeuroExam benchmarks: prints figures and ratios (never asserted in tests).
 
-    python benchmarks/bench.py [--runs 7] [--keys 60]
+    python benchmarks/bench.py [--runs 7] [--keys 60] [--scale 100000 | --scale 0]
 
 1. Time to first screen of ``neuroexam`` (home screen, fresh store) against a minimal
    Textual app in the same run, each a fresh interpreter, median of ``--runs``.
 2. Per-key time of answering a wizard step headless (press → saved → re-rendered):
    median and p95 over ``--keys`` answers.
+3. Records at scale (``--scale N`` exams, 0 to skip): a store of N exams built with bulk
+   inserts (about 40 findings per exam, 10 exams per patient, one patient followed for
+   ``--busy`` exams); its size on disk; ``export`` in the findings layout against a bare
+   ``DataFrame.to_csv`` of the same rows (ratio); the summary layout; and opening one patient's
+   history (what the summary screen loads) with N exams in the store.
 """
 
 from __future__ import annotations
@@ -13,12 +18,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -130,10 +138,175 @@ def median_p95(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
+# ------------------------------------------------------------------ records at scale
+
+CTR_LEVELS = [f"L{n}" for n in range(7, 0, -1)] + [f"T{n}" for n in range(13, 0, -1)]
+SCRATCH = ["ear", "neck", "shoulder", "flank", "belly"]
+SIGNS = ["back_pain", "neck_pain", "paraparesis_ambulatory", "pruritus", "kicks_in_sleep"]
+BREEDS = ["Dachshund", "Doxie", "Beagle", "CKCS", "Labrador Retriever", "mixed", "Daschund", ""]
+
+
+def build_store(db: Path, exams: int, busy: int, seed: int = 1) -> tuple[str, str]:
+    """A store of ``exams`` exams by bulk inserts; returns (a 10-exam patient, the busy one).
+
+    Each exam: the trunci series from L7 to T9 on both sides (15 levels a side, silent caudal
+    to a cut-off that is usually normal, sometimes thoracolumbar, rarely absent) and the five
+    scratch regions on both sides: 40 findings; a note on about 1 in 20. Dates spread over ten
+    years (CET/CEST offsets), recorded_at with microseconds; 3% training, 2% unfinished.
+    """
+    from neuroexam.records.store import Store
+
+    Store(db).close()  # schema and migrations as the app makes them
+    rng = random.Random(seed)
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA synchronous = OFF")
+    con.execute("BEGIN")
+    start = datetime(2016, 1, 1, 8, 0, tzinfo=UTC)
+    patients = [f"P{n:06d}" for n in range(max(1, (exams - busy) // 10))]
+    owner = ["P-BUSY"] * busy + [patients[i % len(patients)] for i in range(exams - busy)]
+    rng.shuffle(owner)
+    exam_rows, finding_rows = [], []
+    for n, patient in enumerate(owner):
+        exam_id = f"EX-{n:07d}"
+        offset = timezone(timedelta(hours=rng.choice((1, 2))))
+        when = (start + timedelta(minutes=rng.randrange(10 * 365 * 24 * 60))).astimezone(offset)
+        breed = BREEDS[hash(patient) % len(BREEDS)]
+        exam_rows.append(
+            (
+                exam_id,
+                when.isoformat(),
+                "A. Tech",
+                "training" if rng.random() < 0.03 else "clinical",
+                patient,
+                f"Dog {patient}" if n % 997 else "=HYPERLINK(\"x\")",
+                "dog",
+                breed,
+                rng.randrange(10, 150) / 10,
+                "MN",
+                rng.randrange(30, 400) / 10,
+                ";".join(rng.sample(SIGNS, rng.randrange(0, 3))),
+                "in_progress" if rng.random() < 0.02 else "complete",
+                "",
+            )
+        )
+        roll = rng.random()
+        cut = None if roll < 0.02 else rng.choice(CTR_LEVELS[3:9]) if roll < 0.12 else "L6"
+        seq = 0
+        moment = when
+        for side in ("left", "right"):
+            for level in CTR_LEVELS[:15]:
+                above = cut is not None and CTR_LEVELS.index(level) >= CTR_LEVELS.index(cut)
+                moment += timedelta(seconds=3, microseconds=rng.randrange(1_000_000))
+                note = "twitch, weak" if rng.random() < 0.05 else ""
+                grade = "present" if above else "absent"
+                finding_rows.append(
+                    (exam_id, "cutaneous_trunci", level, side, grade, note, moment.isoformat(), seq)
+                )
+                seq += 1
+        for side in ("left", "right"):
+            for region in SCRATCH:
+                moment += timedelta(seconds=4, microseconds=rng.randrange(1_000_000))
+                note = '-ve, "odd"' if rng.random() < 0.01 else ""
+                finding_rows.append(
+                    (exam_id, "scratch", region, side, "present", note, moment.isoformat(), seq)
+                )
+                seq += 1
+        if len(finding_rows) >= 200_000:
+            _flush(con, exam_rows, finding_rows)
+    _flush(con, exam_rows, finding_rows)
+    con.execute("COMMIT")
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    return patients[0], "P-BUSY"
+
+
+def _flush(con: sqlite3.Connection, exams: list[tuple], findings: list[tuple]) -> None:
+    con.executemany(
+        "INSERT INTO exams (exam_id, exam_date, examiner, mode, patient_id, patient_name, "
+        "species, breed, age_years, sex, weight_kg, signs, status, continued, updated_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, datetime('now'))",
+        exams,
+    )
+    con.executemany(
+        "INSERT INTO findings (exam_id, test, site, side, grade, note, recorded_at, seq) "
+        "VALUES (?,?,?,?,?,?,?,?)",
+        findings,
+    )
+    exams.clear()
+    findings.clear()
+
+
+def _timed(action):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
+
+
+def scale(exams: int, busy: int, home: Path) -> None:
+    import pandas as pd
+
+    from neuroexam.core.protocol import shipped
+    from neuroexam.core.rules import evaluate
+    from neuroexam.records.export import Layout, export_csv
+    from neuroexam.records.store import ExamFilter, Store
+
+    protocols = shipped()
+    db = home / "scale.db"
+    built, (typical, followed) = _timed(lambda: build_store(db, exams, busy))
+    store = Store(db)
+    findings = store._query("SELECT count(*) FROM findings")[0][0]
+    size = sum(p.stat().st_size for p in home.glob("scale.db*"))
+    print(f"Records at scale: {exams} exams, {findings} findings (built in {built:.0f} s)")
+    print(f"  store size on disk           {size / 2**20:9.1f} MiB")
+
+    everything = ExamFilter(mode=None, include_unfinished=True)
+    out = home / "findings.csv"
+    t_export, result = _timed(lambda: export_csv(store, out, everything, protocols=protocols))
+    frame = pd.read_csv(out, dtype=object, keep_default_na=False)
+    bare = home / "bare.csv"
+    t_bare, _ = _timed(lambda f=frame: f.to_csv(bare, index=False, lineterminator="\r\n"))
+    same = bare.read_bytes() == out.read_bytes()
+    del frame
+    print(
+        f"  export findings (all modes)  {t_export:9.2f} s   {result.rows} rows, "
+        f"{out.stat().st_size / 2**20:.0f} MiB"
+    )
+    print(f"  bare DataFrame.to_csv        {t_bare:9.2f} s   same bytes: {same}")
+    print(f"  ratio export / to_csv        {t_export / t_bare:9.2f}")
+    for workers, label in ((1, "1 process"), (None, f"{os.cpu_count()} CPUs")):
+        t_summary, summary = _timed(
+            lambda w=workers: export_csv(
+                store, home / "summary.csv", everything, Layout.SUMMARY, protocols, workers=w
+            )
+        )
+        print(
+            f"  export summary ({label:>9}) {t_summary:9.2f} s   {summary.exams} exams, "
+            f"{t_summary / max(1, summary.exams) * 1e6:.0f} µs per exam"
+        )
+    for label, patient in (("10 exams", typical), (f"{busy} exams", followed)):
+        samples, history = [], []
+        for _ in range(5):
+            t, history = _timed(lambda p=patient: store.load_exams(patient_id=p))
+            samples.append(t)
+        t_eval, _ = _timed(lambda h=history: evaluate(h[-1], h, protocols))
+        print(
+            f"  open a patient ({label:>10}) load {statistics.median(samples) * 1000:7.1f} ms"
+            f"   + evaluate {t_eval * 1000:5.1f} ms   [store.load_exams(patient_id=...)]"
+        )
+    t_page, page = _timed(lambda: store.patient_exams(followed, limit=50))
+    print(f"  newest 50 of the busy patient {t_page * 1000:7.1f} ms   [store.patient_exams]")
+    del page
+    store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keys", type=int, default=60)
+    parser.add_argument(
+        "--scale", type=int, default=100_000, help="exams in the scale test (0 skips it)"
+    )
+    parser.add_argument("--busy", type=int, default=500, help="exams of the followed patient")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
@@ -159,6 +332,8 @@ def main() -> None:
             print(f"  {name:<30} median {med * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms")
         ratio = median_p95(samples)[0] / median_p95(baseline)[0]
         print(f"  ratio wizard / minimal (median): {ratio:.2f}")
+        if args.scale:
+            scale(args.scale, min(args.busy, args.scale), home)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Command line: ``neuroexam`` (the TUI), ``exam``, ``assess``, ``export``, ``protocols check``."""
+"""Command line: ``neuroexam`` (the TUI), ``exam``, ``assess``, ``export``, ``import``,
+``protocols check``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from neuroexam import __version__
 
 if TYPE_CHECKING:
     from neuroexam.core.models import Exam
+    from neuroexam.tui.screens.training import TrainingStart
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -52,13 +54,62 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="write the stored exams as a findings CSV (FORMAT.md layout)",
-        description="Write every complete exam in the records as a findings CSV (FORMAT.md §2).",
+        help="write the stored exams as a findings or summary CSV (FORMAT.md layouts)",
+        description=(
+            "Write the complete clinical exams in the records as a findings CSV (FORMAT.md §2, "
+            "one row per finding) or a summary CSV (§3, one row per exam with its flags)."
+        ),
     )
     export.add_argument("--out", type=Path, metavar="FILE", help="CSV file (default: stdout)")
     export.add_argument(
+        "--layout",
+        choices=("findings", "summary"),
+        default="findings",
+        help="findings: one row per finding (default); summary: one row per exam",
+    )
+    export.add_argument("--patient", metavar="ID", help="only this patient's exams")
+    export.add_argument(
+        "--since", metavar="DATE", help="exams on or after DATE (2026-03-01 or 2026-03-01T09:00)"
+    )
+    export.add_argument("--until", metavar="DATE", help="exams on or before DATE (inclusive)")
+    export.add_argument(
+        "--mode",
+        choices=("clinical", "training", "all"),
+        default="clinical",
+        help="clinical exams (default), training exams, or all",
+    )
+    export.add_argument(
         "--include-unfinished", action="store_true", help="also write exams still in progress"
     )
+    export.add_argument(
+        "--bom", action="store_true", help="start with a UTF-8 byte-order mark (for Excel)"
+    )
+
+    import_ = commands.add_parser(
+        "import",
+        help="load exams from a findings CSV (FORMAT.md layout) into the records",
+        description=(
+            "Read a findings CSV (validated as assess reads it) and add its exams to the "
+            "records; an exam already there (same exam_id) is skipped, a bad exam is reported "
+            "and not written."
+        ),
+    )
+    import_.add_argument("file", type=Path, help="findings CSV")
+
+    train = commands.add_parser(
+        "train",
+        help="training mode: simulated patients, your grades and interpretation scored",
+        description=(
+            "Open training mode. With --case, --level or --seed the picked case opens straight "
+            "in the wizard (with --student; else the start screen asks for the name)."
+        ),
+    )
+    train.add_argument("--case", metavar="ID", help="a case id (protocols/cases)")
+    train.add_argument(
+        "--level", metavar="LEVEL", help="a random case of beginner, intermediate or advanced"
+    )
+    train.add_argument("--seed", type=int, metavar="N", help="seed of the random choice")
+    train.add_argument("--student", default="", metavar="NAME", help="whose score it is")
 
     protocols = commands.add_parser("protocols", help="work with the protocol files")
     protocol_commands = protocols.add_subparsers(dest="protocols_command", metavar="ACTION")
@@ -88,7 +139,7 @@ def _assess(args: argparse.Namespace) -> int:
     return report.exit_status
 
 
-def _run_tui(start_exam: Exam | None = None) -> int:
+def _run_tui(start_exam: Exam | None = None, training: TrainingStart | None = None) -> int:
     """The TUI home, or straight into the wizard on ``start_exam``."""
     from neuroexam.records.store import Store, StoreError
     from neuroexam.tui.app import NeuroExamApp
@@ -99,7 +150,7 @@ def _run_tui(start_exam: Exam | None = None) -> int:
         print(f"neuroexam: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        NeuroExamApp(store=store, start_exam=start_exam).run()
+        NeuroExamApp(store=store, start_exam=start_exam, training=training).run()
     except StoreError as exc:
         print(f"neuroexam: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -173,39 +224,89 @@ def _exam(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     import io
 
+    from neuroexam.core.models import Mode
     from neuroexam.core.protocol import ProtocolError, shipped
-    from neuroexam.records.csvio import write_findings
-    from neuroexam.records.store import Store, StoreError
+    from neuroexam.records.export import Layout, export_csv, parse_when
+    from neuroexam.records.store import ExamFilter, Store, StoreError
 
+    bounds = {}
+    for option in ("since", "until"):
+        text = getattr(args, option)
+        if text is not None:
+            try:
+                bounds[option] = parse_when(text)
+            except ValueError as exc:
+                print(f"neuroexam export: --{option}: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+    where = ExamFilter(
+        patient_id=args.patient,
+        mode=None if args.mode == "all" else Mode(args.mode),
+        include_unfinished=args.include_unfinished,
+        **bounds,
+    )
+    layout = Layout(args.layout)
     target = args.out if args.out is not None else "stdout"
     try:
+        protocols = shipped()
         store = Store()
         try:
-            exams = store.load_exams(include_unfinished=args.include_unfinished)
+            if args.out is not None:
+                result = export_csv(store, args.out, where, layout, protocols, bom=args.bom)
+            else:
+                sys.stdout.flush()
+                raw = getattr(sys.stdout, "buffer", None)
+                if raw is None:
+                    result = export_csv(store, sys.stdout, where, layout, protocols, bom=args.bom)
+                else:  # bytes as written: CRLF rows even where text mode would translate them
+                    stream = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+                    try:
+                        result = export_csv(store, stream, where, layout, protocols, bom=args.bom)
+                        stream.flush()
+                    finally:
+                        stream.detach()
         finally:
             store.close()
-        protocols = shipped()
-        if args.out is None:
-            text = io.StringIO()
-            count = write_findings(exams, text, protocols)
-            sys.stdout.flush()
-            out = getattr(sys.stdout, "buffer", None)
-            if out is None:
-                sys.stdout.write(text.getvalue())
-            else:  # bytes as written: CRLF rows even where text mode would translate them
-                out.write(text.getvalue().encode("utf-8"))
-                out.flush()
-        else:
-            count = write_findings(exams, args.out, protocols)
     except (StoreError, ProtocolError) as exc:
         print(f"neuroexam export: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader stopped early (``| head``): not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except OSError as exc:
         print(f"neuroexam export: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.out is not None:
-        print(f"wrote {count} findings of {len(exams)} exams to {args.out}")
+        exams = f"{result.exams} exam{'' if result.exams == 1 else 's'}"
+        if layout is Layout.SUMMARY:
+            print(f"wrote {exams} (summary layout) to {args.out}")
+        else:
+            print(f"wrote {result.rows} findings of {exams} to {args.out}")
     return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    from neuroexam.records.csvio import CsvInputError
+    from neuroexam.records.importer import import_file
+    from neuroexam.records.store import Store, StoreError
+
+    try:
+        store = Store()
+    except StoreError as exc:
+        print(f"neuroexam import: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        report = import_file(store, args.file)
+    except CsvInputError as exc:
+        print(f"neuroexam import: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        store.close()
+    print(report.render())
+    if report.store_error:
+        print(f"neuroexam import: {report.store_error}", file=sys.stderr)
+    return report.exit_status
 
 
 def _protocols_check(args: argparse.Namespace) -> int:
@@ -226,6 +327,31 @@ def _protocols_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _train(args: argparse.Namespace) -> int:
+    import random
+
+    from neuroexam.core.protocol import ProtocolError
+    from neuroexam.training.cases import shipped_cases
+    from neuroexam.training.picker import PickError, pick
+    from neuroexam.tui.screens.training import TrainingStart
+
+    try:
+        cases = shipped_cases()
+    except ProtocolError as exc:
+        print(f"neuroexam train: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    rng = random.Random(args.seed)
+    case = None
+    if args.case is not None or args.level is not None or args.seed is not None:
+        option = "--case" if args.case is not None else "--level"
+        try:
+            case = pick(cases, case_id=args.case, level=args.level, rng=rng)
+        except PickError as exc:
+            print(f"neuroexam train: {option}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    return _run_tui(training=TrainingStart(case=case, student=args.student.strip(), rng=rng))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -237,6 +363,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _assess(args)
     if args.command == "export":
         return _export(args)
+    if args.command == "import":
+        return _import(args)
+    if args.command == "train":
+        return _train(args)
     if args.command == "protocols":
         if args.protocols_command != "check":
             parser.parse_args(["protocols", "--help"])

@@ -11,6 +11,7 @@ from neuroexam.records.store import Store, StoreError
 
 if TYPE_CHECKING:
     from neuroexam.core.models import Exam, Finding
+    from neuroexam.records.store import Attempt
 
 
 @dataclass
@@ -60,4 +61,16 @@ class Recorder:
     def set_continued(self, exam_id: str, continued: str) -> bool:
         return self._write(
             ("continued", exam_id), lambda: self.store.set_continued(exam_id, continued)
+        )
+
+    def save_exam_with_findings(self, exam: Exam) -> bool:
+        """A whole exam in one transaction (a training case's simulated earlier exam)."""
+        snapshot = exam.model_copy(deep=True)
+        return self._write(
+            ("whole", exam.exam_id), lambda: self.store.save_exam_with_findings(snapshot)
+        )
+
+    def save_attempt(self, attempt: Attempt) -> bool:
+        return self._write(
+            ("attempt", attempt.attempt_id), lambda: self.store.save_attempt(attempt)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -15,6 +16,8 @@ if TYPE_CHECKING:  # pydantic-backed modules load after the first screen
     from neuroexam.core.models import Exam
     from neuroexam.core.protocol import Protocols
     from neuroexam.core.session import ExamSession
+    from neuroexam.training.cases import Case
+    from neuroexam.tui.screens.training import TrainingStart
 
 
 def _load_shipped() -> Protocols:
@@ -39,12 +42,17 @@ class NeuroExamApp(App[None]):
         store: Store,
         protocols: Protocols | None = None,
         start_exam: Exam | None = None,
+        training: TrainingStart | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.recorder = Recorder(store)
         self._protocols = protocols
         self._start_exam = start_exam
+        self._training = training
+        #: Training: the last student name typed (kept for the session) and the case picker.
+        self.training_student = training.student if training else ""
+        self.training_rng = training.rng if training else random.Random()
 
     @property
     def protocols(self) -> Protocols:
@@ -59,6 +67,12 @@ class NeuroExamApp(App[None]):
         self.push_screen(HomeScreen())
         if self._start_exam is not None:
             self.start_exam(self._start_exam)
+        elif self._training is not None:
+            case = self._training.case
+            if case is not None and self.training_student:
+                self.start_training(case, self.training_student)
+            else:
+                self.show_training(case.id if case is not None else None)
         else:
             # Load protocols off the UI thread so the first screen does not wait for them.
             self.set_timer(0.3, self._warm_protocols)
@@ -86,12 +100,15 @@ class NeuroExamApp(App[None]):
             self.notify(f"Exam {exam_id} is no longer in the records.", severity="error")
             return
         from neuroexam.core.session import ExamSession
+        from neuroexam.core.vocab import Mode
 
-        session = ExamSession(
-            exam,
-            self.protocols.exam(exam.patient.species),
-            continued=decode_continued(self.store.continued(exam_id)),
-        )
+        continued = decode_continued(self.store.continued(exam_id))
+        if exam.mode is Mode.TRAINING:
+            from neuroexam.tui.screens.training_exam import resume_training_exam
+
+            if resume_training_exam(self, exam, continued):
+                return
+        session = ExamSession(exam, self.protocols.exam(exam.patient.species), continued=continued)
         self._open_wizard(session)
 
     def _open_wizard(self, session: ExamSession) -> None:
@@ -108,6 +125,34 @@ class NeuroExamApp(App[None]):
         from neuroexam.tui.screens.history import HistoryScreen
 
         self.push_screen(HistoryScreen())
+
+    def show_patients(self) -> None:
+        from neuroexam.tui.screens.patients import PatientsScreen
+
+        self.push_screen(PatientsScreen())
+
+    def compare_exams(self, a: str, b: str) -> None:
+        """Two exams side by side (the screen puts the older one first)."""
+        from neuroexam.tui.screens.compare import CompareScreen
+
+        self.push_screen(CompareScreen(a, b))
+
+    def show_training(self, preselect: str | None = None) -> None:
+        """The training start screen (``preselect``: a case id to highlight)."""
+        from neuroexam.tui.screens.training import TrainingScreen
+
+        self.push_screen(TrainingScreen(preselect))
+
+    def start_training(self, case: Case, student: str) -> None:
+        """Store a new training exam of ``case`` for ``student`` and open the wizard."""
+        from neuroexam.tui.screens.training_exam import open_training_exam
+
+        open_training_exam(self, case, student)
+
+    def show_progress(self, student: str) -> None:
+        from neuroexam.tui.screens.progress import ProgressScreen
+
+        self.push_screen(ProgressScreen(student))
 
     def go_home(self) -> None:
         from neuroexam.tui.screens.home import HomeScreen

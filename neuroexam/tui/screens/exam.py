@@ -253,9 +253,13 @@ class ExamScreen(Screen[None]):
         )
         if self.session.done:
             self.refresh_view()
-            self.app.show_summary(self.exam_id)  # type: ignore[attr-defined]
+            self.all_steps_recorded()
             return
         self.refresh_view()
+
+    def all_steps_recorded(self) -> None:
+        """The last step was answered: show the summary (training asks first, see there)."""
+        self.app.show_summary(self.exam_id)  # type: ignore[attr-defined]
 
     def action_back(self) -> None:
         self.session.back()

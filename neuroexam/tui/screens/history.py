@@ -1,6 +1,12 @@
-"""History: complete exams, newest first, with their cut-offs and flags (read only)."""
+"""History: complete exams, newest first, with their cut-offs and flags (read only).
+
+``x`` exports every complete clinical exam (findings or summary layout) in a worker thread,
+with a progress bar; the keys stay live meanwhile.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from rich.text import Text
 from textual import work
@@ -9,13 +15,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Footer, Header, Label, ProgressBar
 from textual.worker import get_current_worker
 
 from neuroexam.core.models import Assessment, Exam, ExamStatus
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate
-from neuroexam.records.store import Store
+from neuroexam.records.store import ExamFilter, Store, StoreError
+from neuroexam.tui.widgets.export_modal import ExportRequest, RecordsExportModal
 
 #: Most recent complete exams listed (each is evaluated when the screen opens).
 HISTORY_LIMIT = 500
@@ -38,16 +45,17 @@ def cutoffs_cell(assessment: Assessment) -> str:
 def history_exams(
     store: Store, limit: int = HISTORY_LIMIT
 ) -> tuple[list[Exam], dict[str, list[Exam]]]:
-    """The newest ``limit`` complete exams (newest first) and every exam by patient id."""
-    everything = store.load_exams()
-    by_patient: dict[str, list[Exam]] = {}
-    for exam in everything:
-        if exam.patient.patient_id:
-            by_patient.setdefault(exam.patient.patient_id, []).append(exam)
-    complete = [e for e in everything if e.status is ExamStatus.COMPLETE]
+    """The newest ``limit`` complete exams (newest first) and every exam of their patients by
+    patient id. Only those exams are loaded, however many the records hold."""
+    complete = store.exam_dates(ExamStatus.COMPLETE)  # (exam_id, date text, patient_id)
+    when = {r[0]: datetime.fromisoformat(r[1]) if r[1] else None for r in complete}
     # timestamp() orders naive and aware dates alike (naive ones as local time).
-    complete.sort(key=lambda e: (e.exam_date is not None, e.exam_date and e.exam_date.timestamp()))
-    return complete[::-1][:limit], by_patient
+    complete.sort(key=lambda r: (when[r[0]] is not None, when[r[0]] and when[r[0]].timestamp()))
+    newest = complete[::-1][:limit]
+    by_patient = store.exams_of_patients(r[2] for r in newest)
+    loaded = {e.exam_id: e for exams in by_patient.values() for e in exams}
+    listed = [loaded.get(r[0]) or store.load_exam(r[0]) for r in newest]
+    return [e for e in listed if e is not None], by_patient
 
 
 def history_rows(
@@ -89,6 +97,7 @@ class HistoryScreen(Screen[None]):
 
     BINDINGS = [
         Binding("o", "open", "Open summary", id="history.open"),
+        Binding("x", "export", "Export CSV", id="history.export"),
         Binding("h", "home", "Home", id="history.home"),
         Binding("escape", "home", "Back", id="history.back"),
     ]
@@ -102,35 +111,51 @@ class HistoryScreen(Screen[None]):
         with Vertical(id="history"):
             yield Label("", id="history-title")
             yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+            yield Label("", id="export-status")
+            yield ProgressBar(id="export-progress", show_eta=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "history (read only)"
+        self.query_one("#export-status", Label).display = False
+        self.query_one("#export-progress", ProgressBar).display = False
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
-        """Read the exams now (fast); evaluate them in a thread so the keys stay live."""
+        """Count the exams now (fast); load and evaluate them in a thread so the keys stay
+        live however large the records are."""
         table = self.query_one("#history-table", DataTable)
         table.clear(columns=True)
         table.add_columns(*COLUMNS)
         table.display = False
         self.row_count = 0
         self.refresh_bindings()
-        exams, by_patient = history_exams(self.app.store)  # type: ignore[attr-defined]
+        store: Store = self.app.store  # type: ignore[attr-defined]
+        count = min(store.count_exams(ExamFilter(include_unfinished=False)), HISTORY_LIMIT)
         title = self.query_one("#history-title", Label)
-        if not exams:
+        if not count:
             title.update(Content("No complete exams yet. Finish an exam to see it here."))
             return
-        title.update(Content(f"Assessing {len(exams)} complete exams…"))
-        self.evaluate_rows(exams, by_patient, self.app.protocols)  # type: ignore[attr-defined]
+        title.update(Content(f"Assessing {count} complete exams…"))
+        self.evaluate_rows(store, self.app.protocols)  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, group="history")
-    def evaluate_rows(
-        self, exams: list[Exam], by_patient: dict[str, list[Exam]], protocols: Protocols
-    ) -> None:
+    def evaluate_rows(self, store: Store, protocols: Protocols) -> None:
+        try:
+            with store.snapshot() as snap:  # its own connection, off the UI thread
+                exams, by_patient = history_exams(snap)
+        except StoreError as exc:
+            self.app.call_from_thread(self._unreadable, str(exc))
+            return
         rows = history_rows(exams, by_patient, protocols)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.show_rows, rows)
+
+    def _unreadable(self, why: str) -> None:
+        if self.is_attached:
+            self.query_one("#history-title", Label).update(
+                Content(f"Cannot read the records: {why}")
+            )
 
     def show_rows(self, rows: list[tuple[str, tuple[str, ...]]]) -> None:
         if not self.is_attached:  # left before the thread finished
@@ -175,3 +200,90 @@ class HistoryScreen(Screen[None]):
 
     def action_home(self) -> None:
         self.app.go_home()  # type: ignore[attr-defined]
+
+    # ---------------------------------------------------------------- export
+
+    def action_export(self) -> None:
+        if any(w.group == "records-export" and w.is_running for w in self.app.workers):
+            self.notify("An export is already running.", markup=False)
+            return
+
+        def chosen(request: ExportRequest | None) -> None:
+            if request is not None:
+                self.start_export(request)
+
+        self.app.push_screen(RecordsExportModal(), chosen)  # type: ignore[arg-type]
+
+    def start_export(self, request: ExportRequest) -> None:
+        """Export every complete clinical exam in a thread owned by the app (it goes on if
+        this screen is left); progress shows here while the screen is open."""
+        status = self.query_one("#export-status", Label)
+        status.update(Content(f"Exporting complete clinical exams to {request.path}…"))
+        status.display = True
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        app = self.app
+        store: Store = app.store  # type: ignore[attr-defined]
+        protocols: Protocols = app.protocols  # type: ignore[attr-defined]
+        app.run_worker(
+            lambda: self._export(request, store, protocols),
+            name="records-export",
+            group="records-export",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _export(self, request: ExportRequest, store: Store, protocols: Protocols) -> None:
+        from neuroexam.core.models import Mode
+        from neuroexam.records.export import Layout, export_csv
+
+        worker = get_current_worker()
+        app = self.app
+
+        def progress(done: int, total: int) -> None:
+            if worker.is_cancelled:
+                raise _Cancelled
+            app.call_from_thread(self._show_progress, done, total)
+
+        where = ExamFilter(mode=Mode.CLINICAL, include_unfinished=False)
+        try:
+            result = export_csv(
+                store, request.path, where, Layout(request.layout), protocols, progress
+            )
+        except _Cancelled:
+            return
+        except StoreError as exc:
+            app.call_from_thread(self._export_done, f"Export failed: {exc}", True)
+            return
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            message = f"Export failed: cannot write {request.path}: {why}"
+            app.call_from_thread(self._export_done, message, True)
+            return
+        what = (
+            f"{result.rows} findings of {result.exams} exams"
+            if result.layout is Layout.FINDINGS
+            else f"{result.exams} exams (summary)"
+        )
+        app.call_from_thread(self._export_done, f"Exported {what} to {request.path}", False)
+
+    def _show_progress(self, done: int, total: int) -> None:
+        if not self.is_attached:
+            return
+        self.query_one("#export-progress", ProgressBar).update(total=max(total, 1), progress=done)
+        self.query_one("#export-status", Label).update(
+            Content(f"Exporting complete clinical exams: {done} of {total}…")
+        )
+
+    def _export_done(self, message: str, failed: bool) -> None:
+        self.app.notify(
+            message, severity="error" if failed else "information", timeout=10, markup=False
+        )
+        if self.is_attached:
+            self.query_one("#export-progress", ProgressBar).display = False
+            self.query_one("#export-status", Label).display = False
+
+
+class _Cancelled(Exception):
+    """The export's worker was cancelled (the app is closing)."""

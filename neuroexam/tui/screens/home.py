@@ -26,6 +26,7 @@ class HomeScreen(Screen[None]):
         Binding("n", "new_exam", "New exam", id="home.new"),
         Binding("r", "focus_resume", "Resume", id="home.resume"),
         Binding("h", "history", "History", id="home.history"),
+        Binding("p", "patients", "Patients", id="home.patients"),
         Binding("t", "training", "Training", id="home.training"),
         Binding("q", "app.quit_app", "Quit", show=False, id="home.quit"),
     ]
@@ -35,7 +36,7 @@ class HomeScreen(Screen[None]):
         with Vertical(id="home"):
             yield Label("[b]NeuroExam[/b] — scratch and cutaneous trunci reflex exam", id="welcome")
             yield Label(
-                "[b]n[/b] new exam   [b]r[/b] resume   [b]h[/b] history   "
+                "[b]n[/b] new exam   [b]r[/b] resume   [b]h[/b] history   [b]p[/b] patients   "
                 "[b]t[/b] training   [b]ctrl+q[/b] quit",
                 classes="hint",
             )
@@ -75,8 +76,11 @@ class HomeScreen(Screen[None]):
     def action_history(self) -> None:
         self.app.show_history()  # type: ignore[attr-defined]
 
+    def action_patients(self) -> None:
+        self.app.show_patients()  # type: ignore[attr-defined]
+
     def action_training(self) -> None:
-        self.notify("Training mode is coming soon: simulated patients with scoring.")
+        self.app.show_training()  # type: ignore[attr-defined]
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -12,7 +14,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, RadioButton, RadioSet
 
 from neuroexam.tui.widgets.modals import ConfirmModal
 
@@ -69,13 +71,17 @@ class ExportModal(ModalScreen[Path | None]):
 
             def answered(overwrite: bool | None) -> None:
                 if overwrite:
-                    self.dismiss(path)
+                    self.dismiss(self._result(path))
 
             self.app.push_screen(
                 ConfirmModal(f"{escape(str(path))} already exists. Overwrite it?"), answered
             )
             return
-        self.dismiss(path)
+        self.dismiss(self._result(path))
+
+    def _result(self, path: Path) -> object:
+        """What the dialog returns for a confirmed path (subclasses add their choices)."""
+        return path
 
     def _problem(self, message: str) -> None:
         problem = self.query_one("#export-problem", Label)
@@ -83,3 +89,59 @@ class ExportModal(ModalScreen[Path | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+#: Export layouts offered by :class:`RecordsExportModal` (FORMAT.md §2 and §3).
+LAYOUTS = {
+    "findings": "Findings: one row per finding (FORMAT.md §2)",
+    "summary": "Summary: one row per exam, with its flags (FORMAT.md §3)",
+}
+
+
+def records_export_path(layout: str, today: date | None = None) -> Path:
+    """``<export dir>/neuroexam-<layout>-<YYYY-MM-DD>.csv``."""
+    day = (today or date.today()).isoformat()
+    return export_dir() / f"neuroexam-{layout}-{day}.csv"
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    path: Path
+    layout: str
+
+
+class RecordsExportModal(ExportModal):
+    """The export dialog with a layout choice (tab to it, arrows to change); returns an
+    :class:`ExportRequest`, or None when cancelled."""
+
+    def __init__(self, title: str = "Export the records as CSV") -> None:
+        super().__init__(records_export_path("findings"), title)
+        self.chosen_layout = "findings"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, id="export-title")
+            yield Input(value=str(self.default), id="export-path")
+            with RadioSet(id="export-layout"):
+                for layout, label in LAYOUTS.items():
+                    chosen = layout == self.chosen_layout
+                    yield RadioButton(label, value=chosen, id=f"layout-{layout}")
+            yield Label("", id="export-problem")
+            yield Label(
+                "[b]tab[/b] layout   [b]enter[/b] export (in the file name)   "
+                "[b]escape[/b] cancel",
+                classes="hint",
+            )
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        chosen = (event.pressed.id or "").removeprefix("layout-")
+        if chosen not in LAYOUTS or chosen == self.chosen_layout:
+            return
+        field = self.query_one("#export-path", Input)
+        if field.value == str(records_export_path(self.chosen_layout)):  # untouched: follow
+            field.value = str(records_export_path(chosen))
+        self.chosen_layout = chosen
+
+    def _result(self, path: Path) -> object:
+        return ExportRequest(path, self.chosen_layout)

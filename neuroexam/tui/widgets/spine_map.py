@@ -55,24 +55,29 @@ def render_map(
     window: LesionWindow | None = None,
     previous: dict[str, str | None] | None = None,
     testing: set[Side] | None = None,
+    compact: bool = False,
 ) -> Text:
-    """The map as rich Text (used by the widget and by plain-text exports of a screen)."""
+    """The map as rich Text (used by the widget and by plain-text exports of a screen).
+
+    ``compact`` draws 2-column level cells (about 56 columns wide, for two maps side by side).
+    """
     ctr = analyse_ctr(exam, limits)
     out = Text()
-    thoracic = " thoracic T1-T13 ".center(13 * CELL, "─")
-    lumbar = " lumbar L1-L7 ".center(7 * CELL, "─")
+    width, scratch_width = (2, 9) if compact else (CELL, 10)
+    thoracic = " thoracic T1-T13 ".center(13 * width, "─")
+    lumbar = " lumbar L1-L7 ".center(7 * width, "─")
     out.append("CTR".ljust(LABEL), style="bold")
     head = "cut-off (was)" if previous else "cut-off"
     out.append(thoracic + lumbar + head + "\n", style="dim")
     out.append("lvl".ljust(LABEL), style="dim")
-    out.append("".join(name[1:].rjust(2).ljust(CELL) for name in levels.LEVELS) + "\n")
+    out.append("".join(name[1:].rjust(2).ljust(width) for name in levels.LEVELS) + "\n")
     for side in Side:
         out.append(side.value.ljust(LABEL), style="bold")
         for level in levels.LEVELS:
             grade = exam.grade(TestId.CUTANEOUS_TRUNCI, level, side)
             mark = "·" if grade is None else grade.marker
             here = cursor is not None and cursor.key == (TestId.CUTANEOUS_TRUNCI, level, side)
-            cell = f"[{mark}]" if here else f" {mark} "
+            cell = f" {mark}" if compact else f"[{mark}]" if here else f" {mark} "
             style = "reverse bold" if here else GRADE_STYLE.get(grade, "dim") if grade else "dim"
             out.append(cell, style=style)
         label = cutoff_label(ctr.side(side))
@@ -81,20 +86,21 @@ def render_map(
         if previous and previous.get(side.value):
             label = f"{label or '-'} ({previous[side.value]})"
         # Every cell ends with a space, so the label needs none before it (fits 78 columns).
-        out.append(label + "\n", style="bold red" if "ABN" in label else "")
+        gap = " " if compact else ""  # compact cells do not end with a space
+        out.append(gap + label + "\n", style="bold red" if "ABN" in label else "")
     if window is not None:
         start, end = levels.index(window.cranial), levels.index(window.caudal)
         likely = {levels.index(x) for x in window.most_likely}
         out.append("lesn".ljust(LABEL), style="bold")
         for i in range(len(levels.LEVELS)):
             if start <= i <= end:
-                out.append("▓▓▓" if i in likely else "░░░", style="bold red")
+                out.append(("▓" if i in likely else "░") * width, style="bold red")
             else:
-                out.append(" " * CELL)
+                out.append(" " * width)
         out.append(f" {window.cranial}-{window.caudal}\n", style="bold red")
     out.append("\n")
     out.append("Scratch".ljust(LABEL + 3), style="bold")
-    out.append("".join(r.ljust(10) for r in SCRATCH_REGIONS) + "\n")
+    out.append("".join(r.ljust(scratch_width) for r in SCRATCH_REGIONS) + "\n")
     for side in Side:
         out.append(side.value.ljust(LABEL + 3), style="bold")
         for region in SCRATCH_REGIONS:
@@ -104,7 +110,7 @@ def render_map(
             if here:
                 text = f"[{text}]"
             style = "reverse bold" if here else GRADE_STYLE.get(grade, "dim") if grade else "dim"
-            out.append(text.ljust(10)[:10], style=style)
+            out.append(text.ljust(scratch_width)[:scratch_width], style=style)
         out.append("\n")
     out.append(LEGEND, style="dim")
     return out
@@ -125,5 +131,6 @@ class SpineMap(Static):
         window: LesionWindow | None = None,
         previous: dict[str, str | None] | None = None,
         testing: set[Side] | None = None,
+        compact: bool = False,
     ) -> None:
-        self.update(render_map(exam, limits, cursor, window, previous, testing))
+        self.update(render_map(exam, limits, cursor, window, previous, testing, compact))

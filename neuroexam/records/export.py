@@ -1,0 +1,342 @@
+"""``neuroexam export`` and the TUI's export: the records as a FORMAT.md CSV, streamed.
+
+- Findings layout (FORMAT.md §2): rows come straight from SQLite in export order (exam date,
+  exam id, then entry order), a batch at a time, as plain tuples; pandas writes each batch. No
+  model is built per finding; breed names are looked up once per (breed, species).
+- Summary layout (FORMAT.md §3): every exam is evaluated with
+  :func:`neuroexam.core.rules.evaluate`, given the exam it is compared with (the patient's most
+  recent earlier exam with a trunci cut-off, any mode or status, found from the dates first), so
+  its flags are those of the summary screen and of ``assess`` on the whole findings export.
+
+Both read one consistent state of the records (:meth:`Store.snapshot`) and write a file under
+a temporary name, renamed into place only when complete. pandas is imported inside functions.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from neuroexam.records.formats import FINDINGS_COLUMNS, SUMMARY_COLUMNS, neutralise
+from neuroexam.records.store import ExamFilter, Store
+from neuroexam.records.summary_rows import stored_exam_cells, stored_iso_seconds, summary_row
+
+if TYPE_CHECKING:
+    from neuroexam.core.models import Exam
+    from neuroexam.core.protocol import Protocols
+
+#: ``progress(exams written, exams in the export)``; it may raise to stop the export.
+Progress = Callable[[int, int], None]
+
+#: Findings read from SQLite (and written by pandas) per batch.
+BATCH_ROWS = 50_000
+#: Summary rows written per batch.
+BATCH_EXAMS = 2_000
+
+
+class Layout(StrEnum):
+    FINDINGS = "findings"
+    SUMMARY = "summary"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    layout: Layout
+    exams: int
+    rows: int
+
+
+WHEN_HELP = "an ISO date (2026-03-01) or date and time (2026-03-01T09:00, optionally +01:00)"
+
+
+def parse_when(text: str) -> date:
+    """A ``--since``/``--until`` value: a :class:`date` (the whole day) or a datetime.
+
+    Raises ``ValueError`` saying what is expected.
+    """
+    value = text.strip()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"expected {WHEN_HELP}, got {text!r}") from None
+
+
+def export_csv(
+    store: Store,
+    out: Path | TextIO,
+    where: ExamFilter,
+    layout: Layout = Layout.FINDINGS,
+    protocols: Protocols | None = None,
+    progress: Progress | None = None,
+    bom: bool = False,
+    workers: int | None = None,
+) -> ExportResult:
+    """Write the exams chosen by ``where`` to ``out`` (a path or a text stream).
+
+    A path is written under a temporary name in the same folder and renamed when complete, so
+    an export that fails (or is stopped by ``progress``) leaves no half file. ``bom`` starts the
+    file with a UTF-8 byte-order mark (how Excel recognises UTF-8). ``workers``: processes
+    that evaluate a summary export (default: one per CPU, up to 8, from
+    :data:`PARALLEL_FROM` exams; 1 evaluates in this process).
+    """
+    from neuroexam.core.protocol import shipped
+
+    protocols = protocols or shipped()
+    with store.snapshot() as snap, _output(out) as handle:
+        if bom:
+            handle.write("\ufeff")
+        if layout is Layout.SUMMARY:
+            return _write_summary(snap, where, handle, protocols, progress, workers)
+        return _write_findings(snap, where, handle, protocols, progress)
+
+
+@contextmanager
+def _output(out: Path | TextIO) -> Iterator[TextIO]:
+    if not isinstance(out, str | os.PathLike):
+        yield out
+        return
+    path = Path(out)
+    if path.exists() and not path.is_file():  # a device or pipe: write into it directly
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _frame(data: Any, names: tuple[str, ...]) -> Any:
+    """Text cells as they are (``object``: nothing converted, nothing inferred)."""
+    import pandas as pd
+
+    return pd.DataFrame(data, columns=list(names), dtype=object)
+
+
+def _to_csv(frame: Any, handle: TextIO, header: bool) -> None:
+    frame.to_csv(handle, index=False, header=header, lineterminator="\r\n")
+
+
+def _header(handle: TextIO, names: tuple[str, ...]) -> None:
+    _to_csv(_frame([], names), handle, header=True)
+
+
+def _write_findings(
+    snap: Store,
+    where: ExamFilter,
+    handle: TextIO,
+    protocols: Protocols,
+    progress: Progress | None,
+) -> ExportResult:
+    import numpy as np
+
+    from neuroexam.core.models import Species
+    from neuroexam.core.rules import breed_index
+
+    breeds = breed_index(protocols)
+    names: dict[tuple[str, str], str] = {}
+    exams = snap.exam_rows(where)
+    # Per exam: its 12 exam cells and its status, written on each of its rows.
+    heads = np.empty((len(exams), 13), dtype=object)
+    position: dict[str, int] = {}
+    for i, row in enumerate(exams):
+        key = (row[7], row[6])  # breed, species
+        if key not in names:
+            names[key] = breeds.lookup(key[0], Species(key[1])).name
+        heads[i, :12] = stored_exam_cells(row, names[key])
+        heads[i, 12] = row[12]
+        position[row[0]] = i
+    total, rows, wrote_header = len(exams), 0, False
+    for batch in snap.iter_finding_rows(where, BATCH_ROWS):
+        found = np.array(batch, dtype=object)
+        rows_of = np.fromiter((position[e] for e in found[:, 0]), dtype=np.intp, count=len(batch))
+        block = np.empty((len(batch), len(FINDINGS_COLUMNS)), dtype=object)
+        block[:, :12] = heads[rows_of, :12]
+        block[:, 12:16] = found[:, 1:5]  # test, site, side, grade
+        block[:, 16] = [neutralise(n) if n else "" for n in found[:, 5]]
+        block[:, 17] = [stored_iso_seconds(t) for t in found[:, 6]]
+        block[:, 18] = heads[rows_of, 12]
+        _to_csv(_frame(block, FINDINGS_COLUMNS), handle, header=not wrote_header)
+        wrote_header = True
+        rows += len(batch)
+        if progress is not None:
+            progress(int(rows_of[-1]) + 1, total)
+    if not wrote_header:
+        _header(handle, FINDINGS_COLUMNS)
+    if progress is not None:
+        progress(total, total)
+    return ExportResult(Layout.FINDINGS, total, rows)
+
+
+def _write_summary(
+    snap: Store,
+    where: ExamFilter,
+    handle: TextIO,
+    protocols: Protocols,
+    progress: Progress | None,
+    workers: int | None,
+) -> ExportResult:
+    total = snap.count_exams(where)
+    rows = _summary_rows(_compared(snap, where), protocols, _workers(total, workers))
+    done, wrote_header = 0, False
+    chunk: list[list[str]] = []
+    for row in rows:
+        chunk.append(row)
+        done += 1
+        if len(chunk) >= BATCH_EXAMS:
+            _to_csv(_frame(chunk, SUMMARY_COLUMNS), handle, header=not wrote_header)
+            wrote_header, chunk = True, []
+            if progress is not None:
+                progress(done, total)
+    if chunk or not wrote_header:
+        _to_csv(_frame(chunk, SUMMARY_COLUMNS), handle, header=not wrote_header)
+    if progress is not None:
+        progress(done, total)
+    return ExportResult(Layout.SUMMARY, done, done)
+
+
+def _compared(snap: Store, where: ExamFilter) -> Iterator[tuple[Exam, Exam | None]]:
+    """Each chosen exam (export order) with the exam it is compared with, or None."""
+    from neuroexam.records.summary_rows import previous_exam_ids
+
+    order = {row[0]: i for i, row in enumerate(snap.exam_rows(where))}
+    previous = {
+        exam_id: before
+        for exam_id, before in previous_exam_ids(snap.serial_heads(where)).items()
+        if exam_id in order
+    }
+    # Each previous exam is kept in memory until the last exam compared with it is read; one
+    # outside the export, or after it in export order, is read first.
+    wanted = Counter(previous.values())
+    kept: dict[str, Exam] = {}
+    for exam_id, before in previous.items():
+        if (before not in order or order[before] > order[exam_id]) and before not in kept:
+            loaded = snap.load_exam(before)
+            if loaded is not None:
+                kept[before] = loaded
+    for exam in snap.iter_exams(where, notes=False):  # evaluation reads no notes
+        before = previous.get(exam.exam_id)
+        yield exam, kept[before] if before is not None else None
+        if before is not None:
+            wanted[before] -= 1
+            if wanted[before] <= 0:
+                kept.pop(before, None)
+        if wanted.get(exam.exam_id, 0) > 0:
+            kept[exam.exam_id] = exam
+
+
+#: Summary exports of this many exams or more evaluate in worker processes.
+PARALLEL_FROM = 5_000
+#: Exams sent to a worker process at a time.
+CHUNK_EXAMS = 500
+
+
+def _workers(total: int, workers: int | None) -> int:
+    if workers is not None:
+        return max(1, workers)
+    if total < PARALLEL_FROM:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _summary_rows(
+    pairs: Iterator[tuple[Exam, Exam | None]], protocols: Protocols, workers: int
+) -> Iterator[list[str]]:
+    """Summary rows in the order of ``pairs``; evaluated here, or by ``workers`` processes."""
+    if workers <= 1:
+        for pair in pairs:
+            yield from _evaluate_chunk([pair], protocols)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from itertools import islice
+
+    # spawn: a fresh interpreter per worker, safe from a program that runs threads (the TUI).
+    pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(protocols,),
+    )
+    pending: deque[tuple[list, Future[list[list[str]]] | None]] = deque()
+
+    def result(chunk: list, future: Future[list[list[str]]] | None) -> list[list[str]]:
+        nonlocal pool
+        if future is not None and pool is not None:
+            try:
+                return future.result()
+            except (BrokenProcessPool, OSError):
+                # Workers could not start or died: finish here, in this process.
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = None
+        return _evaluate_chunk(chunk, protocols)
+
+    try:
+        while chunk := list(islice(pairs, CHUNK_EXAMS)):
+            future = None
+            if pool is not None:
+                try:
+                    future = pool.submit(_evaluate_chunk, chunk)
+                except (BrokenProcessPool, RuntimeError, OSError):
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = None
+            pending.append((chunk, future))
+            while len(pending) > 2 * workers:
+                yield from result(*pending.popleft())
+        while pending:
+            yield from result(*pending.popleft())
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: The protocols of a worker process (set once by its initializer).
+_protocols: Protocols | None = None
+
+
+def _init_worker(protocols: Protocols) -> None:
+    global _protocols
+    _protocols = protocols
+
+
+def _evaluate_chunk(
+    pairs: list[tuple[Exam, Exam | None]], protocols: Protocols | None = None
+) -> list[list[str]]:
+    """Summary rows of ``(exam, previous exam)`` pairs; in a worker process the protocols are
+    those its initializer received."""
+    from neuroexam.core.rules import evaluate
+
+    protocols = protocols or _protocols
+    return [
+        summary_row(exam, evaluate(exam, [before] if before is not None else [], protocols))
+        for exam, before in pairs
+    ]
+
+
+def export_text(
+    store: Store,
+    where: ExamFilter,
+    layout: Layout = Layout.FINDINGS,
+    protocols: Protocols | None = None,
+) -> str:
+    """The export as a string (tests, small exports)."""
+    buffer = io.StringIO(newline="")
+    export_csv(store, buffer, where, layout, protocols)
+    return buffer.getvalue()

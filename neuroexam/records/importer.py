@@ -1,0 +1,83 @@
+"""``neuroexam import``: exams from a findings CSV (FORMAT.md §2) into the store.
+
+The file is read and validated exactly as ``assess`` reads it
+(:func:`neuroexam.records.csvio.read_exams`): a bad row makes its whole exam an error, the
+other exams go in. Each exam is written in one transaction (all of it or nothing); an exam
+whose ``exam_id`` is already in the records is skipped and reported, never overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from neuroexam.records.csvio import RowError, read_exams
+from neuroexam.records.store import Store, StoreError
+
+
+@dataclass
+class ImportReport:
+    path: Path
+    #: ``(exam_id, number of findings)`` of each exam written.
+    imported: list[tuple[str, int]] = field(default_factory=list)
+    #: Exam ids already in the records (left as they were).
+    skipped: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    #: Why writing stopped (disk full, read-only records), when it did.
+    store_error: str | None = None
+
+    @property
+    def exit_status(self) -> int:
+        """As for ``assess``: 2 when the records could not be written, 1 when some exam was
+        bad, 0 otherwise (skipped exams are not errors: importing a file twice is harmless)."""
+        if self.store_error:
+            return 2
+        return 1 if self.errors else 0
+
+    def render(self) -> str:
+        findings = sum(n for _, n in self.imported)
+        exams = len(self.imported)
+        lines = [
+            f"Imported {exams} exam{'' if exams == 1 else 's'} "
+            f"({findings} finding{'' if findings == 1 else 's'}) from {self.path}"
+        ]
+        if self.skipped:
+            n = len(self.skipped)
+            lines.append(
+                f"Skipped {n} exam{'' if n == 1 else 's'} already in the records: "
+                + ", ".join(self.skipped)
+            )
+        if self.errors:
+            bad = list(dict.fromkeys(e.exam_id or "?" for e in self.errors))
+            lines.append(f"Errors (these exams were not imported: {', '.join(bad)}):")
+            lines += [f"  line {e.row}: exam {e.exam_id or '?'}: {e.message}" for e in self.errors]
+        if self.store_error:
+            lines.append(f"Stopped: {self.store_error}; the exams listed above were imported")
+        return "\n".join(lines)
+
+
+def import_file(store: Store, path: Path) -> ImportReport:
+    """Import every valid exam of ``path``; raises ``CsvInputError`` when the file is unusable."""
+    result = read_exams(Path(path))
+    report = ImportReport(Path(path), errors=result.errors)
+    for exam in result.exams:
+        try:
+            if store.has_exam(exam.exam_id):
+                report.skipped.append(exam.exam_id)
+                continue
+            store.save_exam_with_findings(exam)
+        except StoreError as exc:
+            if _present(store, exam.exam_id):  # written meanwhile by another program
+                report.skipped.append(exam.exam_id)
+                continue
+            report.store_error = str(exc)
+            break
+        report.imported.append((exam.exam_id, len(exam.findings)))
+    return report
+
+
+def _present(store: Store, exam_id: str) -> bool:
+    try:
+        return store.has_exam(exam_id)
+    except StoreError:
+        return False

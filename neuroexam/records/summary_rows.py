@@ -1,0 +1,160 @@
+"""FORMAT.md rows built from exams and assessments: pure (no pandas), shared by the CSV export,
+the TUI and the tests.
+
+- :func:`exam_cells`: the exam-level cells that start every findings row and every summary row.
+- :func:`summary_row`: one FORMAT.md §3 row from an exam and its :func:`~neuroexam.core.rules.
+  evaluate` result.
+- :func:`previous_exam_ids`: which exam each exam is compared with (serial comparison), found
+  from dates alone exactly as :func:`neuroexam.core.rules.previous_exam` finds it, so an export
+  can pass ``evaluate`` just that exam instead of the patient's whole record.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from neuroexam.core.models import Assessment, Exam
+from neuroexam.records.formats import format_number, neutralise
+
+
+def iso_seconds(moment: datetime | None) -> str:
+    """ISO 8601 to the second, with the offset as recorded; empty when unknown."""
+    return "" if moment is None else moment.isoformat(timespec="seconds")
+
+
+def stored_iso_seconds(text: str | None) -> str:
+    """:func:`iso_seconds` of a time as the store keeps it (``datetime.isoformat()`` text),
+    without parsing it: the microseconds, when there are any, are cut."""
+    if not text:
+        return ""
+    if len(text) > 19 and text[19] == ".":
+        return text[:19] + text[26:]
+    return text
+
+
+def exam_cells(exam: Exam, breed: str) -> list[str]:
+    """``exam_id`` … ``signs`` (FORMAT.md §2/§3), formula-like text neutralised.
+
+    ``breed`` is the canonical name (or the breed as typed when it is not known).
+    """
+    p = exam.patient
+    return _cells(
+        exam.exam_id,
+        iso_seconds(exam.exam_date),
+        exam.examiner,
+        exam.mode.value,
+        p.patient_id,
+        p.name,
+        p.species.value,
+        breed,
+        p.age_years,
+        p.sex.value,
+        p.weight_kg,
+        ";".join(exam.signs),
+    )
+
+
+def stored_exam_cells(row: tuple, breed: str) -> list[str]:
+    """:func:`exam_cells` of an exam as :meth:`Store.exam_rows` gives it (no model built)."""
+    exam_id, when, examiner, mode, patient_id, name, species, _, age, sex, weight, signs = row[:12]
+    return _cells(
+        exam_id,
+        stored_iso_seconds(when),
+        examiner,
+        mode,
+        patient_id,
+        name,
+        species,
+        breed,
+        age,
+        sex,
+        weight,
+        signs,
+    )
+
+
+def _cells(
+    exam_id: str,
+    when: str,
+    examiner: str,
+    mode: str,
+    patient_id: str,
+    name: str,
+    species: str,
+    breed: str,
+    age: float | None,
+    sex: str,
+    weight: float | None,
+    signs: str,
+) -> list[str]:
+    return [
+        neutralise(exam_id),
+        when,
+        neutralise(examiner),
+        mode,
+        neutralise(patient_id),
+        neutralise(name),
+        species,
+        neutralise(breed),
+        format_number(age),
+        sex,
+        format_number(weight),
+        neutralise(signs),
+    ]
+
+
+def summary_row(exam: Exam, assessment: Assessment) -> list[str]:
+    """One FORMAT.md §3 row: the exam's cells, then cut-offs, localisation, window, flags.
+
+    ``ctr_cutoff_*``: a level, ``none`` (no tested level responds) or empty (not tested);
+    ``flags``: ids most urgent first; ``follow_up``: the follow-up test ids in flag order, each
+    once; ``urgency``: the highest, empty when no flag.
+    """
+    a = assessment
+    window = a.lesion_window
+    follow_up = dict.fromkeys(u.test.value for f in a.flags for u in f.follow_up)
+    return [
+        *exam_cells(exam, a.breed),
+        a.ctr_cutoff.left or "",
+        a.ctr_cutoff.right or "",
+        a.localization or "",
+        f"{window.cranial}-{window.caudal}" if window else "",
+        ";".join(f.id.value for f in a.flags),
+        a.urgency.value if a.urgency else "",
+        ";".join(follow_up),
+    ]
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def previous_exam_ids(heads: Iterable[tuple[str, str, str | None, bool]]) -> dict[str, str]:
+    """``{exam_id: previous exam_id}`` for exams that have a previous exam.
+
+    ``heads`` are ``(exam_id, patient_id, exam_date text, has a trunci cut-off)`` of every exam
+    of the patients concerned, in the order a patient's history is read (date text, then id).
+    The previous exam is the same patient's most recent exam strictly before this one that has a
+    cut-off on either side; among exams at the same instant, the first in that order (as
+    ``max`` over the history picks it in :func:`~neuroexam.core.rules.previous_exam`).
+    """
+    by_patient: dict[str, list[tuple[int, str, datetime, bool]]] = {}
+    for position, (exam_id, patient_id, when, tested) in enumerate(heads):
+        if patient_id and when:
+            by_patient.setdefault(patient_id, []).append((position, exam_id, _moment(when), tested))
+    out: dict[str, str] = {}
+    for exams in by_patient.values():
+        # Candidates by time; at one instant the earliest position sorts last, so the last
+        # candidate before a time is the one previous_exam picks.
+        candidates = sorted(
+            ((when, -position, exam_id) for position, exam_id, when, tested in exams if tested),
+        )
+        times = [c[0] for c in candidates]
+        for _position, exam_id, when, _tested in exams:
+            at = bisect_left(times, when) - 1
+            if at >= 0:
+                out[exam_id] = candidates[at][2]
+    return out

@@ -1,0 +1,270 @@
+"""One patient's exams, newest first: date, examiner, status, cut-offs and flags (read only)."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import get_current_worker
+
+from neuroexam.core.localize import analyse_ctr
+from neuroexam.core.models import Exam
+from neuroexam.core.protocol import Protocols
+from neuroexam.core.rules import evaluate
+from neuroexam.records.store import Store
+from neuroexam.tui.screens.history import cutoffs_cell, flags_cell
+from neuroexam.tui.screens.patients import status_text
+
+#: Exams shown (the most recent); each is evaluated with all of the patient's exams.
+PAGE = 200
+COLUMNS = (
+    ("mark", "Cmp"),
+    ("date", "Date"),
+    ("examiner", "Examiner"),
+    ("status", "Status"),
+    ("cutoffs", "Cut-off L/R"),
+    ("flags", "Flags"),
+)
+MARKED, UNMARKED = "[x]", "[ ]"
+
+
+def newest_first(exams: list[Exam]) -> list[Exam]:
+    """Dated exams newest first, then exams without a date (as the history screen orders)."""
+    ordered = sorted(
+        exams, key=lambda e: (e.exam_date is not None, e.exam_date and e.exam_date.timestamp())
+    )
+    return ordered[::-1]
+
+
+def serial_candidates(
+    patient_exams: list[Exam], protocols: Protocols
+) -> Callable[[Exam], list[Exam]]:
+    """For an exam of the patient, the part of ``patient_exams`` that ``evaluate`` needs.
+
+    ``evaluate`` reads the history only to find the previous exam with a trunci cut-off
+    (the latest earlier one; among equal dates the first in the given order) and, for an
+    exam without a date, to warn that it is not compared. Handing it just the exams that
+    tie for "latest earlier with a cut-off" gives the same assessment, and turns the
+    n × n trunci analyses of a long history into n.
+    """
+    limits = protocols.rules.thresholds.ctr
+    tested = [
+        e for e in patient_exams if e.exam_date is not None and analyse_ctr(e, limits).any_tested
+    ]
+    tested.sort(key=lambda e: e.exam_date)  # type: ignore[arg-type,return-value]  # stable
+    dates = [e.exam_date for e in tested]
+
+    def history(exam: Exam) -> list[Exam]:
+        if exam.exam_date is None:
+            return patient_exams
+        earlier = bisect_left(dates, exam.exam_date)  # type: ignore[arg-type]
+        if earlier == 0:
+            return []
+        return tested[bisect_left(dates, dates[earlier - 1]) : earlier]  # type: ignore[arg-type]
+
+    return history
+
+
+def exam_rows(
+    exams: list[Exam], patient_exams: list[Exam], protocols: Protocols
+) -> list[tuple[str, tuple[str, ...]]]:
+    """(exam_id, cells without the mark) for ``exams``, each evaluated as the summary does
+    (with the patient's exams; see :func:`serial_candidates`)."""
+    history = serial_candidates(patient_exams, protocols)
+    rows = []
+    for exam in exams:
+        assessment = evaluate(exam, history(exam), protocols)
+        when = exam.exam_date.strftime("%Y-%m-%d %H:%M") if exam.exam_date else "no date"
+        rows.append(
+            (
+                exam.exam_id,
+                (
+                    when,
+                    exam.examiner or "-",
+                    status_text(exam.status, exam.mode),
+                    cutoffs_cell(assessment),
+                    flags_cell(assessment),
+                ),
+            )
+        )
+    return rows
+
+
+def patient_heading(exam: Exam, count: int) -> str:
+    p = exam.patient
+    who = " ".join(x for x in (p.patient_id, p.name) if x)
+    breed = f" · {p.breed}" if p.breed else ""
+    return f"{who} · {p.species.value}{breed} — {count} exam{'s' if count != 1 else ''}"
+
+
+class PatientExamsScreen(Screen[None]):
+    """The exams of one patient; open any summary read-only, mark two to compare."""
+
+    DEFAULT_CSS = """
+    PatientExamsScreen #patient-exams { padding: 0 1; }
+    PatientExamsScreen #patient-exams-table { height: 1fr; }
+    PatientExamsScreen #patient-exams-detail { height: auto; max-height: 4; }
+    """
+
+    BINDINGS = [
+        Binding("o", "open", "Open summary", id="patient_exams.open"),
+        Binding("space", "mark", "Mark", id="patient_exams.mark"),
+        Binding("c", "compare", "Compare", id="patient_exams.compare"),
+        Binding("h", "home", "Home", id="patient_exams.home"),
+        Binding("escape", "back", "Back", id="patient_exams.back"),
+    ]
+
+    def __init__(self, patient_id: str) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+        #: Every exam of the patient, newest first (the table shows the first PAGE).
+        self.exams: list[Exam] = []
+        self.marked: list[str] = []
+        self.row_count = 0
+        self._cells: dict[str, tuple[str, ...]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="patient-exams"):
+            yield Static("", id="patient-exams-title")
+            yield DataTable(id="patient-exams-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="patient-exams-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"patient {self.patient_id} (read only)"
+        table = self.query_one("#patient-exams-table", DataTable)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        table.display = False
+        self.query_one("#patient-exams-title", Static).update(
+            Content(f"Loading the exams of patient {self.patient_id}…")
+        )
+        self.load(self.app.store, self.app.protocols)  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, group="patient-exams")
+    def load(self, store: Store, protocols: Protocols) -> None:
+        """Read and evaluate off the UI thread: a long history stays responsive."""
+        exams = store.load_exams(patient_id=self.patient_id)
+        ordered = newest_first(exams)
+        rows = exam_rows(ordered[:PAGE], exams, protocols)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show_rows, ordered, rows)
+
+    def show_rows(self, exams: list[Exam], rows: list[tuple[str, tuple[str, ...]]]) -> None:
+        if not self.is_attached:  # left before the thread finished
+            return
+        self.exams = exams
+        title = self.query_one("#patient-exams-title", Static)
+        if not exams:
+            title.update(Content(f"No exams recorded for patient {self.patient_id}."))
+            self.refresh_bindings()
+            return
+        table = self.query_one("#patient-exams-table", DataTable)
+        self._cells = dict(rows)
+        for exam_id, cells in rows:
+            mark = MARKED if exam_id in self.marked else UNMARKED
+            table.add_row(*(Text(c) for c in (mark, *cells)), key=exam_id)
+        more = (
+            f" Showing the {len(rows)} most recent of {len(exams)}."
+            if len(exams) > len(rows)
+            else ""
+        )
+        title.update(
+            Content(
+                f"{patient_heading(exams[0], len(exams))}, newest first.{more}\n"
+                "enter summary · space mark [x] · c compare the two marked "
+                "(or this exam with the one before it)"
+            )
+        )
+        table.display = True
+        table.focus()
+        self.row_count = len(rows)
+        self.refresh_bindings()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted exam in full below the table (long flag lists are cut at 80)."""
+        event.stop()
+        cells = self._cells.get(event.row_key.value or "")
+        if cells is not None:
+            when, _examiner, _status, cutoffs, flags = cells
+            self.query_one("#patient-exams-detail", Static).update(
+                Content(f"{event.row_key.value} · {when} · cut-off L/R {cutoffs} · flags: {flags}")
+            )
+
+    # ---------------------------------------------------------------- keys
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("open", "mark"):
+            return self.row_count > 0
+        if action == "compare":
+            return len(self.exams) > 1
+        return True
+
+    def selected_exam_id(self) -> str | None:
+        table = self.query_one("#patient-exams-table", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def action_open(self) -> None:
+        exam_id = self.selected_exam_id()
+        if exam_id is not None:
+            self.app.show_summary(exam_id, read_only=True)  # type: ignore[attr-defined]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.app.show_summary(event.row_key.value, read_only=True)  # type: ignore[attr-defined]
+
+    def action_mark(self) -> None:
+        """Mark or unmark the highlighted exam; a third mark replaces the oldest one."""
+        exam_id = self.selected_exam_id()
+        if exam_id is None:
+            return
+        table = self.query_one("#patient-exams-table", DataTable)
+        if exam_id in self.marked:
+            self.marked.remove(exam_id)
+            table.update_cell(exam_id, "mark", Text(UNMARKED))
+            return
+        if len(self.marked) == 2:
+            dropped = self.marked.pop(0)
+            table.update_cell(dropped, "mark", Text(UNMARKED))
+            self.notify(f"Two exams can be compared: unmarked {dropped}.", markup=False)
+        self.marked.append(exam_id)
+        table.update_cell(exam_id, "mark", Text(MARKED))
+
+    def compare_pair(self) -> tuple[str, str] | None:
+        """The two marked exams; one marked and the highlighted one; else the highlighted
+        exam and the one before it."""
+        current = self.selected_exam_id()
+        if len(self.marked) == 2:
+            return self.marked[0], self.marked[1]
+        if len(self.marked) == 1 and current is not None and current != self.marked[0]:
+            return self.marked[0], current
+        anchor = self.marked[0] if self.marked else current
+        ids = [e.exam_id for e in self.exams]
+        if anchor is None or anchor not in ids or ids.index(anchor) + 1 >= len(ids):
+            return None
+        return ids[ids.index(anchor) + 1], anchor
+
+    def action_compare(self) -> None:
+        pair = self.compare_pair()
+        if pair is None:
+            self.notify("No earlier exam to compare with: mark two exams with space.")
+            return
+        self.app.compare_exams(*pair)  # type: ignore[attr-defined]
+
+    def action_home(self) -> None:
+        self.app.go_home()  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -28,6 +28,9 @@ def normalize(text: str) -> str | None:
 
 def index(level: str) -> int:
     """Position from T1 (0) to L7 (19). Raises ValueError for anything else."""
+    known = _INDEX.get(level)
+    if known is not None:  # fast path: already canonical
+        return known
     name = normalize(level)
     if name is None:
         raise ValueError(f"not a thoracolumbar level: {level!r} (expected T1–T13 or L1–L7)")

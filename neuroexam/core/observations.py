@@ -51,6 +51,11 @@ class Context:
             return None
         return analyse_ctr(self.previous, self.protocols.rules.thresholds.ctr)
 
+    @cached_property
+    def grades(self) -> dict[tuple[TestId, str, Side], Grade]:
+        """Grade by (test, site, side): one pass over the findings instead of one per lookup."""
+        return {f.key: f.grade for f in self.exam.findings}
+
     @property
     def is_dog(self) -> bool:
         return self.exam.patient.species is Species.DOG
@@ -67,7 +72,7 @@ class Context:
         composite = self.protocols.rules.composites.get(name)
         if composite is not None:
             return _composite(self, composite)
-        sign = next((s for s in self.protocols.signs.signs if s.id == name), None)
+        sign = self.protocols.signs_by_id.get(name)
         if sign is not None:
             if name in self.exam.signs:
                 return Evidence(True, (f"history: {sign.label} ({sign.id})",))
@@ -277,7 +282,7 @@ def _migration(ctx: Context, at_least: int) -> Evidence:
 
 
 def _scratch(ctx: Context, region: str, side: Side) -> Grade | None:
-    return ctx.exam.grade(TestId.SCRATCH, region, side)
+    return ctx.grades.get((TestId.SCRATCH, region, side))
 
 
 @observation("scratch_cervical_exaggerated")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -322,7 +322,11 @@ class Protocols(BaseModel):
         return self.exams[species]
 
     def sign_ids(self) -> set[str]:
-        return {s.id for s in self.signs.signs}
+        return set(self.signs_by_id)
+
+    @cached_property
+    def signs_by_id(self) -> dict[str, Sign]:
+        return {s.id: s for s in self.signs.signs}
 
 
 def default_root() -> Path:

@@ -406,17 +406,26 @@ class Store:
             findings = self._findings_where(clause, tuple(params)) if rows else {}
         return [_exam(row, findings.get(row[0], [])) for row in rows]
 
-    def _findings_where(self, clause: str, params: tuple) -> dict[str, list[Finding]]:
-        """Findings of the exams selected by ``clause`` (over ``exams``), by exam, in order."""
+    def _findings_where(
+        self, clause: str, params: tuple, notes: bool = True
+    ) -> dict[str, list[Finding]]:
+        """Findings of the exams selected by ``clause`` (over ``exams``), by exam, in order;
+        ``notes=False``: without notes and times, equal findings one shared object."""
         out: dict[str, list[Finding]] = {}
+        text = "f.note, f.recorded_at" if notes else "'', NULL"
         rows = self._query(
-            "SELECT f.exam_id, f.test, f.site, f.side, f.grade, f.note, f.recorded_at "
+            f"SELECT f.exam_id, f.test, f.site, f.side, f.grade, {text} "
             f"FROM exams JOIN findings f ON f.exam_id = exams.exam_id {clause} "
-            "ORDER BY f.exam_id, f.seq",
+            "ORDER BY f.exam_id, f.seq, f.test, f.site, f.side",
             params,
         )
+        shared: dict[tuple, Finding] = {}
         for row in rows:
-            out.setdefault(row[0], []).append(_finding(row))
+            if notes:
+                finding = _finding(row)
+            elif (finding := shared.get(row[1:5])) is None:
+                finding = shared[row[1:5]] = _finding(row)
+            out.setdefault(row[0], []).append(finding)
         return out
 
     # ------------------------------------------------------ export / import / history at scale
@@ -553,9 +562,12 @@ class Store:
         findings = self._findings_where(f"WHERE exams.exam_id IN ({page})", params)
         return [_exam(row, findings.get(row[0], [])) for row in rows]
 
-    def exams_of_patients(self, patient_ids: Iterable[str]) -> dict[str, list[Exam]]:
+    def exams_of_patients(
+        self, patient_ids: Iterable[str], *, notes: bool = True
+    ) -> dict[str, list[Exam]]:
         """Every exam (any mode or status, with findings) of these patients, by patient id,
-        each list in date order (as :meth:`load_exams` with ``patient_id``); index look-ups."""
+        each list in date order (as :meth:`load_exams` with ``patient_id``); index look-ups.
+        ``notes=False`` as for :meth:`iter_exams` (enough to evaluate, faster)."""
         ids = sorted({p for p in patient_ids if p})
         out: dict[str, list[Exam]] = {}
         for start in range(0, len(ids), 500):
@@ -564,7 +576,7 @@ class Store:
             rows = self._query(
                 f"SELECT {_EXAM_COLUMNS} FROM exams {clause} ORDER BY exam_date, exam_id", chunk
             )
-            findings = self._findings_where(clause, chunk)
+            findings = self._findings_where(clause, chunk, notes)
             for row in rows:
                 out.setdefault(row[4], []).append(_exam(row, findings.get(row[0], [])))
         return out

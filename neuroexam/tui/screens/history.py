@@ -52,7 +52,7 @@ def history_exams(
     # timestamp() orders naive and aware dates alike (naive ones as local time).
     complete.sort(key=lambda r: (when[r[0]] is not None, when[r[0]] and when[r[0]].timestamp()))
     newest = complete[::-1][:limit]
-    by_patient = store.exams_of_patients(r[2] for r in newest)
+    by_patient = store.exams_of_patients((r[2] for r in newest), notes=False)  # to evaluate
     loaded = {e.exam_id: e for exams in by_patient.values() for e in exams}
     listed = [loaded.get(r[0]) or store.load_exam(r[0]) for r in newest]
     return [e for e in listed if e is not None], by_patient

@@ -178,7 +178,7 @@ def build_store(db: Path, exams: int, busy: int, seed: int = 1) -> tuple[str, st
                 "A. Tech",
                 "training" if rng.random() < 0.03 else "clinical",
                 patient,
-                f"Dog {patient}" if n % 997 else "=HYPERLINK(\"x\")",
+                f"Dog {patient}" if n % 997 else '=HYPERLINK("x")',
                 "dog",
                 breed,
                 rng.randrange(10, 150) / 10,

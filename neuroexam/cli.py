@@ -19,6 +19,12 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
+def _usage_error(message: object) -> int:
+    """Print ``message`` to stderr; the exit status for a command that cannot run."""
+    print(message, file=sys.stderr)
+    return EXIT_USAGE
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="neuroexam",
@@ -130,8 +136,7 @@ def _assess(args: argparse.Namespace) -> int:
         report = assess_file(args.file)
         disclaimer = shipped().rules.disclaimer
     except (CsvInputError, ProtocolError) as exc:
-        print(f"neuroexam assess: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(f"neuroexam assess: {exc}")
     if args.json:
         print(json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False))
     else:
@@ -147,13 +152,11 @@ def _run_tui(start_exam: Exam | None = None, training: TrainingStart | None = No
     try:
         store = Store()
     except StoreError as exc:
-        print(f"neuroexam: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(f"neuroexam: {exc}")
     try:
         NeuroExamApp(store=store, start_exam=start_exam, training=training).run()
     except StoreError as exc:
-        print(f"neuroexam: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(f"neuroexam: {exc}")
     finally:
         store.close()
     return EXIT_OK
@@ -175,14 +178,12 @@ def _exam(args: argparse.Namespace) -> int:
     def fail(option: str, message: str, got: str | None) -> int:
         _field, _, expected = message.partition(": ")
         shown = f" (got {got!r})" if got is not None else ""
-        print(f"neuroexam exam: {option}: expected {expected}{shown}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(f"neuroexam exam: {option}: expected {expected}{shown}")
 
     try:
         protocols = shipped()
     except ProtocolError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(exc)
     try:
         intake = build_patient(
             species=args.species,
@@ -203,11 +204,9 @@ def _exam(args: argparse.Namespace) -> int:
         signs = parse_signs(args.signs, protocols.sign_ids())
     except UnknownSigns as exc:
         ids = ", ".join(repr(u) for u in exc.unknown)
-        print(
-            f"neuroexam exam: --signs: unknown sign id {ids}; valid ids: {', '.join(exc.valid)}",
-            file=sys.stderr,
+        return _usage_error(
+            f"neuroexam exam: --signs: unknown sign id {ids}; valid ids: {', '.join(exc.valid)}"
         )
-        return EXIT_USAGE
     for warning in intake.warnings:
         print(f"neuroexam exam: warning: {warning}", file=sys.stderr)
     now = datetime.now().astimezone()
@@ -236,8 +235,7 @@ def _export(args: argparse.Namespace) -> int:
             try:
                 bounds[option] = parse_when(text)
             except ValueError as exc:
-                print(f"neuroexam export: --{option}: {exc}", file=sys.stderr)
-                return EXIT_USAGE
+                return _usage_error(f"neuroexam export: --{option}: {exc}")
     where = ExamFilter(
         patient_id=args.patient,
         mode=None if args.mode == "all" else Mode(args.mode),
@@ -267,16 +265,14 @@ def _export(args: argparse.Namespace) -> int:
         finally:
             store.close()
     except (StoreError, ProtocolError) as exc:
-        print(f"neuroexam export: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(f"neuroexam export: {exc}")
     except BrokenPipeError:  # the reader stopped early (``| head``): not an error
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except OSError as exc:
-        print(f"neuroexam export: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(f"neuroexam export: cannot write {target}: {exc.strerror or exc}")
     if args.out is not None:
         exams = f"{result.exams} exam{'' if result.exams == 1 else 's'}"
         if layout is Layout.SUMMARY:
@@ -294,13 +290,11 @@ def _import(args: argparse.Namespace) -> int:
     try:
         store = Store()
     except StoreError as exc:
-        print(f"neuroexam import: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(f"neuroexam import: {exc}")
     try:
         report = import_file(store, args.file)
     except CsvInputError as exc:
-        print(f"neuroexam import: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(f"neuroexam import: {exc}")
     finally:
         store.close()
     print(report.render())
@@ -315,8 +309,7 @@ def _protocols_check(args: argparse.Namespace) -> int:
     try:
         loaded = load_protocols(args.folder)
     except ProtocolError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(exc)
     breeds = loaded.breeds.breeds
     dogs = sum(b.species.value == "dog" for b in breeds)
     print(
@@ -338,8 +331,7 @@ def _train(args: argparse.Namespace) -> int:
     try:
         cases = shipped_cases()
     except ProtocolError as exc:
-        print(f"neuroexam train: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(f"neuroexam train: {exc}")
     rng = random.Random(args.seed)
     case = None
     if args.case is not None or args.level is not None or args.seed is not None:
@@ -347,8 +339,7 @@ def _train(args: argparse.Namespace) -> int:
         try:
             case = pick(cases, case_id=args.case, level=args.level, rng=rng)
         except PickError as exc:
-            print(f"neuroexam train: {option}: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return _usage_error(f"neuroexam train: {option}: {exc}")
     return _run_tui(training=TrainingStart(case=case, student=args.student.strip(), rng=rng))
 
 

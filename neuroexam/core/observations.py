@@ -222,8 +222,10 @@ def _no_cutoff_caveat(ctx: Context) -> Evidence:
     seen = "not tested" if not ctx.ctr.any_tested else "without a cut-off"
     return Evidence(
         True,
-        (f"trunci reflex {seen}: a normal trunci reflex does not exclude a thoracolumbar "
-         "lesion (no cut-off in 20% of dogs with cord injury, Gutierrez-Quintana 2012)",),
+        (
+            f"trunci reflex {seen}: a normal trunci reflex does not exclude a thoracolumbar "
+            "lesion (no cut-off in 20% of dogs with cord injury, Gutierrez-Quintana 2012)",
+        ),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from neuroexam.core.models import Assessment, Flag
+from neuroexam.core.models import Assessment, Flag, LesionWindow, SerialChange
 
 URGENCY_MARK = {"emergency": "!!!", "urgent": "!!", "routine": "!"}
 
@@ -33,6 +33,25 @@ def cutoff_text(value: str | None) -> str:
     return "no response at any tested level" if value == "none" else value
 
 
+def lesion_window_text(w: LesionWindow) -> str:
+    """``T11-L2 (most likely T13-L1)``: the window and its most likely span."""
+    likely = "-".join(dict.fromkeys([w.most_likely[0], w.most_likely[-1]]))
+    return f"{w.cranial}-{w.caudal} (most likely {likely})"
+
+
+def serial_text(serial: SerialChange) -> str:
+    """How far each side's cut-off moved since the previous exam, in words."""
+    moved = ", ".join(
+        f"{side} {'not compared' if m is None else f'{m:+d}'}"
+        for side, m in serial.movement.items()
+    )
+    hours = f", {serial.hours:g} h earlier" if serial.hours is not None else ""
+    return (
+        f"Since exam {serial.previous_exam_id}{hours}: cut-off moved "
+        f"(vertebrae, + = cranially) {moved}"
+    )
+
+
 def assessment_lines(a: Assessment) -> list[str]:
     patient = f"patient {a.patient_id}" if a.patient_id else "no patient id"
     lines = [f"Exam {a.exam_id} ({patient}; breed: {a.breed or 'not given'})"]
@@ -43,21 +62,9 @@ def assessment_lines(a: Assessment) -> list[str]:
     if a.localization:
         lines.append(f"  Localisation: {a.localization}")
     if a.lesion_window:
-        w = a.lesion_window
-        lines.append(
-            f"  Suspected lesion window: {w.cranial}-{w.caudal} "
-            f"(most likely {'-'.join(dict.fromkeys([w.most_likely[0], w.most_likely[-1]]))})"
-        )
+        lines.append(f"  Suspected lesion window: {lesion_window_text(a.lesion_window)}")
     if a.serial:
-        moved = ", ".join(
-            f"{side} {'not compared' if m is None else f'{m:+d}'}"
-            for side, m in a.serial.movement.items()
-        )
-        hours = f", {a.serial.hours:g} h earlier" if a.serial.hours is not None else ""
-        lines.append(
-            f"  Since exam {a.serial.previous_exam_id}{hours}: cut-off moved "
-            f"(vertebrae, + = cranially) {moved}"
-        )
+        lines.append(f"  {serial_text(a.serial)}")
     lines.append(f"  {a.summary}")
     for flag in a.flags:
         lines += ["  " + line for line in flag_lines(flag)]

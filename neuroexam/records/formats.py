@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-FINDINGS_COLUMNS: tuple[str, ...] = (
-    "exam_id",
+#: Exam-level columns, in FORMAT.md order, that follow ``exam_id`` in findings and summary files.
+_EXAM_DETAIL_COLUMNS: tuple[str, ...] = (
     "exam_date",
     "examiner",
     "mode",
@@ -15,6 +15,10 @@ FINDINGS_COLUMNS: tuple[str, ...] = (
     "sex",
     "weight_kg",
     "signs",
+)
+FINDINGS_COLUMNS: tuple[str, ...] = (
+    "exam_id",
+    *_EXAM_DETAIL_COLUMNS,
     "test",
     "site",
     "side",
@@ -24,33 +28,10 @@ FINDINGS_COLUMNS: tuple[str, ...] = (
     "exam_status",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("exam_id", "species", "test", "site", "side", "grade")
-EXAM_COLUMNS: tuple[str, ...] = (
-    "exam_date",
-    "examiner",
-    "mode",
-    "patient_id",
-    "patient_name",
-    "species",
-    "breed",
-    "age_years",
-    "sex",
-    "weight_kg",
-    "signs",
-    "exam_status",
-)
+EXAM_COLUMNS: tuple[str, ...] = (*_EXAM_DETAIL_COLUMNS, "exam_status")
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "exam_id",
-    "exam_date",
-    "examiner",
-    "mode",
-    "patient_id",
-    "patient_name",
-    "species",
-    "breed",
-    "age_years",
-    "sex",
-    "weight_kg",
-    "signs",
+    *_EXAM_DETAIL_COLUMNS,
     "ctr_cutoff_left",
     "ctr_cutoff_right",
     "localization",

@@ -90,6 +90,7 @@ _EXAM_COLUMNS = (
     "exam_id, exam_date, examiner, mode, patient_id, patient_name, species, breed, "
     "age_years, sex, weight_kg, signs, status, continued"
 )
+_FINDING_COLUMNS = "exam_id, test, site, side, grade, note, recorded_at, seq"
 #: The same columns of ``exams e`` (queries that join findings).
 _E_COLUMNS = ", ".join(f"e.{c.strip()}" for c in _EXAM_COLUMNS.split(","))
 
@@ -124,6 +125,42 @@ class PatientListing:
 
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
+
+
+def exam_row(exam: Exam, continued: str = "") -> tuple:
+    """The exam as the store keeps it: the values of ``_EXAM_COLUMNS`` in that order, as
+    :meth:`Store.save_exam` writes them and :meth:`Store.exam_rows` reads them back."""
+    p = exam.patient
+    return (
+        exam.exam_id,
+        _iso(exam.exam_date),
+        exam.examiner,
+        exam.mode.value,
+        p.patient_id,
+        p.name,
+        p.species.value,
+        p.breed,
+        p.age_years,
+        p.sex.value,
+        p.weight_kg,
+        ";".join(exam.signs),
+        exam.status.value,
+        continued,
+    )
+
+
+def _finding_params(exam_id: str, finding: Finding, seq: int) -> tuple:
+    """The values of ``_FINDING_COLUMNS`` for one finding, in that order."""
+    return (
+        exam_id,
+        finding.test.value,
+        finding.site,
+        finding.side.value,
+        finding.grade.value,
+        finding.note,
+        _iso(finding.recorded_at),
+        seq,
+    )
 
 
 @dataclass(frozen=True)
@@ -248,7 +285,6 @@ class Store:
 
     def save_exam(self, exam: Exam, continued: str = "") -> None:
         """Insert or update the exam's intake (signalment, signs, status); not its findings."""
-        p = exam.patient
         with self._transaction() as db:
             db.execute(
                 f"INSERT INTO exams ({_EXAM_COLUMNS}, updated_at) "
@@ -259,41 +295,15 @@ class Store:
                 "breed=excluded.breed, age_years=excluded.age_years, sex=excluded.sex, "
                 "weight_kg=excluded.weight_kg, signs=excluded.signs, status=excluded.status, "
                 "continued=excluded.continued, updated_at=excluded.updated_at",
-                (
-                    exam.exam_id,
-                    _iso(exam.exam_date),
-                    exam.examiner,
-                    exam.mode.value,
-                    p.patient_id,
-                    p.name,
-                    p.species.value,
-                    p.breed,
-                    p.age_years,
-                    p.sex.value,
-                    p.weight_kg,
-                    ";".join(exam.signs),
-                    exam.status.value,
-                    continued,
-                ),
+                exam_row(exam, continued),
             )
 
     def save_finding(self, exam_id: str, finding: Finding, seq: int = 0) -> None:
         """Insert or replace one finding, committed before returning."""
         with self._transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO findings "
-                "(exam_id, test, site, side, grade, note, recorded_at, seq) "
-                "VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    exam_id,
-                    finding.test.value,
-                    finding.site,
-                    finding.side.value,
-                    finding.grade.value,
-                    finding.note,
-                    _iso(finding.recorded_at),
-                    seq,
-                ),
+                f"INSERT OR REPLACE INTO findings ({_FINDING_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                _finding_params(exam_id, finding, seq),
             )
             db.execute(
                 "UPDATE exams SET updated_at = datetime('now') WHERE exam_id = ?", (exam_id,)
@@ -301,44 +311,15 @@ class Store:
 
     def save_exam_with_findings(self, exam: Exam) -> None:
         """Write a whole exam in one transaction (import): all or nothing."""
-        p = exam.patient
         with self._transaction() as db:
             db.execute(
                 f"INSERT INTO exams ({_EXAM_COLUMNS}, updated_at) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, datetime('now'))",
-                (
-                    exam.exam_id,
-                    _iso(exam.exam_date),
-                    exam.examiner,
-                    exam.mode.value,
-                    p.patient_id,
-                    p.name,
-                    p.species.value,
-                    p.breed,
-                    p.age_years,
-                    p.sex.value,
-                    p.weight_kg,
-                    ";".join(exam.signs),
-                    exam.status.value,
-                    "",
-                ),
+                exam_row(exam),
             )
             db.executemany(
-                "INSERT INTO findings (exam_id, test, site, side, grade, note, recorded_at, seq) "
-                "VALUES (?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        exam.exam_id,
-                        f.test.value,
-                        f.site,
-                        f.side.value,
-                        f.grade.value,
-                        f.note,
-                        _iso(f.recorded_at),
-                        i,
-                    )
-                    for i, f in enumerate(exam.findings)
-                ],
+                f"INSERT INTO findings ({_FINDING_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                [_finding_params(exam.exam_id, f, i) for i, f in enumerate(exam.findings)],
             )
 
     def set_status(self, exam_id: str, status: ExamStatus) -> None:

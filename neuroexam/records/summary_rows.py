@@ -17,16 +17,12 @@ from datetime import UTC, datetime
 
 from neuroexam.core.models import Assessment, Exam
 from neuroexam.records.formats import format_number, neutralise
-
-
-def iso_seconds(moment: datetime | None) -> str:
-    """ISO 8601 to the second, with the offset as recorded; empty when unknown."""
-    return "" if moment is None else moment.isoformat(timespec="seconds")
+from neuroexam.records.store import exam_row
 
 
 def stored_iso_seconds(text: str | None) -> str:
-    """:func:`iso_seconds` of a time as the store keeps it (``datetime.isoformat()`` text),
-    without parsing it: the microseconds, when there are any, are cut."""
+    """ISO 8601 to the second, with the offset as recorded, of a time as the store keeps it
+    (``datetime.isoformat()`` text), without parsing it; empty when unknown."""
     if not text:
         return ""
     if len(text) > 19 and text[19] == ".":
@@ -39,59 +35,15 @@ def exam_cells(exam: Exam, breed: str) -> list[str]:
 
     ``breed`` is the canonical name (or the breed as typed when it is not known).
     """
-    p = exam.patient
-    return _cells(
-        exam.exam_id,
-        iso_seconds(exam.exam_date),
-        exam.examiner,
-        exam.mode.value,
-        p.patient_id,
-        p.name,
-        p.species.value,
-        breed,
-        p.age_years,
-        p.sex.value,
-        p.weight_kg,
-        ";".join(exam.signs),
-    )
+    return stored_exam_cells(exam_row(exam), breed)
 
 
 def stored_exam_cells(row: tuple, breed: str) -> list[str]:
     """:func:`exam_cells` of an exam as :meth:`Store.exam_rows` gives it (no model built)."""
     exam_id, when, examiner, mode, patient_id, name, species, _, age, sex, weight, signs = row[:12]
-    return _cells(
-        exam_id,
-        stored_iso_seconds(when),
-        examiner,
-        mode,
-        patient_id,
-        name,
-        species,
-        breed,
-        age,
-        sex,
-        weight,
-        signs,
-    )
-
-
-def _cells(
-    exam_id: str,
-    when: str,
-    examiner: str,
-    mode: str,
-    patient_id: str,
-    name: str,
-    species: str,
-    breed: str,
-    age: float | None,
-    sex: str,
-    weight: float | None,
-    signs: str,
-) -> list[str]:
     return [
         neutralise(exam_id),
-        when,
+        stored_iso_seconds(when),
         neutralise(examiner),
         mode,
         neutralise(patient_id),

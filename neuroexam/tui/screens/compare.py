@@ -20,16 +20,12 @@ from neuroexam.core.localize import NONE, SideCtr, analyse_ctr, movement
 from neuroexam.core.models import Assessment, Exam, Flag, Side
 from neuroexam.core.report import URGENCY_MARK
 from neuroexam.core.rules import evaluate
-from neuroexam.tui.screens.history import cutoffs_cell
 from neuroexam.tui.screens.patients import status_text
+from neuroexam.tui.widgets.exam_table import cutoffs_cell, when_text
 from neuroexam.tui.widgets.spine_map import SpineMap
 
 #: From this width the two exams stand side by side (compact maps), below it they stack.
 WIDE = 120
-
-
-def when_text(exam: Exam) -> str:
-    return exam.exam_date.strftime("%Y-%m-%d %H:%M") if exam.exam_date else "no date"
 
 
 def hours_between(older: Exam, newer: Exam) -> float | None:

@@ -14,32 +14,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar
 from textual.worker import get_current_worker
 
-from neuroexam.core.models import Assessment, Exam, ExamStatus
+from neuroexam.core.models import Exam, ExamStatus
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate
 from neuroexam.records.store import ExamFilter, Store, StoreError
+from neuroexam.tui.screens.exam_list import ExamListScreen
+from neuroexam.tui.widgets.exam_table import assessed_row
 from neuroexam.tui.widgets.export_modal import ExportRequest, RecordsExportModal
 
 #: Most recent complete exams listed (each is evaluated when the screen opens).
 HISTORY_LIMIT = 500
 COLUMNS = ("Date", "Patient", "Breed", "Cut-off L/R", "Flags")
-
-
-def flags_cell(assessment: Assessment) -> str:
-    """``ivdd(strong), syringomyelia(moderate)`` or ``normal``."""
-    if not assessment.flags:
-        return "normal"
-    return ", ".join(f"{f.id.value}({f.strength.value})" for f in assessment.flags)
-
-
-def cutoffs_cell(assessment: Assessment) -> str:
-    """``L1/L1``; ``-`` for a side not tested, ``none`` for no response."""
-    cut = assessment.ctr_cutoff
-    return f"{cut.left or '-'}/{cut.right or '-'}"
 
 
 def history_exams(
@@ -71,24 +59,15 @@ def history_rows(
         history = by_patient.get(exam.patient.patient_id, []) if exam.patient.patient_id else []
         assessment = evaluate(exam, history, protocols)
         p = exam.patient
-        when = exam.exam_date.strftime("%Y-%m-%d %H:%M") if exam.exam_date else "no date"
-        rows.append(
-            (
-                exam.exam_id,
-                (
-                    when,
-                    " ".join(x for x in (p.patient_id, p.name) if x) or "-",
-                    assessment.breed or p.species.value,
-                    cutoffs_cell(assessment),
-                    flags_cell(assessment),
-                ),
-            )
-        )
+        who = " ".join(x for x in (p.patient_id, p.name) if x) or "-"
+        rows.append(assessed_row(exam, assessment, who, assessment.breed or p.species.value))
     return rows
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(ExamListScreen):
     """Read-only list of complete exams; enter or ``o`` opens the summary."""
+
+    TABLE_ID = "history-table"
 
     DEFAULT_CSS = """
     HistoryScreen #history { padding: 0 1; }
@@ -180,23 +159,6 @@ class HistoryScreen(Screen[None]):
         if action == "open":
             return self.row_count > 0
         return True
-
-    def selected_exam_id(self) -> str | None:
-        table = self.query_one("#history-table", DataTable)
-        if not table.row_count:
-            return None
-        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return row_key.value
-
-    def action_open(self) -> None:
-        exam_id = self.selected_exam_id()
-        if exam_id is not None:
-            self.app.show_summary(exam_id, read_only=True)  # type: ignore[attr-defined]
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        if event.row_key.value is not None:
-            self.app.show_summary(event.row_key.value, read_only=True)  # type: ignore[attr-defined]
 
     def action_home(self) -> None:
         self.app.go_home()  # type: ignore[attr-defined]

@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
@@ -20,8 +19,9 @@ from neuroexam.core.models import Exam
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate
 from neuroexam.records.store import Store
-from neuroexam.tui.screens.history import cutoffs_cell, flags_cell
+from neuroexam.tui.screens.exam_list import ExamListScreen
 from neuroexam.tui.screens.patients import status_text
+from neuroexam.tui.widgets.exam_table import assessed_row
 
 #: Exams shown (the most recent); each is evaluated with all of the patient's exams.
 PAGE = 200
@@ -82,19 +82,8 @@ def exam_rows(
     rows = []
     for exam in exams:
         assessment = evaluate(exam, history(exam), protocols)
-        when = exam.exam_date.strftime("%Y-%m-%d %H:%M") if exam.exam_date else "no date"
-        rows.append(
-            (
-                exam.exam_id,
-                (
-                    when,
-                    exam.examiner or "-",
-                    status_text(exam.status, exam.mode),
-                    cutoffs_cell(assessment),
-                    flags_cell(assessment),
-                ),
-            )
-        )
+        status = status_text(exam.status, exam.mode)
+        rows.append(assessed_row(exam, assessment, exam.examiner or "-", status))
     return rows
 
 
@@ -105,8 +94,10 @@ def patient_heading(exam: Exam, count: int) -> str:
     return f"{who} · {p.species.value}{breed} — {count} exam{'s' if count != 1 else ''}"
 
 
-class PatientExamsScreen(Screen[None]):
+class PatientExamsScreen(ExamListScreen):
     """The exams of one patient; open any summary read-only, mark two to compare."""
+
+    TABLE_ID = "patient-exams-table"
 
     DEFAULT_CSS = """
     PatientExamsScreen #patient-exams { padding: 0 1; }
@@ -208,22 +199,6 @@ class PatientExamsScreen(Screen[None]):
         if action == "compare":
             return len(self.exams) > 1
         return True
-
-    def selected_exam_id(self) -> str | None:
-        table = self.query_one("#patient-exams-table", DataTable)
-        if not table.row_count:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-
-    def action_open(self) -> None:
-        exam_id = self.selected_exam_id()
-        if exam_id is not None:
-            self.app.show_summary(exam_id, read_only=True)  # type: ignore[attr-defined]
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        if event.row_key.value is not None:
-            self.app.show_summary(event.row_key.value, read_only=True)  # type: ignore[attr-defined]
 
     def action_mark(self) -> None:
         """Mark or unmark the highlighted exam; a third mark replaces the oldest one."""

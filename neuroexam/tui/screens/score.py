@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Footer, Header, Static
 
 from neuroexam.core.rules import evaluate
 from neuroexam.training.scoring import (
@@ -23,10 +23,11 @@ from neuroexam.training.scoring import (
     Score,
 )
 from neuroexam.tui.screens.summary import (
+    bullet,
     cutoff_line,
+    flag_heading,
     follow_up_text,
     patient_history,
-    urgency_label,
 )
 from neuroexam.tui.widgets.spine_map import SpineMap
 
@@ -181,12 +182,8 @@ class ScoreScreen(Screen[None]):
         return out
 
     def _flag(self, flag: Flag) -> Widget:
-        side = f" · side: {flag.side.value}" if flag.side else ""
-        parts: list[Widget] = [
-            Static(Content(f"{urgency_label(flag)}  {flag.title}"), classes="flag-head"),
-            Static(Content(f"Strength: {flag.strength.value}{side}"), classes="detail"),
-        ]
-        parts += [_bullet(reason) for reason in flag.reasons]
+        parts: list[Widget] = flag_heading(flag)
+        parts += [bullet(reason) for reason in flag.reasons]
         if flag.follow_up:
             follow = "; ".join(follow_up_text(f) for f in flag.follow_up)
             parts.append(Static(Content(f"Follow-up: {follow}"), classes="detail"))
@@ -203,11 +200,3 @@ class ScoreScreen(Screen[None]):
     def action_training(self) -> None:
         self.app.go_home()  # type: ignore[attr-defined]
         self.app.show_training()  # type: ignore[attr-defined]
-
-
-def _bullet(text: str) -> Widget:
-    return Horizontal(
-        Label("•", classes="bullet-mark"),
-        Static(Content(text), classes="bullet-text"),
-        classes="bullet",
-    )

@@ -19,7 +19,7 @@ from textual.widgets import Footer, Header, Label, Static
 from neuroexam.core.localize import analyse_ctr
 from neuroexam.core.models import Assessment, Exam, Flag, FollowUp, Side
 from neuroexam.core.protocol import Protocols
-from neuroexam.core.report import URGENCY_MARK, cutoff_text
+from neuroexam.core.report import URGENCY_MARK, cutoff_text, lesion_window_text, serial_text
 from neuroexam.core.rules import evaluate
 from neuroexam.records.store import Store
 from neuroexam.tui.widgets.export_modal import ExportModal, default_export_path
@@ -55,6 +55,24 @@ def urgency_label(flag: Flag) -> str:
     """``!!! EMERGENCY`` / ``!! URGENT`` / ``! routine``."""
     word = flag.urgency.value
     return f"{URGENCY_MARK[word]} {word if word == 'routine' else word.upper()}"
+
+
+def bullet(text: str, classes: str = "") -> Widget:
+    """A bullet line whose wrapped lines stay indented under the text."""
+    return Horizontal(
+        Label("•", classes="bullet-mark"),
+        Static(Content(text), classes="bullet-text"),
+        classes=f"bullet {classes}".strip(),
+    )
+
+
+def flag_heading(flag: Flag) -> list[Widget]:
+    """The flag's urgency and title, then its strength (and side)."""
+    side = f" · side: {flag.side.value}" if flag.side else ""
+    return [
+        Static(Content(f"{urgency_label(flag)}  {flag.title}"), classes="flag-head"),
+        Static(Content(f"Strength: {flag.strength.value}{side}"), classes="detail"),
+    ]
 
 
 def follow_up_text(item: FollowUp) -> str:
@@ -181,25 +199,10 @@ class SummaryScreen(Screen[None]):
         ]
         where = f"Localisation: {a.localization or 'none set'}"
         if a.lesion_window:
-            w = a.lesion_window
-            likely = "-".join(dict.fromkeys([w.most_likely[0], w.most_likely[-1]]))
-            where += f" · suspected lesion window {w.cranial}-{w.caudal} (most likely {likely})"
+            where += f" · suspected lesion window {lesion_window_text(a.lesion_window)}"
         out.append(Static(Content(where), id="localisation"))
         if a.serial:
-            moved = ", ".join(
-                f"{side} {'not compared' if m is None else f'{m:+d}'}"
-                for side, m in a.serial.movement.items()
-            )
-            hours = f", {a.serial.hours:g} h earlier" if a.serial.hours is not None else ""
-            out.append(
-                Static(
-                    Content(
-                        f"Since exam {a.serial.previous_exam_id}{hours}: cut-off moved "
-                        f"(vertebrae, + = cranially) {moved}"
-                    ),
-                    id="serial",
-                )
-            )
+            out.append(Static(Content(serial_text(a.serial)), id="serial"))
         previous = None
         if a.serial:
             before = next((e for e in history if e.exam_id == a.serial.previous_exam_id), None)
@@ -218,25 +221,20 @@ class SummaryScreen(Screen[None]):
             out.append(Static(Content("No flags."), classes="section", id="no-flags"))
         if a.warnings:
             out.append(Static(Content("Warnings"), classes="section", id="warnings-title"))
-            out += [_bullet(f"⚠ {w}", "warning") for w in a.warnings]
+            out += [bullet(f"⚠ {w}", "warning") for w in a.warnings]
         out.append(Static(Content(disclaimer), id="disclaimer"))
         return out
 
     def _flag(self, flag: Flag) -> Widget:
-        side = f" · side: {flag.side.value}" if flag.side else ""
-        parts: list[Widget] = [
-            Static(Content(f"{urgency_label(flag)}  {flag.title}"), classes="flag-head"),
-            Static(Content(f"Strength: {flag.strength.value}{side}"), classes="detail"),
-            Static(Content("Why:"), classes="detail"),
-        ]
-        parts += [_bullet(reason) for reason in flag.reasons]
+        parts: list[Widget] = [*flag_heading(flag), Static(Content("Why:"), classes="detail")]
+        parts += [bullet(reason) for reason in flag.reasons]
         if flag.breed_context:
             parts.append(Static(Content(f"Breed: {flag.breed_context}"), classes="detail"))
         if flag.advice:
             parts.append(Static(Content(f"Advice: {flag.advice}"), classes="detail"))
         if flag.follow_up:
             parts.append(Static(Content("Follow-up:"), classes="detail"))
-            parts += [_bullet(follow_up_text(f)) for f in flag.follow_up]
+            parts += [bullet(follow_up_text(f)) for f in flag.follow_up]
         if flag.references:
             refs = "; ".join(flag.references)
             parts.append(Static(Content(f"References: {refs}"), classes="detail"))
@@ -300,12 +298,3 @@ class SummaryScreen(Screen[None]):
             return
         noun = "finding" if count == 1 else "findings"
         self.app.notify(f"Exported {count} {noun} to {path}", markup=False)
-
-
-def _bullet(text: str, classes: str = "") -> Widget:
-    """A bullet line whose wrapped lines stay indented under the text."""
-    return Horizontal(
-        Label("•", classes="bullet-mark"),
-        Static(Content(text), classes="bullet-text"),
-        classes=f"bullet {classes}".strip(),
-    )

@@ -128,8 +128,7 @@ class RecordsExportModal(ExportModal):
                     yield RadioButton(label, value=chosen, id=f"layout-{layout}")
             yield Label("", id="export-problem")
             yield Label(
-                "[b]tab[/b] layout   [b]enter[/b] export (in the file name)   "
-                "[b]escape[/b] cancel",
+                "[b]tab[/b] layout   [b]enter[/b] export (in the file name)   [b]escape[/b] cancel",
                 classes="hint",
             )
 

@@ -6,6 +6,8 @@ Meaning never rests on colour alone: grades are digits, abnormal results carry `
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -46,6 +48,16 @@ def cutoff_label(side: SideCtr) -> str:
         CtrStatus.ABNORMAL: "ABN",
     }.get(side.status, "")
     return f"{side.cutoff} {mark}"
+
+
+class MapOptions(TypedDict, total=False):
+    """The keyword arguments of :func:`render_map` (and :meth:`SpineMap.show`)."""
+
+    cursor: Step | None
+    window: LesionWindow | None
+    previous: dict[str, str | None] | None
+    testing: set[Side] | None
+    compact: bool
 
 
 def render_map(
@@ -123,14 +135,5 @@ class SpineMap(Static):
     SpineMap { height: auto; padding: 0; border: round $primary-darken-1; }
     """
 
-    def show(
-        self,
-        exam: Exam,
-        limits: CtrThresholds,
-        cursor: Step | None = None,
-        window: LesionWindow | None = None,
-        previous: dict[str, str | None] | None = None,
-        testing: set[Side] | None = None,
-        compact: bool = False,
-    ) -> None:
-        self.update(render_map(exam, limits, cursor, window, previous, testing, compact))
+    def show(self, exam: Exam, limits: CtrThresholds, **options: Unpack[MapOptions]) -> None:
+        self.update(render_map(exam, limits, **options))

@@ -305,9 +305,11 @@ def _import(args: argparse.Namespace) -> int:
 
 def _protocols_check(args: argparse.Namespace) -> int:
     from neuroexam.core.protocol import ProtocolError, load_protocols
+    from neuroexam.training.cases import load_cases
 
     try:
         loaded = load_protocols(args.folder)
+        cases = load_cases(loaded.root, sign_ids=loaded.sign_ids())
     except ProtocolError as exc:
         return _usage_error(exc)
     breeds = loaded.breeds.breeds
@@ -315,7 +317,7 @@ def _protocols_check(args: argparse.Namespace) -> int:
     print(
         f"{loaded.root}: OK — {len(loaded.exams)} exam protocols, {dogs} dog and "
         f"{len(breeds) - dogs} cat breeds, {len(loaded.signs.signs)} signs, "
-        f"{len(loaded.rules.flags)} flags"
+        f"{len(loaded.rules.flags)} flags, {len(cases)} training cases"
     )
     return EXIT_OK
 

@@ -206,8 +206,9 @@ def correct_exam(case: Case, exam_id: str = "CASE") -> tuple[Exam, list[Exam]]:
     return exam, history
 
 
-def load_cases(root: Path | None = None) -> list[Case]:
-    """Every ``cases/*.toml`` under the protocols root, validated; ids must be unique."""
+def load_cases(root: Path | None = None, sign_ids: set[str] | None = None) -> list[Case]:
+    """Every ``cases/*.toml`` under the protocols root, validated; ids must be unique and,
+    when ``sign_ids`` is given, every sign (also of a previous exam) must be one of them."""
     folder = (Path(root) if root is not None else default_root()) / "cases"
     cases: list[Case] = []
     seen: dict[str, Path] = {}
@@ -219,6 +220,13 @@ def load_cases(root: Path | None = None) -> list[Case]:
             raise ProtocolError(format_validation_error(path, exc)) from None
         if case.id in seen:
             raise ProtocolError(f"{path}: id: {case.id!r} is already used by {seen[case.id]}")
+        if sign_ids is not None:
+            used = [("signs", s) for s in case.signs]
+            if case.previous is not None:
+                used += [("previous.signs", s) for s in case.previous.signs]
+            for where, sign in used:
+                if sign not in sign_ids:
+                    raise ProtocolError(f"{path}: {where}: unknown sign id {sign!r}")
         seen[case.id] = path
         cases.append(case)
     return cases

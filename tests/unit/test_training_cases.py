@@ -120,3 +120,29 @@ def test_observed_texts_do_not_give_the_grade(case: Case) -> None:
 def test_every_expected_flag_has_a_note(case: Case) -> None:
     missing = [f.id.value for f in case.expected.flags if f.id not in case.flag_notes]
     assert not missing, f"case {case.id}: no flag_notes entry for {missing}"
+
+
+def test_protocols_check_validates_the_case_bank(tmp_path, capsys) -> None:
+    """A broken case file fails `neuroexam protocols check` naming the file and the field."""
+    import shutil
+
+    from neuroexam.cli import main
+    from neuroexam.core.protocol import default_root
+
+    root = tmp_path / "protocols"
+    shutil.copytree(default_root(), root)
+    case = sorted((root / "cases").glob("*.toml"))[0]
+    case.write_text(case.read_text().replace('level = "', 'level = "expert-', 1), encoding="utf-8")
+    assert main(["protocols", "check", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert case.name in err and "level" in err
+
+    shutil.copy(default_root() / "cases" / case.name, case)
+    text = case.read_text(encoding="utf-8")
+    case.write_text(text.replace("signs = [", 'signs = ["not_a_sign", ', 1), encoding="utf-8")
+    assert main(["protocols", "check", str(root)]) == 2
+    assert "unknown sign id 'not_a_sign'" in capsys.readouterr().err
+
+    shutil.copy(default_root() / "cases" / case.name, case)
+    assert main(["protocols", "check", str(root)]) == 0
+    assert "training cases" in capsys.readouterr().out

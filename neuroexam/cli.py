@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from neuroexam.core.models import Exam
     from neuroexam.tui.screens.training import TrainingStart
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def _usage_error(message: object) -> int:

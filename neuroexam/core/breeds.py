@@ -102,28 +102,5 @@ class BreedIndex:
                 return BreedMatch(text, MatchKind.CLOSE, breed, frozenset(breed.groups))
         return BreedMatch(typed=text, kind=MatchKind.UNKNOWN)
 
-    def suggestions(self, prefix: str, species: Species, limit: int = 8) -> list[str]:
-        """Canonical names for an autocomplete: prefix matches first, then close spellings."""
-        text = prefix.strip().casefold()
-        if not text:
-            return []
-        names: list[str] = []
-        for choice, breed in self._choices[species].items():
-            if choice.casefold().startswith(text) and breed.name not in names:
-                names.append(breed.name)
-        if len(names) < limit:
-            for choice, _score, _ in process.extract(
-                prefix,
-                list(self._choices[species]),
-                scorer=fuzz.WRatio,
-                processor=utils.default_process,
-                limit=limit * 2,
-                score_cutoff=70,
-            ):
-                name = self._choices[species][choice].name
-                if name not in names:
-                    names.append(name)
-        return names[:limit]
-
     def names(self, species: Species) -> list[str]:
         return sorted({b.name for b in self._choices[species].values()})

@@ -11,8 +11,6 @@ from collections.abc import Iterable, Sequence
 
 from neuroexam.core.breeds import BreedIndex, BreedMatch, MatchKind
 from neuroexam.core.localize import (
-    NONE,
-    CtrAnalysis,
     TlPattern,
     analyse_ctr,
     lesion_window,
@@ -319,12 +317,3 @@ def _summary(ctx: Context, flags: list[Flag], serial: SerialChange | None) -> st
                 f"{serial.previous_exam_id}: consistent with improvement."
             )
     return " ".join(parts)
-
-
-def ctr_cutoff_text(ctr: CtrAnalysis) -> str:
-    """A one-line description of both sides' cut-offs."""
-
-    def one(cut: str | None) -> str:
-        return "not tested" if cut is None else "no response" if cut == NONE else cut
-
-    return f"left {one(ctr.left.cutoff)}, right {one(ctr.right.cutoff)}"

@@ -151,12 +151,6 @@ class ExamSession:
     def tests(self) -> list[TestSpec]:
         return list(self.protocol.tests)
 
-    def first_step_of(self, test: TestId, site: str | None = None) -> Step | None:
-        for step in self.active_steps():
-            if step.test is test and (site is None or step.site == site):
-                return step
-        return None
-
     # ---------------------------------------------------------------- commands
 
     def answer(self, grade: Grade, now: datetime | None = None) -> Finding:

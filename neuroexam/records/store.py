@@ -333,10 +333,6 @@ class Store:
         with self._transaction() as db:
             db.execute("UPDATE exams SET continued = ? WHERE exam_id = ?", (continued, exam_id))
 
-    def delete_exam(self, exam_id: str) -> None:
-        with self._transaction() as db:
-            db.execute("DELETE FROM exams WHERE exam_id = ?", (exam_id,))
-
     # ---------------------------------------------------------------- reads
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:

@@ -225,37 +225,3 @@ def test_names_per_species(index: BreedIndex) -> None:
     assert not set(dogs) & set(cats)
     # canonical names only, never aliases
     assert "CKCS" not in dogs and "DSH" not in cats
-
-
-# ------------------------------------------------------------------ suggestions
-
-
-def test_suggestions_prefix_first_canonical_unique(index: BreedIndex) -> None:
-    got = index.suggestions("Cav", DOG)
-    assert got[0] == "Cavalier King Charles Spaniel"
-    assert {"Cavapoo", "Cavachon"} <= set(got)
-    assert len(got) == len(set(got))
-    assert all(name in index.names(DOG) for name in got)
-    # prefix matches (name or alias) come before fuzzy ones
-    prefixed = [n for n in got if n.lower().startswith("cav")]
-    assert got[: len(prefixed)] == prefixed
-
-
-def test_suggestions_via_alias_and_case(index: BreedIndex) -> None:
-    assert index.suggestions("doxie", DOG)[0] == "Dachshund"
-    assert index.suggestions("DACH", DOG)[0] == "Dachshund"
-    assert index.suggestions("frenc", DOG)[0] == "French Bulldog"
-
-
-def test_suggestions_close_spelling(index: BreedIndex) -> None:
-    assert "Beagle" in index.suggestions("Beagel", DOG)
-
-
-def test_suggestions_species_and_limit(index: BreedIndex) -> None:
-    assert "Persian" in index.suggestions("Pers", CAT)
-    assert "Persian" not in index.suggestions("Pers", DOG)
-    assert all(n in index.names(CAT) for n in index.suggestions("S", CAT))
-    assert len(index.suggestions("S", DOG)) == 8
-    assert len(index.suggestions("S", DOG, limit=3)) == 3
-    assert index.suggestions("", DOG) == []
-    assert index.suggestions("   ", CAT) == []

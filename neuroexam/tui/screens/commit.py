@@ -39,10 +39,6 @@ class Commitment:
     localization: str
     flags: dict[FlagId, Strength] = field(default_factory=dict)
 
-    def describe(self) -> str:
-        raised = ", ".join(f"{k.value} {v.value}" for k, v in self.flags.items()) or "none"
-        return f"localisation {self.localization}; flags: {raised}"
-
 
 class CommitScreen(Screen["Commitment | None"]):
     """One row for the localisation, one per flag; keyboard first, a click also cycles."""

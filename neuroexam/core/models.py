@@ -84,6 +84,10 @@ class Exam(BaseModel):
     signs: list[str] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     status: ExamStatus = ExamStatus.IN_PROGRESS
+    # Version 2 (FORMAT.md §2): sign-off and a free-text note for the whole exam.
+    signed_by: str = ""
+    signed_at: datetime | None = None
+    exam_note: str = ""
 
     @field_validator("exam_date")
     @classmethod

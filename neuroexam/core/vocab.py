@@ -89,6 +89,22 @@ class Mode(StrEnum):
 class ExamStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETE = "complete"
+    VOIDED = "voided"
+
+
+class AuditEvent(StrEnum):
+    """What one row of the audit trail records (FORMAT.md §5)."""
+
+    CREATED = "created"
+    RECORDED = "recorded"
+    AMENDED = "amended"
+    CLEARED = "cleared"
+    INTAKE_CHANGED = "intake_changed"
+    COMPLETED = "completed"
+    SIGNED = "signed"
+    REOPENED = "reopened"
+    VOIDED = "voided"
+    IMPORTED = "imported"
 
 
 class Strength(StrEnum):
@@ -136,6 +152,7 @@ class FollowUpTest(StrEnum):
     OTOSCOPY = "otoscopy"
     NEUROLOGY_REFERRAL = "neurology_referral"
     SAME_DAY_EXAM = "same_day_exam"
+    REPEAT_EXAM = "repeat_exam"
 
 
 class FlagSide(StrEnum):

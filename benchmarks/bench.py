@@ -296,9 +296,11 @@ def scale(exams: int, busy: int, home: Path) -> None:
     t_page, page = _timed(lambda: store.patient_exams(followed, limit=50))
     print(f"  newest 50 of the busy patient {t_page * 1000:7.1f} ms   [store.patient_exams]")
     del page
-    from neuroexam.tui.screens.history import history_exams, history_rows
+    from neuroexam.services.records import RecordsService
+    from neuroexam.tui.screens.history import HISTORY_LIMIT, history_rows
 
-    t_load, (listed, by_patient) = _timed(lambda: history_exams(store))
+    records = RecordsService(store, lambda: protocols)
+    t_load, (listed, by_patient) = _timed(lambda: records.history_exams(HISTORY_LIMIT))
     t_rows, _ = _timed(lambda: history_rows(listed, by_patient, protocols))
     print(
         f"  history screen: load {len(listed)} newest {t_load * 1000:7.0f} ms   "

@@ -7,10 +7,12 @@ from datetime import datetime
 
 
 def new_exam_id(moment: datetime | None = None) -> str:
-    """``EX-YYYYMMDD-XXXXXX``: the exam's local date and 6 random hex digits.
+    """``EX-YYYYMMDD-XXXXXXXXXXXXXXXX``: the exam's local date and 64 random bits (16 hex
+    digits).
 
-    24 random bits make a clash between two exams of one day negligible; the store's primary
-    key would refuse one anyway.
+    The store inserts a new exam with a plain INSERT, so even the negligible chance of a clash
+    is refused (never merged), and the caller draws a new id. Ids of earlier releases (6 hex
+    digits) stay valid: nothing parses them.
     """
     moment = moment or datetime.now().astimezone()
-    return f"EX-{moment:%Y%m%d}-{secrets.token_hex(3).upper()}"
+    return f"EX-{moment:%Y%m%d}-{secrets.token_hex(8).upper()}"

@@ -243,6 +243,42 @@ class ExamSession:
             self.cursor = nxt
         return self.cursor
 
+    def clear(self, step: Step) -> Finding | None:
+        """Remove the finding at ``step`` (it becomes unrecorded); the removed finding."""
+        old = self.finding(step)
+        if old is None:
+            return None
+        self.exam.findings = [f for f in self.exam.findings if f.key != step.key]
+        self._invalidate()
+        return old
+
+    def beyond_end(self, test: TestId, side: Side) -> list[Step]:
+        """Recorded steps of a series that stops at its first response, cranial to that
+        response: left behind when a later answer moved the series' end caudally."""
+        if not self.test_spec(test).stop_at_first_response or (test, side) in self.continued:
+            return []
+        series = [s for s in self._steps if s.test is test and s.side is side]
+        for i, step in enumerate(series):
+            grade = self._grades.get(step.key)
+            if grade is not None and grade.responds:
+                return [s for s in series[i + 1 :] if s.key in self._grades]
+        return []
+
+    def steps_missing_from(self, protocol: ExamProtocol) -> list[Finding]:
+        """Recorded findings that ``protocol`` has no step for (e.g. after a species change)."""
+        keep = {s.key for s in all_steps(protocol)}
+        return [f for f in self.exam.findings if f.key not in keep]
+
+    def use_protocol(self, protocol: ExamProtocol) -> None:
+        """Go on with another protocol (the species was corrected); findings it lacks must
+        have been cleared first."""
+        self.protocol = protocol
+        self._steps = all_steps(protocol)
+        self._order = {s.key: i for i, s in enumerate(self._steps)}
+        self._invalidate()
+        if self.cursor is not None and self.cursor.key not in self._order:
+            self.cursor = self.first_unanswered()
+
     # ---------------------------------------------------------------- internals
 
     def _put(self, finding: Finding) -> None:

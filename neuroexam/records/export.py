@@ -25,8 +25,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from neuroexam.records.audit import AUDIT_COLUMNS, at_text
+from neuroexam.records.backend import ExamFilter
+from neuroexam.records.backend import RecordStore as Store
 from neuroexam.records.formats import FINDINGS_COLUMNS, SUMMARY_COLUMNS, neutralise
-from neuroexam.records.store import ExamFilter, Store
 from neuroexam.records.summary_rows import stored_exam_cells, stored_iso_seconds, summary_row
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ BATCH_EXAMS = 2_000
 class Layout(StrEnum):
     FINDINGS = "findings"
     SUMMARY = "summary"
+    AUDIT = "audit"
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ def export_csv(
             handle.write("\ufeff")
         if layout is Layout.SUMMARY:
             return _write_summary(snap, where, handle, protocols, progress, workers)
+        if layout is Layout.AUDIT:
+            return _write_audit(snap, where, handle)
         return _write_findings(snap, where, handle, protocols, progress)
 
 
@@ -181,6 +186,24 @@ def _write_findings(
     if progress is not None:
         progress(total, total)
     return ExportResult(Layout.FINDINGS, total, rows)
+
+
+def _write_audit(snap: Store, where: ExamFilter, handle: TextIO) -> ExportResult:
+    """FORMAT.md §5: every trail row of the chosen exams (every status), oldest first."""
+    exams: set[str] = set()
+    rows, wrote_header = 0, False
+    for batch in snap.iter_audit_rows(where, BATCH_ROWS):
+        cells = [
+            [neutralise(c) for c in row[:2]] + [at_text(row[2])] + [neutralise(c) for c in row[3:]]
+            for row in batch
+        ]
+        exams.update(row[0] for row in batch)
+        _to_csv(_frame(cells, AUDIT_COLUMNS), handle, header=not wrote_header)
+        wrote_header = True
+        rows += len(batch)
+    if not wrote_header:
+        _header(handle, AUDIT_COLUMNS)
+    return ExportResult(Layout.AUDIT, len(exams), rows)
 
 
 def _write_summary(

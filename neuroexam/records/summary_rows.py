@@ -94,7 +94,7 @@ def previous_exam_ids(heads: Iterable[tuple[str, str, str | None, bool]]) -> dic
     ``max`` over the history picks it in :func:`~neuroexam.core.rules.previous_exam`).
     """
     by_patient: dict[str, list[tuple[int, str, datetime, bool]]] = {}
-    for position, (exam_id, patient_id, when, tested) in enumerate(heads):
+    for position, (exam_id, patient_id, when, tested, *_species) in enumerate(heads):
         if patient_id and when:
             by_patient.setdefault(patient_id, []).append((position, exam_id, _moment(when), tested))
     out: dict[str, str] = {}

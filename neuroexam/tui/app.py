@@ -1,4 +1,4 @@
-"""The NeuroExam Textual application: screens on top of the session, store and rules."""
+"""The NeuroExam Textual application: screens on top of the services (never the store)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,21 @@ from typing import TYPE_CHECKING
 from textual.app import App
 from textual.binding import Binding
 
-from neuroexam.core.vocab import ExamStatus
-from neuroexam.records.recorder import Recorder
-from neuroexam.records.store import Store
+from neuroexam.records.backend import LeaseHeld, RecordLocked, StoreError
+from neuroexam.services.exam import LEASE_RENEW, ExamService
+from neuroexam.services.records import RecordsService
+from neuroexam.services.saving import SaveQueue
 
 if TYPE_CHECKING:  # pydantic-backed modules load after the first screen
     from neuroexam.core.models import Exam
     from neuroexam.core.protocol import Protocols
-    from neuroexam.core.session import ExamSession
+    from neuroexam.records.backend import RecordStore
+    from neuroexam.training.attempts import Attempt
     from neuroexam.training.cases import Case
     from neuroexam.tui.screens.training import TrainingStart
+
+#: Seconds between retries of changes that could not be written (disk full, file locked).
+RETRY_EVERY = 2.0
 
 
 def _load_shipped() -> Protocols:
@@ -39,20 +44,32 @@ class NeuroExamApp(App[None]):
 
     def __init__(
         self,
-        store: Store,
+        store: RecordStore,
         protocols: Protocols | None = None,
         start_exam: Exam | None = None,
         training: TrainingStart | None = None,
+        user: str = "",
     ) -> None:
         super().__init__()
-        self.store = store
-        self.recorder = Recorder(store)
+        self._store = store
+        self.user = user
+        self.saver = SaveQueue(on_refused=self._refused)
+        self.records = RecordsService(store, lambda: self.protocols, user)
+        #: Exams open for editing in this app, by id (their leases are renewed on a timer).
+        self.editing: dict[str, ExamService] = {}
         self._protocols = protocols
         self._start_exam = start_exam
         self._training = training
         #: Training: the last student name typed (kept for the session) and the case picker.
         self.training_student = training.student if training else ""
         self.training_rng = training.rng if training else random.Random()
+        #: The exam ``neuroexam exam`` started (its id and status are printed on exit).
+        self.started_exam_id: str | None = None
+
+    @property
+    def store(self) -> RecordStore:
+        """The records (for the CLI and tests; screens go through the services)."""
+        return self._store
 
     @property
     def protocols(self) -> Protocols:
@@ -65,8 +82,11 @@ class NeuroExamApp(App[None]):
         from neuroexam.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
+        self.set_interval(RETRY_EVERY, self._retry_saves)
+        self.set_interval(LEASE_RENEW, self._renew_leases)
         if self._start_exam is not None:
             self.start_exam(self._start_exam)
+            self.started_exam_id = self._start_exam.exam_id
         elif self._training is not None:
             case = self._training.case
             if case is not None and self.training_student:
@@ -80,6 +100,55 @@ class NeuroExamApp(App[None]):
     def _warm_protocols(self) -> None:
         self.run_worker(_load_shipped, thread=True, name="warm-protocols", exit_on_error=False)
 
+    # ---------------------------------------------------------------- exams being edited
+
+    def exam_service(self, exam: Exam) -> ExamService | None:
+        """Store a new exam and hold it for editing (None when it could not be stored)."""
+        try:
+            service = ExamService.start(
+                self._store, self.protocols, self.saver, exam, user=self.user or exam.examiner
+            )
+        except StoreError as exc:
+            self.notify(f"NOT SAVED — {exc}", severity="error", timeout=10, markup=False)
+            return None
+        self.editing[service.exam_id] = service
+        return service
+
+    def open_exam_service(
+        self, exam_id: str, *, take_over: bool = False, reason: str = ""
+    ) -> ExamService:
+        """Hold a stored exam for editing (raises LeaseHeld, RecordLocked, StoreError)."""
+        service = ExamService.resume(
+            self._store, self.protocols, self.saver, exam_id, user=self.user,
+            take_over=take_over, reason=reason,
+        )
+        self.editing[exam_id] = service
+        return service
+
+    def release(self, service: ExamService) -> bool:
+        """The exam's screen closed: release its lease (True when an untouched exam was
+        discarded)."""
+        self.editing.pop(service.exam_id, None)
+        return service.close()
+
+    def _retry_saves(self) -> None:
+        if self.saver.unsaved:
+            self.saver.retry()
+            for service in self.editing.values():
+                service.post_save_state()
+
+    def _renew_leases(self) -> None:
+        for service in list(self.editing.values()):
+            service.renew()
+
+    def _refused(self, key: tuple, exc: RecordLocked) -> None:
+        exam_id = key[1] if len(key) > 1 else None
+        service = self.editing.get(exam_id) if isinstance(exam_id, str) else None
+        if service is not None:
+            service.refused_write(key, exc)
+        else:
+            self.notify(f"NOT SAVED — {exc}", severity="error", timeout=10, markup=False)
+
     # ---------------------------------------------------------------- navigation
 
     def new_exam(self) -> None:
@@ -89,37 +158,61 @@ class NeuroExamApp(App[None]):
 
     def start_exam(self, exam: Exam) -> None:
         """Save a new exam's intake and open the wizard on its first step."""
-        from neuroexam.core.session import ExamSession
+        service = self.exam_service(exam)
+        if service is not None:
+            self._open_wizard(service)
 
-        self.save_ok(self.recorder.save_exam(exam))
-        self._open_wizard(ExamSession(exam, self.protocols.exam(exam.patient.species)))
-
-    def resume_exam(self, exam_id: str) -> None:
-        exam = self.store.load_exam(exam_id)
-        if exam is None:
-            self.notify(f"Exam {exam_id} is no longer in the records.", severity="error")
+    def resume_exam(self, exam_id: str, *, take_over: bool = False, reason: str = "") -> None:
+        """Open a stored exam in the wizard; asks when another window holds it."""
+        try:
+            service = self.open_exam_service(exam_id, take_over=take_over, reason=reason)
+        except LeaseHeld as held:
+            self._ask_take_over(exam_id, held, reason)
             return
-        from neuroexam.core.session import ExamSession
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
         from neuroexam.core.vocab import Mode
 
-        continued = decode_continued(self.store.continued(exam_id))
-        if exam.mode is Mode.TRAINING:
+        if service.exam.mode is Mode.TRAINING:
             from neuroexam.tui.screens.training_exam import resume_training_exam
 
-            if resume_training_exam(self, exam, continued):
+            if resume_training_exam(self, service):
                 return
-        session = ExamSession(exam, self.protocols.exam(exam.patient.species), continued=continued)
-        self._open_wizard(session)
+        self._open_wizard(service)
 
-    def _open_wizard(self, session: ExamSession) -> None:
+    def _ask_take_over(self, exam_id: str, held: LeaseHeld, reason: str) -> None:
+        from neuroexam.tui.widgets.modals import ChoiceModal
+
+        options = [
+            ("read", "Open read only (see the summary)"),
+            ("take", "Take over (the other window can no longer save to it)"),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "read":
+                self.show_summary(exam_id, read_only=True)
+            elif choice == "take":
+                self.resume_exam(exam_id, take_over=True, reason=reason)
+
+        self.push_screen(ChoiceModal(f"Exam {held!s}.", options), chosen)
+
+    def _open_wizard(self, service: ExamService) -> None:
         from neuroexam.tui.screens.exam import ExamScreen
 
-        self.push_screen(ExamScreen(session))
+        self.push_screen(ExamScreen(service))
 
-    def show_summary(self, exam_id: str, read_only: bool = False) -> None:
+    def show_summary(
+        self, exam_id: str, read_only: bool = False, service: ExamService | None = None
+    ) -> None:
         from neuroexam.tui.screens.summary import SummaryScreen
 
-        self.push_screen(SummaryScreen(exam_id, read_only=read_only))
+        self.push_screen(SummaryScreen(exam_id, read_only=read_only, service=service))
+
+    def show_trail(self, exam_id: str) -> None:
+        from neuroexam.tui.screens.trail import TrailScreen
+
+        self.push_screen(TrailScreen(exam_id))
 
     def show_history(self) -> None:
         from neuroexam.tui.screens.history import HistoryScreen
@@ -149,6 +242,19 @@ class NeuroExamApp(App[None]):
 
         open_training_exam(self, case, student)
 
+    def save_training_exam(self, exam: Exam) -> bool:
+        """A training case's simulated earlier exam, stored whole."""
+        return self.saver.submit(
+            ("whole", exam.exam_id), lambda: self._store.save_exam_with_findings(exam)
+        )
+
+    def save_attempt(self, attempt: Attempt) -> bool:
+        return self.save_ok(
+            self.saver.submit(
+                ("attempt", attempt.attempt_id), lambda: self._store.save_attempt(attempt)
+            )
+        )
+
     def show_progress(self, student: str) -> None:
         from neuroexam.tui.screens.progress import ProgressScreen
 
@@ -168,47 +274,34 @@ class NeuroExamApp(App[None]):
         """Tell the user at once when a write failed; the data stays in memory."""
         if not saved:
             self.notify(
-                f"NOT SAVED — {self.recorder.last_error}. Your findings are kept in memory "
-                f"({self.recorder.unsaved} waiting) and will be saved as soon as writing works.",
+                f"NOT SAVED — {self.saver.last_error}. Your findings are kept in memory "
+                f"({self.saver.unsaved} waiting) and are saved as soon as writing works "
+                f"(tried again every {RETRY_EVERY:g} s).",
                 severity="error",
                 timeout=10,
+                markup=False,
             )
         return saved
-
-    def finish_exam(self, exam: Exam) -> bool:
-        exam.status = ExamStatus.COMPLETE
-        return self.save_ok(self.recorder.set_status(exam.exam_id, ExamStatus.COMPLETE))
 
     async def action_quit_app(self) -> None:
         """Quit at any time; everything entered is already saved (asks if it is not)."""
         from neuroexam.tui.widgets.modals import ConfirmModal
 
-        if self.recorder.unsaved and not self.recorder.retry():
+        if self.saver.unsaved and not self.saver.retry():
             question = (
-                f"{self.recorder.unsaved} change(s) could not be saved "
-                f"({self.recorder.last_error}). Quit anyway and lose them?"
+                f"{self.saver.unsaved} change(s) could not be saved "
+                f"({self.saver.last_error}). Quit anyway and lose them?"
             )
             self.push_screen(ConfirmModal(question), self._quit_if)
             return
+        self._release_all()
         self.exit()
+
+    def _release_all(self) -> None:
+        for service in list(self.editing.values()):
+            self.release(service)
 
     def _quit_if(self, confirmed: bool | None) -> None:
         if confirmed:
+            self._release_all()
             self.exit()
-
-
-def encode_continued(session: ExamSession) -> str:
-    return ";".join(sorted(f"{test.value}:{side.value}" for test, side in session.continued))
-
-
-def decode_continued(text: str) -> set:
-    from neuroexam.core.vocab import Side, TestId
-
-    out = set()
-    for part in filter(None, text.split(";")):
-        test, _, side = part.partition(":")
-        try:
-            out.add((TestId(test), Side(side)))
-        except ValueError:
-            continue
-    return out

@@ -29,27 +29,24 @@ def save_exam(
     mode: Mode = Mode.CLINICAL,
 ) -> None:
     """Trunci series from L7 cranially on both sides: absent up to ``cutoff``, present there."""
-    store.save_exam(
-        Exam(
-            exam_id=exam_id,
-            exam_date=when,
-            examiner=examiner,
-            mode=mode,
-            patient=patient,
-            signs=list(signs),
-            status=status,
-        )
+    exam = Exam(
+        exam_id=exam_id,
+        exam_date=when,
+        examiner=examiner,
+        mode=mode,
+        patient=patient,
+        signs=list(signs),
+        status=status,
     )
-    if cutoff is None:
-        return
-    series = levels.caudal_to_cranial()
-    seq = 0
-    for side in Side:
-        for level in series[: series.index(cutoff) + 1]:
-            grade = "present" if level == cutoff else "absent"
-            finding = Finding(test=TestId.CUTANEOUS_TRUNCI, site=level, side=side, grade=grade)
-            store.save_finding(exam_id, finding, seq)
-            seq += 1
+    if cutoff is not None:
+        series = levels.caudal_to_cranial()
+        for side in Side:
+            for level in series[: series.index(cutoff) + 1]:
+                grade = "present" if level == cutoff else "absent"
+                exam.findings.append(
+                    Finding(test=TestId.CUTANEOUS_TRUNCI, site=level, side=side, grade=grade)
+                )
+    store.save_exam_with_findings(exam)
 
 
 OSCAR = Patient(patient_id="P-7", name="Oscar", species="dog", breed="Dachshund", age_years=5)

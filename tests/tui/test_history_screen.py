@@ -29,7 +29,7 @@ def save(
     name: str = "Rex",
 ) -> None:
     """CTR from L7 cranially: absent up to ``cutoff``, present there (both sides)."""
-    store.save_exam(
+    store.create_exam(
         Exam(
             exam_id=exam_id,
             exam_date=START + timedelta(days=day),

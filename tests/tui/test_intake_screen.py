@@ -158,7 +158,7 @@ async def test_editing_saves_each_valid_change(tmp_path: Path) -> None:
         patient=Patient(patient_id="P1", species=Species.CAT, breed="Persian", age_years=3),
         signs=["pruritus"],
     )
-    store.save_exam(exam, "cutaneous_trunci:left")
+    store.create_exam(exam, "cutaneous_trunci:left")
     app = NeuroExamApp(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HomeScreen")

@@ -242,7 +242,7 @@ def test_serial_candidates_give_the_same_assessment_as_the_whole_history(
         if hours is None:
             exam = store.load_exam(exam_id)
             exam.exam_date = None  # type: ignore[union-attr]
-            store.save_exam(exam)  # type: ignore[arg-type]
+            store.create_exam(exam)  # type: ignore[arg-type]
     exams = store.load_exams(patient_id="P-7")
     history = serial_candidates(exams, protocols)
     for exam in exams:

@@ -18,7 +18,7 @@ def _seed_previous(db: Path, keys: str) -> None:
     store = Store(db)
     earlier = make_exam("E0", breed="Dachshund", signs=["paraplegia"], when=FIXED_DATE)
     earlier.status = ExamStatus.COMPLETE
-    store.save_exam(earlier)
+    store.create_exam(earlier)
     session = ExamSession(earlier, shipped().exam(earlier.patient.species))
     for key in keys:
         step = session.cursor

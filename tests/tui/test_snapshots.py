@@ -22,7 +22,7 @@ def _seed(db: Path, exam, grades: str, status: ExamStatus = ExamStatus.IN_PROGRE
 
     store = Store(db)
     exam.status = status
-    store.save_exam(exam)
+    store.create_exam(exam)
     session = ExamSession(exam, shipped().exam(exam.patient.species))
     for key in grades:
         step = session.cursor

@@ -57,7 +57,7 @@ def save(
         signs=signs,
         status=status,
     )
-    store.save_exam(exam)
+    store.create_exam(exam)
     seq = 0
     for side in Side:
         for level, grade in ctr.items():

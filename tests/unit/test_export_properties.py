@@ -25,7 +25,7 @@ from neuroexam.records.formats import neutralise
 from neuroexam.records.importer import import_file
 from neuroexam.records.store import ExamFilter, Store
 from neuroexam.records.summary_rows import previous_exam_ids
-from neuroexam.tui.screens.summary import patient_history
+from neuroexam.services.records import RecordsService
 from tests.unit.test_properties import (
     ALL_LEVELS,
     BREED_TEXTS,
@@ -44,7 +44,7 @@ SETTINGS = settings(
     phases=PHASES,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-EVERYTHING = ExamFilter()  # every mode and status, no dates: the whole store
+EVERYTHING = ExamFilter(include_voided=True)  # every mode and status, no dates: all records
 BASE = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 #: Whole seconds (an export writes times to the second), a few offsets, ties possible.
@@ -157,7 +157,7 @@ def test_summary_layout_equals_assess_and_the_summary_screen(exams: list[Exam]) 
         for row, by_assess in zip(rows, assessed.assessments, strict=True):
             exam = store.load_exam(by_assess.exam_id)
             assert exam is not None
-            on_screen = evaluate(exam, patient_history(store, exam), PROTOCOLS)
+            on_screen = evaluate(exam, RecordsService(store, lambda: PROTOCOLS).patient_exams(exam.patient.patient_id), PROTOCOLS)
             wanted = _cells(on_screen)
             assert {k: row[k] for k in wanted} == wanted, exam.exam_id
             assert _cells(by_assess) == wanted, exam.exam_id
@@ -172,7 +172,7 @@ def test_previous_exam_ids_match_rules_previous_exam(exams: list[Exam]) -> None:
         store = filled_store(Path(tmp), exams)
         found = previous_exam_ids(store.serial_heads(EVERYTHING))
         for exam in store.load_exams():
-            history = patient_history(store, exam)
+            history = RecordsService(store, lambda: PROTOCOLS).patient_exams(exam.patient.patient_id)
             expected = previous_exam(exam, history, PROTOCOLS)
             assert found.get(exam.exam_id) == (expected.exam_id if expected else None)
         store.close()

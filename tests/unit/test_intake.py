@@ -161,9 +161,9 @@ def test_breed_status_lines(protocols: Protocols) -> None:
 def test_new_exam_id_has_date_and_random_hex() -> None:
     moment = datetime(2026, 11, 21, 23, 30, tzinfo=timezone(timedelta(hours=-5)))
     first, second = new_exam_id(moment), new_exam_id(moment)
-    assert re.fullmatch(r"EX-20261121-[0-9A-F]{6}", first)
+    assert re.fullmatch(r"EX-20261121-[0-9A-F]{16}", first)
     assert first != second
-    assert re.fullmatch(r"EX-\d{8}-[0-9A-F]{6}", new_exam_id())
+    assert re.fullmatch(r"EX-\d{8}-[0-9A-F]{16}", new_exam_id())
 
 
 # ---------------------------------------------------------------- CLI

@@ -9,7 +9,7 @@ import pytest
 
 from neuroexam.core.models import Exam, Finding, Patient
 from neuroexam.core.vocab import ExamStatus, Grade, Mode
-from neuroexam.records.recorder import Recorder
+from neuroexam.services.saving import SaveQueue
 from neuroexam.records.store import MIGRATIONS, Store, StoreError
 
 
@@ -51,7 +51,7 @@ def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
 
 def test_finding_is_committed_when_save_returns(tmp_path: Path) -> None:
     store = Store(tmp_path / "a.db")
-    store.save_exam(exam())
+    store.create_exam(exam())
     store.save_finding("E1", finding())
     # A second connection (another process would see the same) reads it at once.
     with sqlite3.connect(tmp_path / "a.db") as conn:
@@ -60,7 +60,7 @@ def test_finding_is_committed_when_save_returns(tmp_path: Path) -> None:
 
 def test_saving_a_finding_again_replaces_it(tmp_path: Path) -> None:
     store = Store(tmp_path / "a.db")
-    store.save_exam(exam())
+    store.create_exam(exam())
     store.save_finding("E1", finding(grade="absent"))
     store.save_finding("E1", finding(grade="present"))
     loaded = store.load_exam("E1")
@@ -71,11 +71,11 @@ def test_load_exams_filters(tmp_path: Path) -> None:
     store = Store(tmp_path / "a.db")
     done = exam("E1")
     done.status = ExamStatus.COMPLETE
-    store.save_exam(done)
-    store.save_exam(exam("E2", patient_id="P2"))
+    store.create_exam(done)
+    store.create_exam(exam("E2", patient_id="P2"))
     training = exam("E3")
     training.mode = Mode.TRAINING
-    store.save_exam(training)
+    store.create_exam(training)
     assert [e.exam_id for e in store.load_exams(include_unfinished=False)] == ["E1"]
     assert [e.exam_id for e in store.load_exams(patient_id="P2")] == ["E2"]
     assert [e.exam_id for e in store.load_exams(mode=Mode.TRAINING)] == ["E3"]
@@ -83,7 +83,7 @@ def test_load_exams_filters(tmp_path: Path) -> None:
 
 def test_import_is_all_or_nothing(tmp_path: Path) -> None:
     store = Store(tmp_path / "a.db")
-    store.save_exam(exam("E1"))
+    store.create_exam(exam("E1"))
     clash = exam("E1")
     clash.findings = [finding()]
     with pytest.raises(StoreError):
@@ -95,7 +95,7 @@ def test_read_only_database_gives_a_clear_error(tmp_path: Path) -> None:
     store = Store(tmp_path / "ro.db")
     store._db.execute("PRAGMA query_only = ON")  # what SQLite does on a read-only medium
     with pytest.raises(StoreError, match=r"ro\.db: the records file is read-only"):
-        store.save_exam(exam())
+        store.create_exam(exam())
 
 
 def test_unwritable_folder_gives_a_clear_error(tmp_path: Path) -> None:
@@ -107,18 +107,19 @@ def test_unwritable_folder_gives_a_clear_error(tmp_path: Path) -> None:
 
 def test_failed_write_is_kept_and_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = Store(tmp_path / "a.db")
-    store.save_exam(exam())
-    recorder = Recorder(store)
-    real = store.save_finding
+    store.create_exam(exam())
+    saver = SaveQueue()
+    real = store.record_finding
 
     def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise StoreError(f"{store.path}: the disk is full")
 
-    monkeypatch.setattr(store, "save_finding", full_disk)
-    assert recorder.save_finding("E1", finding("L7")) is False
-    assert recorder.save_finding("E1", finding("L6")) is False
-    assert recorder.unsaved == 2 and "disk is full" in (recorder.last_error or "")
-    monkeypatch.setattr(store, "save_finding", real)
-    assert recorder.retry() is True
-    assert recorder.unsaved == 0
+    monkeypatch.setattr(store, "record_finding", full_disk)
+    for site in ("L7", "L6"):
+        f = finding(site)
+        assert saver.submit(("f", site), lambda f=f: store.record_finding("E1", f)) is False
+    assert saver.unsaved == 2 and "disk is full" in (saver.last_error or "")
+    monkeypatch.setattr(store, "record_finding", real)
+    assert saver.retry() is True
+    assert saver.unsaved == 0
     assert {f.site for f in store.load_exam("E1").findings} == {"L7", "L6"}

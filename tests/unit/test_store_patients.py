@@ -20,7 +20,7 @@ def add(
     status: ExamStatus = ExamStatus.COMPLETE,
     mode: Mode = Mode.CLINICAL,
 ) -> None:
-    store.save_exam(
+    store.create_exam(
         Exam(
             exam_id=exam_id,
             exam_date=None if hours is None else START + timedelta(hours=hours),

@@ -9,12 +9,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
 from neuroexam.core.vocab import FlagId, Strength
 from neuroexam.training.scoring import LOCALIZATION_WORDS
+from neuroexam.tui.typed import NeuroScreen
 from neuroexam.tui.widgets.modals import ConfirmModal
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class Commitment:
     flags: dict[FlagId, Strength] = field(default_factory=dict)
 
 
-class CommitScreen(Screen["Commitment | None"]):
+class CommitScreen(NeuroScreen["Commitment | None"]):
     """One row for the localisation, one per flag; keyboard first, a click also cycles."""
 
     DEFAULT_CSS = """

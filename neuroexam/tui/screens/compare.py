@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
@@ -21,6 +20,7 @@ from neuroexam.core.models import Assessment, Exam, Flag, Side
 from neuroexam.core.report import URGENCY_MARK
 from neuroexam.core.rules import evaluate
 from neuroexam.tui.screens.patients import status_text
+from neuroexam.tui.typed import NeuroScreen
 from neuroexam.tui.widgets.exam_table import cutoffs_cell, when_text
 from neuroexam.tui.widgets.spine_map import SpineMap
 
@@ -100,7 +100,7 @@ def flag_changes(before: Assessment, now: Assessment) -> list[str]:
     ]
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(NeuroScreen[None]):
     """Two exams of one patient, older first; read only."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
@@ -146,12 +146,12 @@ class CompareScreen(Screen[None]):
     # ---------------------------------------------------------------- content
 
     def load(self) -> None:
-        store = self.app.store  # type: ignore[attr-defined]
-        protocols = self.app.protocols  # type: ignore[attr-defined]
+        records = self.napp.records
+        protocols = self.napp.protocols
         body = self.query_one("#compare", VerticalScroll)
         body.remove_children()
         self._maps = {}
-        exams = [store.load_exam(exam_id) for exam_id in self.exam_ids]
+        exams = [records.exam(exam_id) for exam_id in self.exam_ids]
         missing = [i for i, e in zip(self.exam_ids, exams, strict=True) if e is None]
         if missing:
             body.mount(
@@ -168,7 +168,7 @@ class CompareScreen(Screen[None]):
         self.older, self.newer = older, newer
         history: list[Exam] = []
         for pid in dict.fromkeys(e.patient.patient_id for e in (older, newer)):
-            history += store.load_exams(patient_id=pid) if pid else []
+            history += records.patient_exams(pid)
         ids = {e.exam_id for e in history}
         history += [e for e in (older, newer) if e.exam_id not in ids]
         before = evaluate(older, history, protocols)
@@ -254,7 +254,7 @@ class CompareScreen(Screen[None]):
         if self.older is None or self.newer is None or self.assessments is None:
             return
         self._wide = wide
-        limits = self.app.protocols.rules.thresholds.ctr  # type: ignore[attr-defined]
+        limits = self.napp.protocols.rules.thresholds.ctr
         pairs = zip(("earlier", "later"), (self.older, self.newer), self.assessments, strict=True)
         for which, exam, a in pairs:
             self._maps[which].show(exam, limits, window=a.lesion_window, compact=wide)
@@ -262,7 +262,7 @@ class CompareScreen(Screen[None]):
     # ---------------------------------------------------------------- keys
 
     def action_home(self) -> None:
-        self.app.go_home()  # type: ignore[attr-defined]
+        self.napp.go_home()
 
     def action_back(self) -> None:
         self.dismiss()

@@ -6,14 +6,18 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
+from textual.content import Content
 from textual.widgets import Footer, Header, ProgressBar, Static
 
 from neuroexam.core.localize import analyse_ctr
-from neuroexam.core.models import Exam, FlagId, Grade, Side, TestId
-from neuroexam.core.rules import evaluate, previous_exam
+from neuroexam.core.models import FlagId, Grade, Side, TestId
+from neuroexam.core.rules import previous_exam
 from neuroexam.core.session import ExamSession, Step
-from neuroexam.tui.widgets.modals import ChoiceModal, HelpModal, TextModal
+from neuroexam.records.backend import StoreError
+from neuroexam.services.exam import ExamService
+from neuroexam.services.messages import ExamChanged, ExamTakenOver, SaveStateChanged
+from neuroexam.tui.typed import NeuroScreen
+from neuroexam.tui.widgets.modals import ChoiceModal, ConfirmModal, HelpModal, TextModal
 from neuroexam.tui.widgets.spine_map import SpineMap
 
 GRADE_WORDS = {
@@ -25,7 +29,7 @@ GRADE_WORDS = {
 }
 
 
-class ExamScreen(Screen[None]):
+class ExamScreen(NeuroScreen[None]):
     """Drives an :class:`ExamSession`; every answer is saved before the screen re-renders."""
 
     DEFAULT_CSS = """
@@ -36,6 +40,9 @@ class ExamScreen(Screen[None]):
         height: auto; padding: 0 1; background: $error; color: $text; text-style: bold;
     }
     ExamScreen #progress-row { height: 1; padding: 0 1; }
+    ExamScreen #save-state {
+        display: none; height: auto; padding: 0 1; background: $error; color: $text;
+    }
     ExamScreen ProgressBar { width: 1fr; }
     ExamScreen #progress-text { width: auto; padding-left: 1; }
     """
@@ -52,6 +59,8 @@ class ExamScreen(Screen[None]):
         Binding("3", "grade('exaggerated')", "Exaggerated", show=False, id="exam.3"),
         Binding("b,backspace", "back", "Back", id="exam.back"),
         Binding("c", "continue_series", "Continue", id="exam.continue"),
+        Binding("x,delete", "clear", "Clear", id="exam.clear"),
+        Binding("h", "home", "Home", id="exam.home"),
         Binding("m", "note", "Note", id="exam.note"),
         Binding("j", "jump", "Jump", id="exam.jump"),
         Binding("s", "summary", "Summary", id="exam.summary"),
@@ -59,21 +68,24 @@ class ExamScreen(Screen[None]):
         Binding("f1", "help", "Help", id="exam.help"),
     ]
 
-    def __init__(self, session: ExamSession) -> None:
+    def __init__(self, service: ExamService) -> None:
         super().__init__()
-        self.session = session
-        self._keys_state: tuple[bool, bool, bool] | None = None
-        #: The patient's other exams, for serial comparison while testing.
-        self.history: list[Exam] = []
+        self.service = service
+        self._keys_state: tuple[bool, bool, bool, bool] | None = None
         self.previous_cutoffs: dict[str, str | None] | None = None
         self._alerted: set[str] = set()
 
     @property
+    def session(self) -> ExamSession:
+        return self.service.session
+
+    @property
     def exam_id(self) -> str:
-        return self.session.exam.exam_id
+        return self.service.exam_id
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static(id="save-state")
         with Vertical(id="step"):
             yield Static(id="step-title")
             yield Static(id="step-text")
@@ -85,27 +97,65 @@ class ExamScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        patient = self.session.exam.patient
-        who = " ".join(x for x in (patient.patient_id, patient.name) if x)
-        self.sub_title = f"{who} · {patient.species.value} · {patient.breed or 'breed not given'}"
-        self._load_history()
+        self.service.post = self.post_message
+        self._load_previous()
         self.refresh_view()
 
-    def _load_history(self) -> None:
+    def on_unmount(self) -> None:
+        if self.napp.release(self.service):
+            self.napp.notify(
+                f"Exam {self.exam_id} had no finding and was discarded.", markup=False
+            )
+
+    def _load_previous(self) -> None:
         """The patient's earlier exam, whose cut-offs the map shows as "(was …)"."""
         exam = self.session.exam
+        self.previous_cutoffs = None
         if not exam.patient.patient_id:
             return
-        app = self.app
-        self.history = [
-            e
-            for e in app.store.load_exams(patient_id=exam.patient.patient_id)  # type: ignore[attr-defined]
-            if e.exam_id != exam.exam_id
-        ]
-        earlier = previous_exam(exam, self.history, app.protocols)  # type: ignore[attr-defined]
+        earlier = previous_exam(exam, self.service.history, self.napp.protocols)
         if earlier is not None:
-            ctr = analyse_ctr(earlier, app.protocols.rules.thresholds.ctr)  # type: ignore[attr-defined]
+            ctr = analyse_ctr(earlier, self.napp.protocols.rules.thresholds.ctr)
             self.previous_cutoffs = {s.side.value: s.cutoff for s in ctr.sides}
+
+    # ---------------------------------------------------------------- service messages
+
+    def on_exam_changed(self, message: ExamChanged) -> None:
+        message.stop()
+        if self.is_mounted:
+            self.refresh_view()
+
+    def on_save_state_changed(self, message: SaveStateChanged) -> None:
+        message.stop()
+        banner = self.query_one("#save-state", Static)
+        banner.display = bool(message.unsaved)
+        if message.unsaved:
+            banner.update(
+                Content(
+                    f"NOT SAVED: {message.unsaved} change(s) waiting — {message.error}. "
+                    "Kept in memory; retried every few seconds."
+                )
+            )
+
+    def on_exam_taken_over(self, message: ExamTakenOver) -> None:
+        message.stop()
+        lease = message.lease
+        where = f" on {lease.host}" if lease and lease.host else ""
+        question = (
+            f"This exam was taken over{where}: your changes are no longer saved to it "
+            f"({len(self.service.refused)} refused). Keep this window's version as a new exam?"
+        )
+        self.app.push_screen(ConfirmModal(question), self._keep_as_new)
+
+    def _keep_as_new(self, keep: bool | None) -> None:
+        if keep:
+            try:
+                new_id = self.service.save_as_new_exam()
+            except StoreError as exc:
+                self.notify(f"NOT SAVED — {exc}", severity="error", markup=False)
+                return
+            self.notify(f"Kept as new exam {new_id}.", markup=False)
+        self.napp.go_home()
 
     def on_screen_resume(self) -> None:
         self.refresh_view()
@@ -129,7 +179,7 @@ class ExamScreen(Screen[None]):
         series.display = bool(series_text)
         self.query_one(SpineMap).show(
             self.session.exam,
-            self.app.protocols.rules.thresholds.ctr,  # type: ignore[attr-defined]
+            self.napp.protocols.rules.thresholds.ctr,
             cursor=step,
             previous=self.previous_cutoffs,
             testing=self.session.series_in_progress(TestId.CUTANEOUS_TRUNCI),
@@ -139,7 +189,12 @@ class ExamScreen(Screen[None]):
         bar.update(total=max(total, 1), progress=done)
         bar.tooltip = f"{done} of {total} steps recorded"
         # Rebuilding the footer is the costliest part of a key press: only when keys change.
-        keys_state = (step is None, self.session.at_first_step, self._any_series_ended())
+        keys_state = (
+            step is None,
+            self.session.at_first_step,
+            self._any_series_ended(),
+            step is not None and self.session.finding(step) is not None,
+        )
         if keys_state != self._keys_state:
             self._keys_state = keys_state
             self.refresh_bindings()
@@ -186,7 +241,7 @@ class ExamScreen(Screen[None]):
         if self.previous_cutoffs is None:
             alert.display = False
             return
-        assessment = evaluate(self.session.exam, self.history, self.app.protocols)  # type: ignore[attr-defined]
+        assessment = self.service.assessment()
         flag = next((f for f in assessment.flags if f.id is FlagId.PROGRESSIVE_MYELOMALACIA), None)
         alert.display = flag is not None
         if flag is None:
@@ -232,6 +287,8 @@ class ExamScreen(Screen[None]):
         step = self.session.cursor
         if action == "grade" or action in ("note",):
             return step is not None
+        if action == "clear":
+            return True if step is not None and self.session.finding(step) else None
         if action == "back":
             return None if self.session.at_first_step else True
         if action == "continue_series":
@@ -242,38 +299,55 @@ class ExamScreen(Screen[None]):
         return bool(self.session.ended_series())
 
     def action_grade(self, value: str) -> None:
-        if self.session.cursor is None:
-            return
         step = self.session.cursor
-        finding = self.session.answer(Grade(value))
-        self.app.save_ok(  # type: ignore[attr-defined]
-            self.app.recorder.save_finding(  # type: ignore[attr-defined]
-                self.exam_id, finding, self.session.step_index(step)
-            )
-        )
-        if self.session.done:
-            self.refresh_view()
-            self.all_steps_recorded()
+        if step is None:
             return
+        self.napp.save_ok(self.service.answer(Grade(value)))
         self.refresh_view()
+        beyond = self.service.beyond_end(step)
+        if beyond:
+            self._offer_overshoot(step, beyond)
+        elif self.session.done:
+            self.all_steps_recorded()
+
+    def _offer_overshoot(self, step: Step, beyond: list[Step]) -> None:
+        """The answer ended a trunci series earlier than before: findings recorded cranial to
+        the new end would linger on the map and in exports; offer to clear them."""
+        levels = ", ".join(s.site for s in beyond)
+        question = (
+            f"The {step.side.value} trunci series now ends at {step.site}. Clear the "
+            f"{len(beyond)} finding(s) recorded beyond it ({levels})? They stay in the trail."
+        )
+
+        def answer(clear: bool | None) -> None:
+            if clear:
+                self.napp.save_ok(
+                    self.service.clear(beyond, f"series now ends at {step.site}")
+                )
+            self.refresh_view()
+            if self.session.done:
+                self.all_steps_recorded()
+
+        self.app.push_screen(ConfirmModal(question), answer)
 
     def all_steps_recorded(self) -> None:
         """The last step was answered: show the summary (training asks first, see there)."""
-        self.app.show_summary(self.exam_id)  # type: ignore[attr-defined]
+        self.napp.show_summary(self.exam_id, service=self.service)
 
     def action_back(self) -> None:
         self.session.back()
         self.refresh_view()
 
-    def action_continue_series(self) -> None:
-        from neuroexam.tui.app import encode_continued
+    def action_clear(self) -> None:
+        """The current step's finding becomes unrecorded (with a trail row)."""
+        step = self.session.cursor
+        if step is None or self.session.finding(step) is None:
+            return
+        self.napp.save_ok(self.service.clear([step]))
+        self.refresh_view()
 
-        self.session.continue_series()
-        self.app.save_ok(  # type: ignore[attr-defined]
-            self.app.recorder.set_continued(  # type: ignore[attr-defined]
-                self.exam_id, encode_continued(self.session)
-            )
-        )
+    def action_continue_series(self) -> None:
+        self.napp.save_ok(self.service.continue_series())
         self.refresh_view()
 
     def action_note(self) -> None:
@@ -286,12 +360,7 @@ class ExamScreen(Screen[None]):
         def save(text: str | None) -> None:
             if text is None:
                 return
-            finding = self.session.note(text)
-            self.app.save_ok(  # type: ignore[attr-defined]
-                self.app.recorder.save_finding(  # type: ignore[attr-defined]
-                    self.exam_id, finding, self.session.step_index(step)
-                )
-            )
+            self.napp.save_ok(self.service.note(step, text))
             self.refresh_view()
 
         self.app.push_screen(
@@ -300,6 +369,10 @@ class ExamScreen(Screen[None]):
             ),
             save,
         )
+
+    def action_home(self) -> None:
+        """Back to home; the exam stays resumable (an untouched one is discarded)."""
+        self.napp.go_home()
 
     def action_jump(self) -> None:
         options: list[tuple[str, str]] = []
@@ -334,12 +407,12 @@ class ExamScreen(Screen[None]):
         self.app.push_screen(ChoiceModal("Jump to", options), go)
 
     def action_summary(self) -> None:
-        self.app.show_summary(self.exam_id)  # type: ignore[attr-defined]
+        self.napp.show_summary(self.exam_id, service=self.service)
 
     def action_intake(self) -> None:
         from neuroexam.tui.screens.intake import IntakeScreen
 
-        self.app.push_screen(IntakeScreen(self.session.exam))
+        self.app.push_screen(IntakeScreen(self.session.exam.model_copy(deep=True)))
 
     def action_help(self) -> None:
         step = self.session.cursor

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.screen import Screen
 from textual.widgets import DataTable
 
+from neuroexam.tui.typed import NeuroScreen
 
-class ExamListScreen(Screen[None]):
+
+class ExamListScreen(NeuroScreen[None]):
     """Opens the summary of the exam highlighted in the ``TABLE_ID`` table."""
 
     #: The id of the screen's table of exams (its row keys are exam ids).
@@ -24,9 +25,9 @@ class ExamListScreen(Screen[None]):
     def action_open(self) -> None:
         exam_id = self.selected_exam_id()
         if exam_id is not None:
-            self.app.show_summary(exam_id, read_only=True)  # type: ignore[attr-defined]
+            self.napp.show_summary(exam_id, read_only=True)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if event.row_key.value is not None:
-            self.app.show_summary(event.row_key.value, read_only=True)  # type: ignore[attr-defined]
+            self.napp.show_summary(event.row_key.value, read_only=True)

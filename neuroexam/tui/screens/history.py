@@ -6,8 +6,6 @@ with a progress bar; the keys stay live meanwhile.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -17,10 +15,11 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar
 from textual.worker import get_current_worker
 
-from neuroexam.core.models import Exam, ExamStatus
+from neuroexam.core.models import Exam
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate
-from neuroexam.records.store import ExamFilter, Store, StoreError
+from neuroexam.records.backend import ExamFilter, StoreError
+from neuroexam.services.records import RecordsService
 from neuroexam.tui.screens.exam_list import ExamListScreen
 from neuroexam.tui.widgets.exam_table import assessed_row
 from neuroexam.tui.widgets.export_modal import ExportRequest, RecordsExportModal
@@ -28,22 +27,6 @@ from neuroexam.tui.widgets.export_modal import ExportRequest, RecordsExportModal
 #: Most recent complete exams listed (each is evaluated when the screen opens).
 HISTORY_LIMIT = 500
 COLUMNS = ("Date", "Patient", "Breed", "Cut-off L/R", "Flags")
-
-
-def history_exams(
-    store: Store, limit: int = HISTORY_LIMIT
-) -> tuple[list[Exam], dict[str, list[Exam]]]:
-    """The newest ``limit`` complete exams (newest first) and every exam of their patients by
-    patient id. Only those exams are loaded, however many the records hold."""
-    complete = store.exam_dates(ExamStatus.COMPLETE)  # (exam_id, date text, patient_id)
-    when = {r[0]: datetime.fromisoformat(r[1]) if r[1] else None for r in complete}
-    # timestamp() orders naive and aware dates alike (naive ones as local time).
-    complete.sort(key=lambda r: (when[r[0]] is not None, when[r[0]] and when[r[0]].timestamp()))
-    newest = complete[::-1][:limit]
-    by_patient = store.exams_of_patients((r[2] for r in newest), notes=False)  # to evaluate
-    loaded = {e.exam_id: e for exams in by_patient.values() for e in exams}
-    listed = [loaded.get(r[0]) or store.load_exam(r[0]) for r in newest]
-    return [e for e in listed if e is not None], by_patient
 
 
 def history_rows(
@@ -109,20 +92,19 @@ class HistoryScreen(ExamListScreen):
         table.display = False
         self.row_count = 0
         self.refresh_bindings()
-        store: Store = self.app.store  # type: ignore[attr-defined]
-        count = min(store.count_exams(ExamFilter(include_unfinished=False)), HISTORY_LIMIT)
+        records = self.napp.records
+        count = min(records.count(ExamFilter(include_unfinished=False)), HISTORY_LIMIT)
         title = self.query_one("#history-title", Label)
         if not count:
             title.update(Content("No complete exams yet. Finish an exam to see it here."))
             return
         title.update(Content(f"Assessing {count} complete exams…"))
-        self.evaluate_rows(store, self.app.protocols)  # type: ignore[attr-defined]
+        self.evaluate_rows(records, self.napp.protocols)
 
     @work(thread=True, exclusive=True, group="history")
-    def evaluate_rows(self, store: Store, protocols: Protocols) -> None:
-        try:
-            with store.snapshot() as snap:  # its own connection, off the UI thread
-                exams, by_patient = history_exams(snap)
+    def evaluate_rows(self, records: RecordsService, protocols: Protocols) -> None:
+        try:  # a snapshot on its own connection, off the UI thread
+            exams, by_patient = records.history_exams(HISTORY_LIMIT)
         except StoreError as exc:
             self.app.call_from_thread(self._unreadable, str(exc))
             return
@@ -161,7 +143,7 @@ class HistoryScreen(ExamListScreen):
         return True
 
     def action_home(self) -> None:
-        self.app.go_home()  # type: ignore[attr-defined]
+        self.napp.go_home()
 
     # ---------------------------------------------------------------- export
 
@@ -185,23 +167,25 @@ class HistoryScreen(ExamListScreen):
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
-        app = self.app
-        store: Store = app.store  # type: ignore[attr-defined]
-        protocols: Protocols = app.protocols  # type: ignore[attr-defined]
+        app = self.napp
+        records = app.records
+        protocols: Protocols = app.protocols
         app.run_worker(
-            lambda: self._export(request, store, protocols),
+            lambda: self._export(request, records, protocols),
             name="records-export",
             group="records-export",
             thread=True,
             exit_on_error=False,
         )
 
-    def _export(self, request: ExportRequest, store: Store, protocols: Protocols) -> None:
+    def _export(
+        self, request: ExportRequest, records: RecordsService, protocols: Protocols
+    ) -> None:
         from neuroexam.core.models import Mode
-        from neuroexam.records.export import Layout, export_csv
+        from neuroexam.records.export import Layout
 
         worker = get_current_worker()
-        app = self.app
+        app = self.napp
 
         def progress(done: int, total: int) -> None:
             if worker.is_cancelled:
@@ -210,8 +194,8 @@ class HistoryScreen(ExamListScreen):
 
         where = ExamFilter(mode=Mode.CLINICAL, include_unfinished=False)
         try:
-            result = export_csv(
-                store, request.path, where, Layout(request.layout), protocols, progress
+            result = records.export(
+                request.path, where, Layout(request.layout), protocols, progress
             )
         except _Cancelled:
             return

@@ -5,12 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
-from neuroexam.core.vocab import ExamStatus
-from neuroexam.records.store import ExamListing
+from neuroexam.records.backend import ExamListing
+from neuroexam.tui.typed import NeuroScreen
 
 
 def listing_label(item: ExamListing, total: int | None = None) -> str:
@@ -21,7 +20,7 @@ def listing_label(item: ExamListing, total: int | None = None) -> str:
     return f"{when}  {who} ({item.species}{breed}){progress}"
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(NeuroScreen[None]):
     BINDINGS = [
         Binding("n", "new_exam", "New exam", id="home.new"),
         Binding("r", "focus_resume", "Resume", id="home.resume"),
@@ -54,7 +53,7 @@ class HomeScreen(Screen[None]):
     def refresh_lists(self) -> None:
         resume = self.query_one("#resume", OptionList)
         resume.clear_options()
-        items = self.app.store.listings(status=ExamStatus.IN_PROGRESS)  # type: ignore[attr-defined]
+        items = self.napp.records.unfinished()
         for item in items:
             resume.add_option(Option(listing_label(item), id=item.exam_id))
         empty = self.query_one("#resume-empty", Label)
@@ -62,7 +61,7 @@ class HomeScreen(Screen[None]):
         resume.display = bool(items)
 
     def action_new_exam(self) -> None:
-        self.app.new_exam()  # type: ignore[attr-defined]
+        self.napp.new_exam()
 
     def action_focus_resume(self) -> None:
         resume = self.query_one("#resume", OptionList)
@@ -74,14 +73,14 @@ class HomeScreen(Screen[None]):
             self.notify("No unfinished exam to resume.")
 
     def action_history(self) -> None:
-        self.app.show_history()  # type: ignore[attr-defined]
+        self.napp.show_history()
 
     def action_patients(self) -> None:
-        self.app.show_patients()  # type: ignore[attr-defined]
+        self.napp.show_patients()
 
     def action_training(self) -> None:
-        self.app.show_training()  # type: ignore[attr-defined]
+        self.napp.show_training()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.app.resume_exam(event.option.id)  # type: ignore[attr-defined]
+            self.napp.resume_exam(event.option.id)

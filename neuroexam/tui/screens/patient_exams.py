@@ -18,7 +18,6 @@ from neuroexam.core.localize import analyse_ctr
 from neuroexam.core.models import Exam
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate
-from neuroexam.records.store import Store
 from neuroexam.tui.screens.exam_list import ExamListScreen
 from neuroexam.tui.screens.patients import status_text
 from neuroexam.tui.widgets.exam_table import assessed_row
@@ -109,6 +108,7 @@ class PatientExamsScreen(ExamListScreen):
         Binding("o", "open", "Open summary", id="patient_exams.open"),
         Binding("space", "mark", "Mark", id="patient_exams.mark"),
         Binding("c", "compare", "Compare", id="patient_exams.compare"),
+        Binding("t", "trail", "Trail", id="patient_exams.trail"),
         Binding("h", "home", "Home", id="patient_exams.home"),
         Binding("escape", "back", "Back", id="patient_exams.back"),
     ]
@@ -139,12 +139,11 @@ class PatientExamsScreen(ExamListScreen):
         self.query_one("#patient-exams-title", Static).update(
             Content(f"Loading the exams of patient {self.patient_id}…")
         )
-        self.load(self.app.store, self.app.protocols)  # type: ignore[attr-defined]
+        self.load(self.napp.records.patient_exams(self.patient_id), self.napp.protocols)
 
     @work(thread=True, exclusive=True, group="patient-exams")
-    def load(self, store: Store, protocols: Protocols) -> None:
+    def load(self, exams: list[Exam], protocols: Protocols) -> None:
         """Read and evaluate off the UI thread: a long history stays responsive."""
-        exams = store.load_exams(patient_id=self.patient_id)
         ordered = newest_first(exams)
         rows = exam_rows(ordered[:PAGE], exams, protocols)
         if not get_current_worker().is_cancelled:
@@ -194,11 +193,16 @@ class PatientExamsScreen(ExamListScreen):
     # ---------------------------------------------------------------- keys
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("open", "mark"):
+        if action in ("open", "mark", "trail"):
             return self.row_count > 0
         if action == "compare":
             return len(self.exams) > 1
         return True
+
+    def action_trail(self) -> None:
+        exam_id = self.selected_exam_id()
+        if exam_id is not None:
+            self.napp.show_trail(exam_id)
 
     def action_mark(self) -> None:
         """Mark or unmark the highlighted exam; a third mark replaces the oldest one."""
@@ -236,10 +240,10 @@ class PatientExamsScreen(ExamListScreen):
         if pair is None:
             self.notify("No earlier exam to compare with: mark two exams with space.")
             return
-        self.app.compare_exams(*pair)  # type: ignore[attr-defined]
+        self.napp.compare_exams(*pair)
 
     def action_home(self) -> None:
-        self.app.go_home()  # type: ignore[attr-defined]
+        self.napp.go_home()
 
     def action_back(self) -> None:
         self.dismiss()

@@ -7,12 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
 from neuroexam.core.vocab import ExamStatus, Mode
-from neuroexam.records.store import PatientListing
+from neuroexam.records.backend import PatientListing
+from neuroexam.tui.typed import NeuroScreen
 
 #: Patients listed at most (newest exam first); the search narrows the list.
 PATIENTS_LIMIT = 200
@@ -40,7 +40,7 @@ def patient_cells(item: PatientListing) -> tuple[str, ...]:
     )
 
 
-class PatientsScreen(Screen[None]):
+class PatientsScreen(NeuroScreen[None]):
     """Type to search; arrows or enter move into the list; enter opens the patient's exams."""
 
     DEFAULT_CSS = """
@@ -88,7 +88,7 @@ class PatientsScreen(Screen[None]):
     def refresh_rows(self) -> None:
         """One store query (a GROUP BY over the exams index); fast enough to run per search."""
         text = self.search_text
-        items = self.app.store.patients(text, limit=PATIENTS_LIMIT)  # type: ignore[attr-defined]
+        items = self.napp.records.patients(text, limit=PATIENTS_LIMIT)
         table = self.query_one("#patients-table", DataTable)
         table.clear()
         for item in items:

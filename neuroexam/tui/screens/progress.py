@@ -8,11 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from neuroexam.records.store import Attempt
+from neuroexam.training.attempts import Attempt
 from neuroexam.training.cases import LEVELS_ORDER
+from neuroexam.tui.typed import NeuroScreen
 from neuroexam.tui.widgets.modals import ChoiceModal
 
 COLUMNS = ("Date", "Case", "Level", "Grade %", "Loc", "Flags %", "Total")
@@ -47,7 +47,7 @@ def level_averages(attempts: Sequence[Attempt]) -> str:
     return "Average total (attempts): " + " · ".join(parts)
 
 
-class ProgressScreen(Screen[None]):
+class ProgressScreen(NeuroScreen[None]):
     """Enter opens an attempt's exam summary (read only); s switches student."""
 
     DEFAULT_CSS = """
@@ -86,7 +86,7 @@ class ProgressScreen(Screen[None]):
 
     def load(self) -> None:
         self.sub_title = f"training progress · {self.student}"
-        self.attempts = self.app.store.attempts(self.student)  # type: ignore[attr-defined]
+        self.attempts = self.napp.records.attempts(self.student)
         n = len(self.attempts)
         title = f"Progress of {self.student}: {n} attempt{'' if n == 1 else 's'}, newest first"
         if not n:
@@ -101,10 +101,10 @@ class ProgressScreen(Screen[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         attempt = next((a for a in self.attempts if a.attempt_id == event.row_key.value), None)
         if attempt is not None and attempt.exam_id:
-            self.app.show_summary(attempt.exam_id, read_only=True)  # type: ignore[attr-defined]
+            self.napp.show_summary(attempt.exam_id, read_only=True)
 
     def action_student(self) -> None:
-        students = self.app.store.students()  # type: ignore[attr-defined]
+        students = self.napp.records.students()
         if not students:
             self.notify("No student has finished a training case yet.")
             return

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
@@ -27,8 +26,8 @@ from neuroexam.tui.screens.summary import (
     cutoff_line,
     flag_heading,
     follow_up_text,
-    patient_history,
 )
+from neuroexam.tui.typed import NeuroScreen
 from neuroexam.tui.widgets.spine_map import SpineMap
 
 if TYPE_CHECKING:
@@ -64,7 +63,7 @@ def score_lines(result: Score) -> list[str]:
     ]
 
 
-class ScoreScreen(Screen[None]):
+class ScoreScreen(NeuroScreen[None]):
     """Scores first, then why; the engine's assessment is the same one the summary shows."""
 
     DEFAULT_CSS = """
@@ -137,7 +136,7 @@ class ScoreScreen(Screen[None]):
         out.append(
             Static(Content(f"References: {'; '.join(self.case.references)}"), id="case-refs")
         )
-        disclaimer = self.app.protocols.rules.disclaimer  # type: ignore[attr-defined]
+        disclaimer = self.napp.protocols.rules.disclaimer
         out.append(Static(Content(disclaimer), id="disclaimer"))
         return out
 
@@ -157,12 +156,12 @@ class ScoreScreen(Screen[None]):
 
     def _engine(self) -> list[Widget]:
         """The engine's assessment of the student's own findings, as the summary shows it."""
-        app = self.app
-        exam = app.store.load_exam(self.exam_id)  # type: ignore[attr-defined]
+        app = self.napp
+        exam = app.records.exam(self.exam_id)
         if exam is None:
             return [Static(Content(f"Exam {self.exam_id} is no longer in the records."))]
-        history = patient_history(app.store, exam)  # type: ignore[attr-defined]
-        a = evaluate(exam, history, app.protocols)  # type: ignore[attr-defined]
+        history = app.records.history_of(exam)
+        a = evaluate(exam, history, app.protocols)
         self.assessment = a
         out: list[Widget] = [
             Static(Content("What the engine makes of your findings"), classes="section"),
@@ -176,7 +175,7 @@ class ScoreScreen(Screen[None]):
             where += f" · suspected lesion window {w.cranial}-{w.caudal}"
         out.append(Static(Content(where), id="engine-localisation"))
         spine = SpineMap(id="map")
-        spine.show(exam, app.protocols.rules.thresholds.ctr, window=a.lesion_window)  # type: ignore[attr-defined]
+        spine.show(exam, app.protocols.rules.thresholds.ctr, window=a.lesion_window)
         out.append(spine)
         out += [self._flag(flag) for flag in a.flags]
         return out
@@ -192,11 +191,11 @@ class ScoreScreen(Screen[None]):
     # ---------------------------------------------------------------- keys
 
     def action_home(self) -> None:
-        self.app.go_home()  # type: ignore[attr-defined]
+        self.napp.go_home()
 
     def action_progress(self) -> None:
-        self.app.show_progress(self.student)  # type: ignore[attr-defined]
+        self.napp.show_progress(self.student)
 
     def action_training(self) -> None:
-        self.app.go_home()  # type: ignore[attr-defined]
-        self.app.show_training()  # type: ignore[attr-defined]
+        self.napp.go_home()
+        self.napp.show_training()

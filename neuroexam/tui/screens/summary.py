@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Label, Static
 
@@ -20,9 +19,12 @@ from neuroexam.core.localize import analyse_ctr
 from neuroexam.core.models import Assessment, Exam, Flag, FollowUp, Side
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.report import URGENCY_MARK, cutoff_text, lesion_window_text, serial_text
-from neuroexam.core.rules import evaluate
-from neuroexam.records.store import Store
+from neuroexam.records.audit import AuditRow
+from neuroexam.records.backend import StoreError
+from neuroexam.services.exam import ExamService
+from neuroexam.tui.typed import NeuroScreen
 from neuroexam.tui.widgets.export_modal import ExportModal, default_export_path
+from neuroexam.tui.widgets.modals import ConfirmModal, TextModal
 from neuroexam.tui.widgets.spine_map import SpineMap
 
 STATUS_WORDS = {
@@ -42,13 +44,6 @@ FOLLOW_UP_NAMES = {
     "neurology_referral": "neurology referral",
     "same_day_exam": "same-day exam",
 }
-
-
-def patient_history(store: Store, exam: Exam) -> list[Exam]:
-    """The patient's other exams (any status), as the summary and history compare them."""
-    if not exam.patient.patient_id:
-        return []
-    return store.load_exams(patient_id=exam.patient.patient_id)
 
 
 def urgency_label(flag: Flag) -> str:
@@ -89,13 +84,41 @@ def patient_line(exam: Exam, breed: str = "") -> str:
     age = f"{p.age_years:g} y" if p.age_years is not None else "age ?"
     weight = f"{p.weight_kg:g} kg" if p.weight_kg is not None else "weight ?"
     when = exam.exam_date.strftime("%Y-%m-%d %H:%M") if exam.exam_date else "no date"
-    status = "complete" if exam.status.value == "complete" else "in progress"
+    status = status_text(exam)
     who = " ".join(x for x in (p.patient_id, p.name) if x) or "no patient id"
     return (
         f"{who} · {p.species.value} · {shown} · {age} · "
         f"{p.sex.value} · {weight}\n"
         f"Exam {exam.exam_id} · {when} · examiner {exam.examiner or 'not recorded'} · {status}"
     )
+
+
+def status_text(exam: Exam) -> str:
+    """``in progress`` · ``complete`` · ``complete, signed by … at …`` · ``VOIDED``."""
+    if exam.status.value == "voided":
+        return "~~VOIDED~~ (kept in the records, left out of use)"
+    if exam.status.value != "complete":
+        return "in progress"
+    if exam.signed_by:
+        at = f" at {exam.signed_at.astimezone():%Y-%m-%d %H:%M}" if exam.signed_at else ""
+        return f"complete, signed by {exam.signed_by}{at}"
+    return "complete (not signed)"
+
+
+def amendment_lines(trail: list[AuditRow]) -> list[str]:
+    """One line per amended or cleared finding and per intake change, oldest first."""
+    out = []
+    for row in trail:
+        if row.event.value not in ("amended", "cleared", "intake_changed"):
+            continue
+        what = row.field.replace("/", " ")
+        old, new = row.old_value or "(none)", row.new_value or "(cleared)"
+        why = f" — {row.reason}" if row.reason else ""
+        out.append(
+            f"AMENDED {what}: {old} → {new} ({row.at.astimezone():%Y-%m-%d %H:%M}, "
+            f"{row.by or 'unknown'}){why}"
+        )
+    return out
 
 
 def cutoff_line(assessment: Assessment) -> str:
@@ -111,7 +134,7 @@ def cutoff_line(assessment: Assessment) -> str:
     return "Trunci cut-off: " + "; ".join(parts)
 
 
-class SummaryScreen(Screen[None]):
+class SummaryScreen(NeuroScreen[None]):
     """The assessment, the spine map and the flags; finish, export or go back to edit."""
 
     DEFAULT_CSS = """
@@ -134,15 +157,22 @@ class SummaryScreen(Screen[None]):
     BINDINGS = [
         Binding("b", "edit", "Back to exam", id="summary.edit"),
         Binding("f", "finish", "Finish", id="summary.finish"),
+        Binding("o", "reopen", "Reopen", id="summary.reopen"),
+        Binding("v", "void", "Void", id="summary.void"),
+        Binding("t", "trail", "Trail", id="summary.trail"),
         Binding("x", "export", "Export CSV", id="summary.export"),
         Binding("h", "home", "Home", id="summary.home"),
         Binding("escape", "back", "Back", id="summary.back"),
     ]
 
-    def __init__(self, exam_id: str, read_only: bool = False) -> None:
+    def __init__(
+        self, exam_id: str, read_only: bool = False, service: ExamService | None = None
+    ) -> None:
         super().__init__()
         self.exam_id = exam_id
         self.read_only = read_only
+        #: The exam being edited: the summary shows its live state, not the stored one.
+        self.service = service
         self.exam: Exam | None = None
         self.assessment: Assessment | None = None
 
@@ -158,14 +188,20 @@ class SummaryScreen(Screen[None]):
     # ---------------------------------------------------------------- content
 
     def load(self) -> None:
-        """(Re)load the exam and its patient's other exams, evaluate, redraw."""
-        app = self.app
-        self.exam = app.store.load_exam(self.exam_id)  # type: ignore[attr-defined]
+        """Evaluate the exam (the live one when it is being edited) and redraw."""
+        app = self.napp
         body = self.query_one("#summary", VerticalScroll)
         body.remove_children()
-        disclaimer = app.protocols.rules.disclaimer  # type: ignore[attr-defined]
-        if self.exam is None:
-            self.assessment = None
+        disclaimer = app.protocols.rules.disclaimer
+        if self.service is not None:
+            self.exam = self.service.exam
+            history = self.service.history
+            self.assessment = self.service.assessment()
+        else:
+            self.exam = app.records.exam(self.exam_id)
+            history = app.records.history_of(self.exam) if self.exam else []
+            self.assessment = app.records.assess(self.exam) if self.exam else None
+        if self.exam is None or self.assessment is None:
             body.mount_all(
                 [
                     Static(
@@ -176,16 +212,27 @@ class SummaryScreen(Screen[None]):
             )
             self.refresh_bindings()
             return
-        history = patient_history(app.store, self.exam)  # type: ignore[attr-defined]
-        self.assessment = evaluate(self.exam, history, app.protocols)  # type: ignore[attr-defined]
-        body.mount_all(self._widgets(self.exam, self.assessment, history, disclaimer))
+        try:
+            trail = app.records.audit(self.exam_id)
+        except StoreError:
+            trail = []
+        widgets = self._widgets(self.exam, self.assessment, history, disclaimer)
+        amended = amendment_lines(trail)
+        if amended:
+            at = len(widgets) - 1  # before the disclaimer
+            widgets[at:at] = [
+                Static(Content(f"Amendments ({len(amended)}; t shows the trail)"),
+                       classes="section", id="amendments-title"),
+                *[bullet(line, "amendment") for line in amended],
+            ]
+        body.mount_all(widgets)
         body.focus()
         self.refresh_bindings()
 
     def _widgets(
         self, exam: Exam, a: Assessment, history: list[Exam], disclaimer: str
     ) -> list[Widget]:
-        limits = self.app.protocols.rules.thresholds.ctr  # type: ignore[attr-defined]
+        limits = self.napp.protocols.rules.thresholds.ctr
         headline = a.summary
         classes = ""
         if a.flags:
@@ -245,9 +292,16 @@ class SummaryScreen(Screen[None]):
     # ---------------------------------------------------------------- keys
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("edit", "finish"):
-            return not self.read_only and self.exam is not None
-        if action == "export":
+        status = self.exam.status.value if self.exam is not None else ""
+        if action == "edit":
+            return self.service is not None
+        if action == "finish":
+            return self.service is not None and status == "in_progress"
+        if action == "reopen":
+            return status == "complete" and self.service is None
+        if action == "void":
+            return status in ("complete", "in_progress") and self.exam is not None
+        if action in ("export", "trail"):
             return self.exam is not None
         return True
 
@@ -258,21 +312,93 @@ class SummaryScreen(Screen[None]):
         self.dismiss()
 
     def action_home(self) -> None:
-        self.app.go_home()  # type: ignore[attr-defined]
+        self.napp.go_home()
+
+    def action_trail(self) -> None:
+        self.napp.show_trail(self.exam_id)
 
     def action_finish(self) -> None:
-        if self.exam is None or self.read_only:
+        """Ask about unrecorded steps, then who signs (default: the examiner), then finish."""
+        service = self.service
+        if service is None or self.exam is None:
             return
-        if self.app.finish_exam(self.exam):  # type: ignore[attr-defined]
-            self.notify("Exam saved as complete")
-            self.app.go_home()  # type: ignore[attr-defined]
-        # On failure the app has already said what went wrong; the user stays here.
+        left = [s for s in service.session.active_steps() if service.session.grade(s) is None]
+        if left:
+            names = ", ".join(
+                f"{service.session.site_spec(s).label} {s.side.value}" for s in left[:6]
+            )
+            more = f" and {len(left) - 6} more" if len(left) > 6 else ""
+            question = (
+                f"{len(left)} step(s) are not recorded: {names}{more}. Finish anyway?"
+            )
+            self.app.push_screen(
+                ConfirmModal(question), lambda ok: self._ask_signer() if ok else None
+            )
+            return
+        self._ask_signer()
+
+    def _ask_signer(self) -> None:
+        assert self.exam is not None
+        self.app.push_screen(
+            TextModal("Signed off by (empty: finish without signing)", self.exam.examiner),
+            self._finish,
+        )
+
+    def _finish(self, signer: str | None) -> None:
+        if signer is None or self.service is None:
+            return
+        if self.service.complete(signer):
+            self.notify("Exam saved as complete" + (f", signed by {signer}" if signer else ""),
+                        markup=False)
+            self.napp.go_home()
+        else:
+            why = self.service.saver.last_error or "the exam is no longer held by this window"
+            self.notify(f"NOT COMPLETE — {why}", severity="error", timeout=10, markup=False)
+
+    def action_reopen(self) -> None:
+        """Reopen a complete exam for amendment: a reason is required and kept in the trail."""
+        self.app.push_screen(TextModal("Reason for amending this complete exam", ""), self._reopen)
+
+    def _reopen(self, reason: str | None) -> None:
+        if not reason or not reason.strip():
+            if reason is not None:
+                self.notify("A reason is required to amend a complete exam.", severity="warning")
+            return
+        try:
+            self.napp.records.reopen(self.exam_id, reason.strip())
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.dismiss()
+        self.napp.resume_exam(self.exam_id, reason=reason.strip())
+
+    def action_void(self) -> None:
+        self.app.push_screen(
+            TextModal("Reason for voiding this exam (it stays in the records and trail)", ""),
+            self._void,
+        )
+
+    def _void(self, reason: str | None) -> None:
+        if not reason or not reason.strip():
+            if reason is not None:
+                self.notify("A reason is required to void an exam.", severity="warning")
+            return
+        if self.service is not None:
+            self.napp.release(self.service)
+            self.service = None
+        try:
+            self.napp.records.void(self.exam_id, reason.strip())
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify(f"Exam {self.exam_id} voided.", markup=False)
+        self.napp.go_home()
 
     def action_export(self) -> None:
         if self.exam is None:
             return
         exam = self.exam
-        protocols = self.app.protocols  # type: ignore[attr-defined]
+        protocols = self.napp.protocols
 
         def chosen(path: Path | None) -> None:
             if path is not None:

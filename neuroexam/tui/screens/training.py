@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, RadioButton
 from textual.widgets.option_list import Option
 
@@ -17,6 +16,7 @@ from neuroexam.core.protocol import ProtocolError
 from neuroexam.training.cases import LEVELS_ORDER, shipped_cases
 from neuroexam.training.picker import PickError, by_level, pick
 from neuroexam.tui.screens.intake import ChoiceSet
+from neuroexam.tui.typed import NeuroScreen
 
 if TYPE_CHECKING:
     from neuroexam.training.cases import Case
@@ -37,7 +37,7 @@ def case_label(case: Case) -> str:
     return f"{case.level:<13}{case.title}"
 
 
-class TrainingScreen(Screen[None]):
+class TrainingScreen(NeuroScreen[None]):
     """Choose a simulated patient; the name typed here is kept for the whole session."""
 
     DEFAULT_CSS = """
@@ -69,7 +69,7 @@ class TrainingScreen(Screen[None]):
         self.level: str | None = None
 
     def compose(self) -> ComposeResult:
-        student = self.app.training_student  # type: ignore[attr-defined]
+        student = self.napp.training_student
         yield Header()
         with Vertical(id="training"):
             yield Label(
@@ -131,7 +131,7 @@ class TrainingScreen(Screen[None]):
         self._fill()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.app.training_student = event.value.strip()  # type: ignore[attr-defined]
+        self.napp.training_student = event.value.strip()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -163,12 +163,12 @@ class TrainingScreen(Screen[None]):
     def _start(self, case: Case) -> None:
         student = self._student()
         if student:
-            self.app.training_student = student  # type: ignore[attr-defined]
-            self.app.start_training(case, student)  # type: ignore[attr-defined]
+            self.napp.training_student = student
+            self.napp.start_training(case, student)
 
     def action_random(self) -> None:
         try:
-            case = pick(self.cases, level=self.level, rng=self.app.training_rng)  # type: ignore[attr-defined]
+            case = pick(self.cases, level=self.level, rng=self.napp.training_rng)
         except PickError as exc:
             self.notify(f"No case to pick: {exc}", severity="warning")
             return
@@ -177,7 +177,7 @@ class TrainingScreen(Screen[None]):
     def action_progress(self) -> None:
         student = self._student()
         if student:
-            self.app.show_progress(student)  # type: ignore[attr-defined]
+            self.napp.show_progress(student)
 
     def action_back(self) -> None:
         self.dismiss()

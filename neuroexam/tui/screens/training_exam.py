@@ -12,8 +12,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from neuroexam.core.models import Exam
-from neuroexam.core.session import ExamSession, Step
+from neuroexam.core.session import Step
+from neuroexam.services.exam import ExamService
 from neuroexam.training.cases import Case, shipped_cases
 from neuroexam.training.exams import case_id_of, training_exams
 from neuroexam.tui.screens.exam import GRADE_WORDS, ExamScreen
@@ -28,20 +28,19 @@ def open_training_exam(app: NeuroExamApp, case: Case, student: str) -> None:
     """Store a new training exam of ``case`` (and its simulated earlier exam), open the wizard."""
     exam, previous = training_exams(case, student)
     if previous is not None:
-        app.save_ok(app.recorder.save_exam_with_findings(previous))
-    app.save_ok(app.recorder.save_exam(exam))
-    session = ExamSession(exam, app.protocols.exam(case.species))
-    app.push_screen(TrainingExamScreen(session, case, student))
+        app.save_ok(app.save_training_exam(previous))
+    service = app.exam_service(exam)
+    if service is not None:
+        app.push_screen(TrainingExamScreen(service, case, student))
 
 
-def resume_training_exam(app: NeuroExamApp, exam: Exam, continued: set) -> bool:
+def resume_training_exam(app: NeuroExamApp, service: ExamService) -> bool:
     """Reopen an unfinished training exam in training mode; False when its case is gone."""
-    case_id = case_id_of(exam)
+    case_id = case_id_of(service.exam)
     case = next((c for c in shipped_cases() if c.id == case_id), None)
     if case is None:
         return False
-    session = ExamSession(exam, app.protocols.exam(exam.patient.species), continued=continued)
-    app.push_screen(TrainingExamScreen(session, case, exam.examiner))
+    app.push_screen(TrainingExamScreen(service, case, service.exam.examiner))
     return True
 
 
@@ -86,8 +85,8 @@ class TrainingExamScreen(ExamScreen):
         Binding("pagedown", "notes_down", "Notes down", show=False, id="training.notes_down"),
     ]
 
-    def __init__(self, session: ExamSession, case: Case, student: str) -> None:
-        super().__init__(session)
+    def __init__(self, service: ExamService, case: Case, student: str) -> None:
+        super().__init__(service)
         self.case = case
         self.student = student
 
@@ -184,24 +183,24 @@ class TrainingExamScreen(ExamScreen):
         if left:
             self.notify(f"Grade every step first ({len(left)} left).", severity="warning")
             return
-        self.app.push_screen(CommitScreen(self.case, self.app.protocols), self._committed)  # type: ignore[attr-defined]
+        self.napp.push_screen(CommitScreen(self.case, self.napp.protocols), self._committed)
 
     def _committed(self, commitment: Commitment | None) -> None:
         if commitment is None:
             self.refresh_view()
             return
-        from neuroexam.records.store import Attempt
+        from neuroexam.training.attempts import Attempt
         from neuroexam.training.scoring import score
         from neuroexam.tui.screens.score import ScoreScreen
 
-        app = self.app
+        app = self.napp
         exam = self.session.exam
         result = score(
             self.case,
             exam,
             commitment.localization,
             commitment.flags,
-            app.protocols.exam(self.case.species),  # type: ignore[attr-defined]
+            app.protocols.exam(self.case.species),
         )
         grading, localization, flags = result.percentages
         details = result.details()
@@ -220,12 +219,12 @@ class TrainingExamScreen(ExamScreen):
             total=result.total,
             details=details,
         )
-        app.finish_exam(exam)  # type: ignore[attr-defined]
-        app.save_ok(app.recorder.save_attempt(attempt))  # type: ignore[attr-defined]
+        self.service.complete()
+        app.save_attempt(attempt)
         app.switch_screen(ScoreScreen(self.case, exam.exam_id, result, self.student))
 
     def action_case(self) -> None:
-        labels = {s.id: s.label for s in self.app.protocols.signs.signs}  # type: ignore[attr-defined]
+        labels = {s.id: s.label for s in self.napp.protocols.signs.signs}
         self.app.push_screen(HelpModal(case_presentation(self.case, labels)))
 
     def action_notes_up(self) -> None:

@@ -1,0 +1,121 @@
+"""Numbered schema migrations of the SQLite records (``PRAGMA user_version``).
+
+Never edit a released migration: add the next one. Migration 4 adds the audit trail (and fills
+it from the findings of older stores, so every record has a trail), sign-off, the exam note,
+the exam's version and the editing leases.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: exams and findings
+    """
+    CREATE TABLE exams (
+        exam_id      TEXT PRIMARY KEY,
+        exam_date    TEXT,
+        examiner     TEXT NOT NULL DEFAULT '',
+        mode         TEXT NOT NULL DEFAULT 'clinical',
+        patient_id   TEXT NOT NULL DEFAULT '',
+        patient_name TEXT NOT NULL DEFAULT '',
+        species      TEXT NOT NULL,
+        breed        TEXT NOT NULL DEFAULT '',
+        age_years    REAL,
+        sex          TEXT NOT NULL DEFAULT 'unknown',
+        weight_kg    REAL,
+        signs        TEXT NOT NULL DEFAULT '',
+        status       TEXT NOT NULL DEFAULT 'in_progress',
+        continued    TEXT NOT NULL DEFAULT '',
+        updated_at   TEXT
+    );
+    CREATE TABLE findings (
+        exam_id     TEXT NOT NULL REFERENCES exams(exam_id) ON DELETE CASCADE,
+        test        TEXT NOT NULL,
+        site        TEXT NOT NULL,
+        side        TEXT NOT NULL,
+        grade       TEXT NOT NULL,
+        note        TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT,
+        seq         INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (exam_id, test, site, side)
+    ) WITHOUT ROWID;
+    CREATE INDEX exams_by_patient ON exams(patient_id, exam_date);
+    CREATE INDEX exams_by_status ON exams(status, updated_at);
+    CREATE INDEX exams_by_date ON exams(mode, exam_date);
+    """,
+    # 2: training attempts (one row per finished simulated case)
+    """
+    CREATE TABLE training_attempts (
+        attempt_id   TEXT PRIMARY KEY,
+        exam_id      TEXT REFERENCES exams(exam_id) ON DELETE SET NULL,
+        student      TEXT NOT NULL,
+        case_id      TEXT NOT NULL,
+        level        TEXT NOT NULL DEFAULT '',
+        started_at   TEXT,
+        finished_at  TEXT,
+        grading      REAL,
+        localization REAL,
+        flags        REAL,
+        total        REAL,
+        details      TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX attempts_by_student ON training_attempts(student, finished_at);
+    """,
+    # 3: exams in export order (date, then id) whatever their mode or status: an export of
+    # every exam reads the findings exam by exam instead of sorting all of them
+    """
+    CREATE INDEX exams_in_order ON exams(exam_date, exam_id);
+    """,
+    # 4: audit trail, sign-off, exam note, version, leases; the trail of older records is
+    # filled from what they hold (created, each finding and note recorded, completed)
+    """
+    ALTER TABLE exams ADD COLUMN signed_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE exams ADD COLUMN signed_at TEXT;
+    ALTER TABLE exams ADD COLUMN exam_note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE exams ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE audit (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        exam_id    TEXT NOT NULL,
+        patient_id TEXT NOT NULL DEFAULT '',
+        at         TEXT NOT NULL,
+        by         TEXT NOT NULL DEFAULT '',
+        event      TEXT NOT NULL,
+        field      TEXT NOT NULL DEFAULT '',
+        old_value  TEXT NOT NULL DEFAULT '',
+        new_value  TEXT NOT NULL DEFAULT '',
+        reason     TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_by_exam ON audit(exam_id, seq);
+    CREATE TABLE leases (
+        exam_id TEXT PRIMARY KEY,
+        holder  TEXT NOT NULL,
+        host    TEXT NOT NULL DEFAULT '',
+        user    TEXT NOT NULL DEFAULT '',
+        since   TEXT NOT NULL,
+        expires TEXT NOT NULL
+    );
+    INSERT INTO audit (exam_id, patient_id, at, by, event, field, old_value, new_value, reason)
+    SELECT exam_id, patient_id, at, by, event, field, '', new_value, reason FROM (
+        SELECT e.exam_id, e.patient_id, e.exam_date AS d, 0 AS k, 0 AS s,
+               coalesce(e.exam_date, e.updated_at, '1970-01-01T00:00:00+00:00') AS at,
+               e.examiner AS by, 'created' AS event, '' AS field, '' AS new_value,
+               'trail begun from the stored record (schema 4)' AS reason
+        FROM exams e
+        UNION ALL
+        SELECT e.exam_id, e.patient_id, e.exam_date, 1, f.seq,
+               coalesce(f.recorded_at, e.exam_date, e.updated_at, '1970-01-01T00:00:00+00:00'),
+               e.examiner, 'recorded', f.test || '/' || f.site || '/' || f.side, f.grade, ''
+        FROM findings f JOIN exams e ON e.exam_id = f.exam_id
+        UNION ALL
+        SELECT e.exam_id, e.patient_id, e.exam_date, 2, f.seq,
+               coalesce(f.recorded_at, e.exam_date, e.updated_at, '1970-01-01T00:00:00+00:00'),
+               e.examiner, 'recorded', f.test || '/' || f.site || '/' || f.side,
+               'note:' || f.note, ''
+        FROM findings f JOIN exams e ON e.exam_id = f.exam_id WHERE f.note != ''
+        UNION ALL
+        SELECT e.exam_id, e.patient_id, e.exam_date, 3, 0,
+               coalesce(e.updated_at, e.exam_date, '1970-01-01T00:00:00+00:00'),
+               e.examiner, 'completed', '', '', ''
+        FROM exams e WHERE e.status = 'complete'
+    ) ORDER BY d, exam_id, k, s;
+    """,
+)

@@ -1,0 +1,375 @@
+"""``ExamService``: one exam being edited — the wizard session, saving (with retry), the
+editing lease, the audit trail and the live assessment.
+
+Screens call its methods and re-render on the messages it posts (:mod:`.messages`). Every
+finding goes to the records the moment it is entered; a write that fails for a passing reason
+waits in the app's :class:`~neuroexam.services.saving.SaveQueue` and is retried on a timer. The
+assessment is always computed from the exam in memory, so the summary shows what was entered
+even while writes wait.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from neuroexam.core.ids import new_exam_id
+from neuroexam.core.vocab import ExamStatus, Grade, Side, TestId
+from neuroexam.records.backend import IdClash, Lease, LeaseLost, RecordLocked, StoreError
+from neuroexam.services.messages import ExamChanged, ExamTakenOver, SaveStateChanged
+
+if TYPE_CHECKING:
+    from textual.message import Message
+
+    from neuroexam.core.models import Assessment, Exam, Finding
+    from neuroexam.core.protocol import Protocols
+    from neuroexam.core.session import ExamSession, Step
+    from neuroexam.records.backend import RecordStore
+    from neuroexam.services.saving import SaveQueue
+
+#: A lease lasts this long unless renewed; the app renews it every ``LEASE_RENEW`` seconds.
+LEASE_TTL = 90.0
+LEASE_RENEW = 30.0
+#: How many times a new exam draws a fresh id after a clash before giving up.
+ID_ATTEMPTS = 5
+
+Poster = Callable[["Message"], object]
+
+
+def encode_continued(continued: set[tuple[TestId, Side]]) -> str:
+    return ";".join(sorted(f"{test.value}:{side.value}" for test, side in continued))
+
+
+def decode_continued(text: str) -> set[tuple[TestId, Side]]:
+    out: set[tuple[TestId, Side]] = set()
+    for part in filter(None, text.split(";")):
+        test, _, side = part.partition(":")
+        try:
+            out.add((TestId(test), Side(side)))
+        except ValueError:
+            continue
+    return out
+
+
+def _ignore(_message: Message) -> None:
+    return None
+
+
+class ExamService:
+    """The exam on the wizard: open it, record, correct, finish, close."""
+
+    def __init__(
+        self,
+        store: RecordStore,
+        protocols: Protocols,
+        saver: SaveQueue,
+        session: ExamSession,
+        *,
+        user: str = "",
+        post: Poster = _ignore,
+        history: list[Exam] | None = None,
+        holder: str | None = None,
+    ) -> None:
+        self.store = store
+        self.protocols = protocols
+        self.saver = saver
+        self.session = session
+        self.user = user or session.exam.examiner
+        self.post = post
+        self.holder = holder or uuid.uuid4().hex
+        self.host = socket.gethostname()
+        #: The patient's other exams (for serial comparison), loaded once.
+        self.history: list[Exam] = history if history is not None else self._load_history()
+        #: Set while a reopened (complete) exam is amended: written with every change.
+        self.reason = ""
+        #: Changes the records refused after another holder took the exam over.
+        self.refused: list[tuple] = []
+        self.taken_over: Lease | None = None
+
+    # ---------------------------------------------------------------- opening
+
+    @classmethod
+    def start(
+        cls,
+        store: RecordStore,
+        protocols: Protocols,
+        saver: SaveQueue,
+        exam: Exam,
+        *,
+        user: str = "",
+        post: Poster = _ignore,
+        fresh_id: bool = True,
+    ) -> ExamService:
+        """Store a new exam (a clashing generated id is drawn again; a given one is refused)
+        and hold it for editing."""
+        from neuroexam.core.session import ExamSession
+
+        for attempt in range(ID_ATTEMPTS):
+            try:
+                store.create_exam(exam, by=user or exam.examiner)
+                break
+            except IdClash:
+                if not fresh_id or attempt == ID_ATTEMPTS - 1:
+                    raise
+                exam.exam_id = new_exam_id(exam.exam_date)
+        session = ExamSession(exam, protocols.exam(exam.patient.species))
+        service = cls(store, protocols, saver, session, user=user, post=post)
+        service.acquire()
+        return service
+
+    @classmethod
+    def resume(
+        cls,
+        store: RecordStore,
+        protocols: Protocols,
+        saver: SaveQueue,
+        exam_id: str,
+        *,
+        user: str = "",
+        post: Poster = _ignore,
+        take_over: bool = False,
+        reason: str = "",
+    ) -> ExamService:
+        """Open a stored exam for editing. Raises :class:`~neuroexam.records.backend.LeaseHeld`
+        when another window holds it (unless ``take_over``), ``RecordLocked`` when it is
+        complete or voided (reopen it first), ``StoreError`` when it is gone."""
+        from neuroexam.core.session import ExamSession
+
+        exam = store.load_exam(exam_id)
+        if exam is None:
+            raise StoreError(f"exam {exam_id} is no longer in the records")
+        if exam.status is not ExamStatus.IN_PROGRESS:
+            raise RecordLocked(f"exam {exam_id} is {exam.status.value.replace('_', ' ')}")
+        session = ExamSession(
+            exam,
+            protocols.exam(exam.patient.species),
+            continued=decode_continued(store.continued(exam_id)),
+        )
+        service = cls(store, protocols, saver, session, user=user, post=post)
+        service.reason = reason
+        service.acquire(take_over=take_over)
+        return service
+
+    def acquire(self, take_over: bool = False) -> Lease:
+        return self.store.acquire_lease(
+            self.exam_id, self.holder, host=self.host, user=self.user, ttl=LEASE_TTL,
+            take_over=take_over,
+        )
+
+    def renew(self) -> bool:
+        """Keep the lease while the screen is open; False (and a message) once it was taken
+        over by another window or workstation."""
+        if self.taken_over is not None:
+            return False
+        try:
+            if self.store.renew_lease(self.exam_id, self.holder, LEASE_TTL):
+                return True
+        except StoreError:
+            return True  # the records are unreachable for now; the saver reports that
+        self._lost(self.store.lease(self.exam_id), "the exam was taken over")
+        return False
+
+    def close(self) -> bool:
+        """Leave the exam: release the lease; an exam that never held a finding or a change
+        is discarded (True)."""
+        try:
+            self.store.release_lease(self.exam_id, self.holder)
+            if self.saver.unsaved == 0 and not self.refused:
+                return self.store.discard_if_untouched(self.exam_id)
+        except StoreError:
+            pass
+        return False
+
+    def _load_history(self) -> list[Exam]:
+        pid = self.session.exam.patient.patient_id
+        if not pid:
+            return []
+        return [e for e in self.store.load_exams(patient_id=pid) if e.exam_id != self.exam_id]
+
+    # ---------------------------------------------------------------- state
+
+    @property
+    def exam(self) -> Exam:
+        return self.session.exam
+
+    @property
+    def exam_id(self) -> str:
+        return self.session.exam.exam_id
+
+    @property
+    def unsaved(self) -> int:
+        return self.saver.unsaved
+
+    def assessment(self) -> Assessment:
+        """The live assessment of the exam as entered (never a reload from the records)."""
+        from neuroexam.core.rules import evaluate
+
+        return evaluate(self.session.exam, self.history, self.protocols)
+
+    # ---------------------------------------------------------------- writes
+
+    def post_save_state(self) -> None:
+        self.post(SaveStateChanged(self.saver.unsaved, self.saver.last_error))
+
+    def _write(self, key: tuple, action: Callable[[], object]) -> bool:
+        if self.taken_over is not None:
+            self.refused.append(key)
+            return False
+        ok = self.saver.submit(key, action)
+        self.post_save_state()
+        return ok
+
+    def refused_write(self, key: tuple, exc: RecordLocked) -> None:
+        """The saver's ``on_refused`` for this exam's writes."""
+        self.refused.append(key)
+        lease = exc.lease if isinstance(exc, LeaseLost) else None
+        self._lost(lease, str(exc))
+
+    def _lost(self, lease: Lease | None, reason: str) -> None:
+        first = self.taken_over is None
+        now = datetime.now(UTC)
+        self.taken_over = lease or self.taken_over or Lease(
+            self.exam_id, "", "another workstation", "", now, now
+        )
+        if first:
+            self.post(ExamTakenOver(self.exam_id, lease, reason))
+
+    def _save_finding(self, step: Step, finding: Finding) -> bool:
+        exam_id, seq = self.exam_id, self.session.step_index(step)
+        by, reason, holder = self.user, self.reason, self.holder
+        return self._write(
+            ("finding", exam_id, finding.key),
+            lambda: self.store.record_finding(
+                exam_id, finding, seq, by=by, reason=reason, holder=holder
+            ),
+        )
+
+    def _changed(self) -> None:
+        self.post(ExamChanged(self.exam_id))
+
+    def answer(self, grade: Grade) -> bool:
+        """Record ``grade`` at the current step and move on; False when it waits unsaved."""
+        step = self.session.cursor
+        if step is None:
+            return True
+        finding = self.session.answer(grade)
+        ok = self._save_finding(step, finding)
+        self._changed()
+        return ok
+
+    def note(self, step: Step, text: str) -> bool:
+        """Annotate ``step`` (the step the note names, whatever the cursor is now)."""
+        cursor = self.session.cursor
+        self.session.cursor = step
+        try:
+            finding = self.session.note(text)
+        finally:
+            self.session.cursor = cursor
+        ok = self._save_finding(step, finding)
+        self._changed()
+        return ok
+
+    def clear(self, steps: list[Step], reason: str = "") -> bool:
+        """Make these steps unrecorded again, each with a ``cleared`` trail row."""
+        ok = True
+        why = "; ".join(x for x in (self.reason, reason) if x)
+        for step in steps:
+            if self.session.clear(step) is not None:
+                key = ("finding", self.exam_id, step.key)
+                ok = self._write(key, self._clearing(step, why)) and ok
+        self._changed()
+        return ok
+
+    def _clearing(self, step: Step, reason: str) -> Callable[[], object]:
+        exam_id, key, by, holder = self.exam_id, step.key, self.user, self.holder
+        return lambda: self.store.clear_finding(exam_id, key, by=by, reason=reason, holder=holder)
+
+    def beyond_end(self, step: Step) -> list[Step]:
+        """After answering ``step``: findings left cranial to its series' new end."""
+        return self.session.beyond_end(step.test, step.side)
+
+    def continue_series(self) -> bool:
+        self.session.continue_series()
+        exam_id, text = self.exam_id, encode_continued(self.session.continued)
+        ok = self._write(("continued", exam_id), lambda: self.store.set_continued(exam_id, text))
+        self._changed()
+        return ok
+
+    def findings_lost_by_species(self, exam: Exam) -> list[Finding]:
+        """Recorded findings the protocol of ``exam``'s species has no step for."""
+        if exam.patient.species is self.exam.patient.species:
+            return []
+        return self.session.steps_missing_from(self.protocols.exam(exam.patient.species))
+
+    def update_intake(self, edited: Exam) -> bool:
+        """Write a corrected intake (species included): findings the new species' protocol
+        lacks are cleared first (the screen asked), every change gets a trail row."""
+        lost = self.findings_lost_by_species(edited)
+        if lost:
+            from neuroexam.core.session import Step
+
+            why = f"species corrected to {edited.patient.species}"
+            self.clear([Step(*f.key) for f in lost], why)
+        species_changed = edited.patient.species is not self.exam.patient.species
+        exam = self.session.exam
+        exam.exam_date = edited.exam_date
+        exam.examiner = edited.examiner
+        exam.patient = edited.patient.model_copy()
+        exam.signs = list(edited.signs)
+        exam.exam_note = edited.exam_note
+        if species_changed:
+            self.session.use_protocol(self.protocols.exam(exam.patient.species))
+        snapshot = exam.model_copy(deep=True)
+        by, reason, holder = self.user, self.reason, self.holder
+        ok = self._write(
+            ("intake", self.exam_id),
+            lambda: self.store.update_intake(snapshot, by=by, reason=reason, holder=holder),
+        )
+        self.history = self._load_history()
+        self._changed()
+        return ok
+
+    def complete(self, signed_by: str = "") -> bool:
+        """Mark the exam complete (a ``completed`` trail row) and sign it off when a name is
+        given. Refused while changes wait unsaved: a complete record must be the one stored."""
+        if not self.saver.retry() or self.taken_over is not None:
+            return False
+        exam_id, by, reason, holder = self.exam_id, self.user, self.reason, self.holder
+        try:
+            self.store.complete_exam(exam_id, by=by, reason=reason, holder=holder)
+            self.exam.status = ExamStatus.COMPLETE
+            if signed_by.strip():
+                self.exam.signed_at = self.store.sign_exam(
+                    exam_id, signed_by=signed_by.strip(), by=by, holder=holder
+                )
+                self.exam.signed_by = signed_by.strip()
+        except RecordLocked as exc:
+            self.refused_write(("status", exam_id), exc)
+            return False
+        except StoreError as exc:
+            self.saver.last_error = str(exc)
+            self.post(SaveStateChanged(self.saver.unsaved, str(exc)))
+            return False
+        self.reason = ""
+        self._changed()
+        return True
+
+    def save_as_new_exam(self) -> str:
+        """After a take-over: keep this window's version of the exam as a new exam (its
+        intake and every finding it holds); the new exam's id."""
+        from neuroexam.core.models import Exam
+
+        copy = Exam.model_validate(self.exam.model_dump())
+        copy.exam_id = new_exam_id(copy.exam_date)
+        copy.status = ExamStatus.IN_PROGRESS
+        copy.signed_by, copy.signed_at = "", None
+        note = f"copy of exam {self.exam_id} kept after it was taken over"
+        copy.exam_note = f"{copy.exam_note}\n{note}".strip()
+        self.store.save_exam_with_findings(copy)
+        self.refused.clear()
+        return copy.exam_id
+
+

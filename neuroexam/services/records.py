@@ -1,0 +1,135 @@
+"""``RecordsService``: what the screens read from the records, and the record-level changes
+(void, reopen) made outside the wizard. Screens never hold the store itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from neuroexam.core.vocab import ExamStatus, Mode
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from neuroexam.core.models import Assessment, Exam
+    from neuroexam.core.protocol import Protocols
+    from neuroexam.records.audit import AuditRow
+    from neuroexam.records.backend import (
+        ExamFilter,
+        ExamListing,
+        PatientListing,
+        RecordStore,
+    )
+    from neuroexam.records.export import ExportResult, Layout, Progress
+    from neuroexam.training.attempts import Attempt
+
+
+class RecordsService:
+    """Read models for lists, summaries and trails; void and reopen with a reason."""
+
+    def __init__(
+        self, store: RecordStore, protocols: Callable[[], Protocols], user: str = ""
+    ) -> None:
+        self._store = store
+        self._protocols = protocols
+        self.user = user
+
+    @property
+    def location(self) -> str:
+        return self._store.location
+
+    # ---------------------------------------------------------------- lists
+
+    def unfinished(self) -> list[ExamListing]:
+        """Clinical exams still in progress (training attempts have their own screen)."""
+        return self._store.listings(status=ExamStatus.IN_PROGRESS, mode=Mode.CLINICAL)
+
+    def patients(self, search: str = "", limit: int = 200) -> list[PatientListing]:
+        return self._store.patients(search, limit=limit)
+
+    def count(self, where: ExamFilter) -> int:
+        return self._store.count_exams(where)
+
+    def history_exams(self, limit: int) -> tuple[list[Exam], dict[str, list[Exam]]]:
+        """The newest ``limit`` complete exams (newest first) and every exam of their patients
+        by patient id, read from one snapshot (safe to call from a worker thread)."""
+        with self._store.snapshot() as snap:
+            complete = snap.exam_dates(ExamStatus.COMPLETE)
+            when = {r[0]: datetime.fromisoformat(r[1]) if r[1] else None for r in complete}
+            # timestamp() orders naive and aware dates alike (naive ones as local time).
+            complete.sort(
+                key=lambda r: (when[r[0]] is not None, when[r[0]] and when[r[0]].timestamp())
+            )
+            newest = complete[::-1][:limit]
+            by_patient = snap.exams_of_patients((r[2] for r in newest), notes=False)
+            loaded = {e.exam_id: e for exams in by_patient.values() for e in exams}
+            listed = [loaded.get(r[0]) or snap.load_exam(r[0]) for r in newest]
+        return [e for e in listed if e is not None], by_patient
+
+    # ---------------------------------------------------------------- one exam
+
+    def exam(self, exam_id: str) -> Exam | None:
+        return self._store.load_exam(exam_id)
+
+    def latest_exam_of(self, patient_id: str) -> Exam | None:
+        """The patient's most recent exam (any status), or None for a new patient id."""
+        if not patient_id:
+            return None
+        exams = self._store.patient_exams(patient_id, limit=1)
+        return exams[0] if exams else None
+
+    def patient_exams(self, patient_id: str) -> list[Exam]:
+        """Every exam of the patient (any mode or status), in date order."""
+        return self._store.load_exams(patient_id=patient_id) if patient_id else []
+
+    def history_of(self, exam: Exam) -> list[Exam]:
+        """The patient's other exams, as the summary and history compare them."""
+        pid = exam.patient.patient_id
+        return [e for e in self.patient_exams(pid) if e.exam_id != exam.exam_id]
+
+    def assess(self, exam: Exam) -> Assessment:
+        """``evaluate`` of a stored exam with its patient's other exams."""
+        from neuroexam.core.rules import evaluate
+
+        return evaluate(exam, self.history_of(exam), self._protocols())
+
+    def audit(self, exam_id: str) -> list[AuditRow]:
+        return self._store.audit(exam_id)
+
+    def amended_fields(self, exam_id: str) -> set[str]:
+        """Finding fields (``test/site/side``) changed after they were first recorded."""
+        from neuroexam.records.audit import amended_fields
+
+        return amended_fields(self._store.audit(exam_id))
+
+    # ---------------------------------------------------------------- record changes
+
+    def void(self, exam_id: str, reason: str) -> None:
+        self._store.void_exam(exam_id, by=self.user, reason=reason)
+
+    def reopen(self, exam_id: str, reason: str) -> None:
+        self._store.reopen_exam(exam_id, by=self.user, reason=reason)
+
+    # ---------------------------------------------------------------- export
+
+    def export(
+        self,
+        out: Path,
+        where: ExamFilter,
+        layout: Layout,
+        protocols: Protocols,
+        progress: Progress | None = None,
+    ) -> ExportResult:
+        """Write the chosen exams as a FORMAT.md CSV (safe to call from a worker thread)."""
+        from neuroexam.records.export import export_csv
+
+        return export_csv(self._store, out, where, layout, protocols, progress)
+
+    # ---------------------------------------------------------------- training
+
+    def attempts(self, student: str | None = None) -> list[Attempt]:
+        return self._store.attempts(student)
+
+    def students(self) -> list[str]:
+        return self._store.students()

@@ -10,6 +10,7 @@ even while writes wait.
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from collections.abc import Callable
@@ -18,7 +19,14 @@ from typing import TYPE_CHECKING
 
 from neuroexam.core.ids import new_exam_id
 from neuroexam.core.vocab import ExamStatus, Grade, Side, TestId
-from neuroexam.records.backend import IdClash, Lease, LeaseLost, RecordLocked, StoreError
+from neuroexam.records.backend import (
+    IdClash,
+    Lease,
+    LeaseHeld,
+    LeaseLost,
+    RecordLocked,
+    StoreError,
+)
 from neuroexam.services.messages import ExamChanged, ExamTakenOver, SaveStateChanged
 
 if TYPE_CHECKING:
@@ -79,7 +87,9 @@ class ExamService:
         self.session = session
         self.user = user or session.exam.examiner
         self.post = post
-        self.holder = holder or uuid.uuid4().hex
+        #: ``pid:random``: a lease left by a process of this machine that has died (killed,
+        #: crashed) is taken back at once instead of asking.
+        self.holder = holder or f"{os.getpid()}:{uuid.uuid4().hex}"
         self.host = socket.gethostname()
         #: The patient's other exams (for serial comparison), loaded once.
         self.history: list[Exam] = history if history is not None else self._load_history()
@@ -150,7 +160,12 @@ class ExamService:
         )
         service = cls(store, protocols, saver, session, user=user, post=post)
         service.reason = reason
-        service.acquire(take_over=take_over)
+        try:
+            service.acquire(take_over=take_over)
+        except LeaseHeld as held:
+            if not _left_by_dead_process(held.lease, service.host):
+                raise
+            service.acquire(take_over=True)
         return service
 
     def acquire(self, take_over: bool = False) -> Lease:
@@ -373,3 +388,20 @@ class ExamService:
         return copy.exam_id
 
 
+
+
+def _left_by_dead_process(lease: Lease, host: str) -> bool:
+    """True when the lease was held by a process of this machine that no longer runs."""
+    pid_text, _, _ = lease.holder.partition(":")
+    if lease.host != host or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

@@ -20,7 +20,7 @@ OSCAR_FIRST = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 def save_exam(
     store: Store,
     exam_id: str,
-    when: datetime,
+    when: datetime | None,
     patient: Patient,
     cutoff: str | None,
     signs: tuple[str, ...] = (),

@@ -188,20 +188,53 @@ async def test_failed_save_is_announced_and_retried(tmp_path: Path, monkeypatch)
     app = make_app(tmp_path, make_exam())
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause()
-        real = app.store.save_finding
+        real = app.store.record_finding
 
         def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
             raise StoreError(f"{app.store.path}: the disk is full")
 
-        monkeypatch.setattr(app.store, "save_finding", full_disk)
+        monkeypatch.setattr(app.store, "record_finding", full_disk)
         await pilot.press("a", "a")
         await pilot.pause()
         messages = [n.message for n in app._notifications]
         assert any("NOT SAVED" in m and "disk is full" in m for m in messages)
-        assert "L5 · LEFT side" in screen_text(app)  # the exam goes on
-        assert app.recorder.unsaved == 2
-        monkeypatch.setattr(app.store, "save_finding", real)
-        await pilot.press("p")  # the next save flushes the waiting ones first
-        assert app.recorder.unsaved == 0
+        text = screen_text(app)
+        assert "L5 · LEFT side" in text  # the exam goes on
+        assert "NOT SAVED: 2 change(s) waiting" in text  # shown until saved
+        assert app.saver.unsaved == 2
+        monkeypatch.setattr(app.store, "record_finding", real)
+        # no key pressed: the retry timer writes them
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if app.saver.unsaved == 0:
+                break
+        assert app.saver.unsaved == 0
+        await pilot.pause()
+        assert "NOT SAVED" not in screen_text(app)
+        await pilot.press("p")
     stored = app.store.load_exam("E1")
     assert [f.grade for f in stored.findings] == [Grade.ABSENT, Grade.ABSENT, Grade.PRESENT]
+
+
+async def test_summary_after_failed_saves_shows_the_live_findings(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from neuroexam.records.store import StoreError
+
+    app = make_app(tmp_path, make_exam(breed="Dachshund"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+
+        def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise StoreError(f"{app.store.path}: the disk is full")
+
+        monkeypatch.setattr(app.store, "record_finding", full_disk)
+        # L7..L2 absent, L1 present on both sides: 14 findings, none written
+        await pilot.press(*(["a"] * 6 + ["p"]) * 2)
+        await pilot.press("s")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SummaryScreen"
+        text = screen_text(app)
+        assert "left L1 (ABNORMAL)" in text and "not tested" not in text.split("Trunci")[1][:60]
+        assert app.store.load_exam("E1").findings == []
+        assert app.saver.unsaved == 14

@@ -41,16 +41,17 @@ def save(
                 age_years=5,
             ),
             signs=signs or [],
-            status=status,
         )
     )
     levels = ["L7", "L6", "L5", "L4", "L3", "L2", "L1"]
     for side in Side:
         for level in levels[: levels.index(cutoff) + 1]:
             grade = "present" if level == cutoff else "absent"
-            store.save_finding(
+            store.record_finding(
                 exam_id, Finding(test=TestId.CUTANEOUS_TRUNCI, site=level, side=side, grade=grade)
             )
+    if status is ExamStatus.COMPLETE:
+        store.complete_exam(exam_id, by="test")
 
 
 def rows(app: NeuroExamApp) -> list[list[str]]:

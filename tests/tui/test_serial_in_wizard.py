@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from neuroexam.core.session import GRADE_KEYS, ExamSession
-from neuroexam.core.vocab import ExamStatus
 from neuroexam.records.store import Store
 from tests.tui.helpers import FIXED_DATE, make_app, make_exam, screen_text
 
@@ -17,13 +16,13 @@ def _seed_previous(db: Path, keys: str) -> None:
 
     store = Store(db)
     earlier = make_exam("E0", breed="Dachshund", signs=["paraplegia"], when=FIXED_DATE)
-    earlier.status = ExamStatus.COMPLETE
     store.create_exam(earlier)
     session = ExamSession(earlier, shipped().exam(earlier.patient.species))
     for key in keys:
         step = session.cursor
         finding = session.answer(GRADE_KEYS[key], now=FIXED_DATE)
-        store.save_finding("E0", finding, session.step_index(step))
+        store.record_finding("E0", finding, session.step_index(step))
+    store.complete_exam("E0", by="test")
     store.close()
 
 

@@ -21,13 +21,14 @@ def _seed(db: Path, exam, grades: str, status: ExamStatus = ExamStatus.IN_PROGRE
     from neuroexam.core.session import GRADE_KEYS
 
     store = Store(db)
-    exam.status = status
     store.create_exam(exam)
     session = ExamSession(exam, shipped().exam(exam.patient.species))
     for key in grades:
         step = session.cursor
         finding = session.answer(GRADE_KEYS[key], now=exam.exam_date)
-        store.save_finding(exam.exam_id, finding, session.step_index(step))
+        store.record_finding(exam.exam_id, finding, session.step_index(step))
+    if status is ExamStatus.COMPLETE:
+        store.complete_exam(exam.exam_id, by="test")
     store.close()
 
 

@@ -55,7 +55,6 @@ def save(
             weight_kg=7.5,
         ),
         signs=signs,
-        status=status,
     )
     store.create_exam(exam)
     seq = 0
@@ -80,6 +79,8 @@ def save(
             seq,
         )
         seq += 1
+    if status is ExamStatus.COMPLETE:
+        store.complete_exam(exam_id, by="test")
     return store.load_exam(exam_id)  # type: ignore[return-value]
 
 
@@ -140,18 +141,30 @@ async def test_normal_beagle_summary_says_within_normal_limits(tmp_path: Path) -
         assert not app.screen.query(".flag")
 
 
-async def test_finish_marks_the_exam_complete_and_goes_home(tmp_path: Path) -> None:
+async def test_finish_asks_who_signs_then_marks_the_exam_complete(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     beagle(app.store)
     async with app.run_test(size=(100, 40)) as pilot:
-        app.show_summary("B1")
+        app.resume_exam("B1")
+        await pilot.pause()
+        await pilot.press("s")
         await pilot.pause()
         assert "f" in app.screen.active_bindings
         await pilot.press("f")
         await pilot.pause()
+        # steps left unrecorded are listed first
+        assert "not recorded" in str(app.screen.query_one("#question").render())
+        await pilot.press("y")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "TextModal"
+        await pilot.press("ctrl+a", "ctrl+k", *"Dr Vogel", "enter")
+        await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
-        assert any("Exam saved as complete" in n.message for n in app._notifications)
-    assert app.store.load_exam("B1").status is ExamStatus.COMPLETE  # type: ignore[union-attr]
+        assert any("signed by Dr Vogel" in n.message for n in app._notifications)
+    stored = app.store.load_exam("B1")
+    assert stored is not None and stored.status is ExamStatus.COMPLETE
+    assert stored.signed_by == "Dr Vogel" and stored.signed_at is not None
+    assert [r.event.value for r in app.store.audit("B1")][-2:] == ["completed", "signed"]
 
 
 async def test_read_only_hides_finish_and_edit(tmp_path: Path) -> None:

@@ -83,7 +83,9 @@ OPERATION = st.tuples(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(operations=st.lists(OPERATION, max_size=25))
 def test_current_findings_are_the_last_value_of_each_field_in_the_trail(
     tmp_path_factory: pytest.TempPathFactory, operations: list[tuple]

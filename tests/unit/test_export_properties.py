@@ -157,7 +157,8 @@ def test_summary_layout_equals_assess_and_the_summary_screen(exams: list[Exam]) 
         for row, by_assess in zip(rows, assessed.assessments, strict=True):
             exam = store.load_exam(by_assess.exam_id)
             assert exam is not None
-            on_screen = evaluate(exam, RecordsService(store, lambda: PROTOCOLS).patient_exams(exam.patient.patient_id), PROTOCOLS)
+            records = RecordsService(store, lambda: PROTOCOLS)
+            on_screen = evaluate(exam, records.patient_exams(exam.patient.patient_id), PROTOCOLS)
             wanted = _cells(on_screen)
             assert {k: row[k] for k in wanted} == wanted, exam.exam_id
             assert _cells(by_assess) == wanted, exam.exam_id
@@ -172,7 +173,8 @@ def test_previous_exam_ids_match_rules_previous_exam(exams: list[Exam]) -> None:
         store = filled_store(Path(tmp), exams)
         found = previous_exam_ids(store.serial_heads(EVERYTHING))
         for exam in store.load_exams():
-            history = RecordsService(store, lambda: PROTOCOLS).patient_exams(exam.patient.patient_id)
+            records = RecordsService(store, lambda: PROTOCOLS)
+            history = records.patient_exams(exam.patient.patient_id)
             expected = previous_exam(exam, history, PROTOCOLS)
             assert found.get(exam.exam_id) == (expected.exam_id if expected else None)
         store.close()

@@ -9,8 +9,8 @@ import pytest
 
 from neuroexam.core.models import Exam, Finding, Patient
 from neuroexam.core.vocab import ExamStatus, Grade, Mode
-from neuroexam.services.saving import SaveQueue
 from neuroexam.records.store import MIGRATIONS, Store, StoreError
+from neuroexam.services.saving import SaveQueue
 
 
 def exam(exam_id: str = "E1", patient_id: str = "P1") -> Exam:

@@ -1,5 +1,5 @@
 """Command line: ``neuroexam`` (the TUI), ``exam``, ``assess``, ``export``, ``import``,
-``protocols check``."""
+``protocols check``, ``serve``."""
 
 from __future__ import annotations
 
@@ -123,6 +123,19 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="validate protocol files (default: the shipped ones)"
     )
     check.add_argument("folder", nargs="?", type=Path, help="a protocols folder")
+
+    from neuroexam.web.options import add_arguments as add_serve_arguments
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the app to browsers (a tablet) with a token link; needs neuroexam[web]",
+        description=(
+            "Serve NeuroExam to web browsers: each tab runs its own app, records go to the "
+            "same store. Loopback only unless TLS (--cert/--key) or --behind-proxy; every "
+            "browser needs the token link printed at start."
+        ),
+    )
+    add_serve_arguments(serve)
     return parser
 
 
@@ -345,6 +358,17 @@ def _train(args: argparse.Namespace) -> int:
     return _run_tui(training=TrainingStart(case=case, student=args.student.strip(), rng=rng))
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from neuroexam.web import missing_extra
+
+    hint = missing_extra()
+    if hint is not None:
+        return _usage_error(hint)
+    from neuroexam.web.command import serve_command
+
+    return serve_command(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -360,6 +384,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _import(args)
     if args.command == "train":
         return _train(args)
+    if args.command == "serve":
+        return _serve(args)
     if args.command == "protocols":
         if args.protocols_command != "check":
             parser.parse_args(["protocols", "--help"])

@@ -117,6 +117,29 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, metavar="N", help="seed of the random choice")
     train.add_argument("--student", default="", metavar="NAME", help="whose score it is")
 
+    report = commands.add_parser(
+        "report",
+        help="write an exam's report: PDF, SOAP text or referral letter (FORMAT.md §6)",
+        description=(
+            "Write the report of one stored exam: a PDF for the medical record (default, into "
+            "the report folder of the settings), the SOAP note as text (to stdout) or a "
+            "referral letter to a neurologist (PDF). A voided exam is printed watermarked."
+        ),
+    )
+    report.add_argument("exam_id", metavar="EXAM_ID", help="the exam's id")
+    report.add_argument(
+        "--format",
+        choices=("pdf", "text", "referral"),
+        default="pdf",
+        help="pdf: the one-page report (default); text: the SOAP note; referral: the letter",
+    )
+    report.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="file to write (default: the report folder for PDFs, stdout for text)",
+    )
+
     protocols = commands.add_parser("protocols", help="work with the protocol files")
     protocol_commands = protocols.add_subparsers(dest="protocols_command", metavar="ACTION")
     check = protocol_commands.add_parser(
@@ -316,6 +339,37 @@ def _import(args: argparse.Namespace) -> int:
     return report.exit_status
 
 
+def _report(args: argparse.Namespace) -> int:
+    from neuroexam.records.store import Store, StoreError
+    from neuroexam.reports import ReportError
+    from neuroexam.services.reports import ReportService
+
+    try:
+        store = Store()
+    except StoreError as exc:
+        return _usage_error(f"neuroexam report: {exc}")
+    try:
+        service = ReportService(store)
+        if args.format == "text":
+            text = service.soap(args.exam_id)
+            if args.out is None:
+                sys.stdout.write(text)
+                return EXIT_OK
+            path = service.write_text(text, args.out)
+        elif args.format == "referral":
+            path = service.referral(args.exam_id, args.out)
+        else:
+            path = service.pdf(args.exam_id, args.out)
+        exam = store.load_exam(args.exam_id)
+    except (ReportError, StoreError) as exc:
+        return _usage_error(f"neuroexam report: {exc}")
+    finally:
+        store.close()
+    voided = exam is not None and exam.status == "voided"
+    print(f"wrote {path}" + (" (a voided exam: watermarked VOIDED)" if voided else ""))
+    return EXIT_OK
+
+
 def _protocols_check(args: argparse.Namespace) -> int:
     from neuroexam.core.protocol import ProtocolError, load_protocols
     from neuroexam.training.cases import load_cases
@@ -386,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _train(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "report":
+        return _report(args)
     if args.command == "protocols":
         if args.protocols_command != "check":
             parser.parse_args(["protocols", "--help"])

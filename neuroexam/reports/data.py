@@ -268,8 +268,10 @@ def _audit_rows(store: object, exam_id: str) -> list[Amendment]:
 
 
 def _since_completion(rows: list[Amendment]) -> list[Amendment]:
-    """The changes after the exam was first completed (the sign-off is shown as the status)."""
+    """The changes after the exam was first completed (the sign-off and the voiding are shown
+    with the status, not here)."""
     first = next((i for i, r in enumerate(rows) if r.event == AuditEvent.COMPLETED.value), None)
     if first is None:
         return []
-    return [r for r in rows[first + 1 :] if r.event != AuditEvent.SIGNED.value]
+    shown_elsewhere = {AuditEvent.SIGNED.value, AuditEvent.VOIDED.value}
+    return [r for r in rows[first + 1 :] if r.event not in shown_elsewhere]

@@ -65,7 +65,7 @@ LEGEND = (
     "– not tested · dot: not recorded · bold: not the normal response",
 )
 REASON = Style(size=8, leading=9.6)
-MAP_W, MAP_H = 250.0, 300.0
+MAP_W, MAP_H = 250.0, 290.0
 GAP = 14.0
 
 
@@ -173,6 +173,8 @@ def _facts(data: ReportData, limit: float) -> list[tuple[str, Style, float]]:
 
     headline = a.summary
     style = BOLD_BODY
+    if data.is_voided:
+        add("VOIDED record, kept for the audit trail: do not act on it.", voided, 6)
     if a.flags:
         top = a.flags[0]
         headline = f"{flag_mark(top)}: {a.summary}"
@@ -270,9 +272,22 @@ def flag_block(sheet: Sheet, flag: Flag) -> None:
     colour = URGENCY_COLOUR[flag.urgency.value]
     sheet.need(48)
     sheet.space(2)
-    sheet.text(f"{flag_mark(flag)}   {flag.title}", Style(BOLD, 9.5, 12, colour), keep=3)
+    title = Style(BOLD, 9.5, 12, colour)
+    head = f"{flag_mark(flag)}   {flag.title}"
     side = f" · side: {flag.side.value}" if flag.side else ""
-    sheet.text(f"Strength: {flag.strength.value}{side}", SMALL, indent=10)
+    terms = f"Strength: {flag.strength.value}{side}"
+    room = sheet.width - width(head, title.font, title.size) - 12
+    if width(terms, REGULAR, 8) <= room:  # the strength beside the title, right-aligned
+        left, right = sheet.left, sheet.right
+
+        def op(c: Canvas, top: float) -> None:
+            put(c, left, top - title.size, head, title.font, title.size, colour=colour)
+            put(c, right, top - title.size, terms, REGULAR, 8, "right")
+
+        sheet.block(title.leading, op)
+    else:
+        sheet.text(head, title, keep=3)
+        sheet.text(terms, SMALL, indent=10)
     for reason in flag.reasons:
         sheet.text(clean(reason), REASON, indent=10, hanging="•")
     if flag.follow_up:

@@ -23,8 +23,8 @@ from reportlab.pdfgen.canvas import Canvas
 REGULAR, BOLD, ITALIC, BOLD_ITALIC = "NX-Sans", "NX-Sans-Bold", "NX-Sans-Italic", "NX-Sans-BI"
 _FILES = {REGULAR: "Vera.ttf", BOLD: "VeraBd.ttf", ITALIC: "VeraIt.ttf", BOLD_ITALIC: "VeraBI.ttf"}
 PAGE_SIZES: dict[str, tuple[float, float]] = {"A4": A4, "Letter": LETTER}
-MARGIN = 36.0
-FOOTER = 34.0
+MARGIN = 32.0
+FOOTER = 32.0
 
 INK = black
 GREY = Color(0.35, 0.35, 0.35)
@@ -259,7 +259,13 @@ def new_canvas(target: object, page_size: str, title: str, author: str, subject:
     from neuroexam import __version__
 
     fonts()
-    c = Canvas(target, pagesize=PAGE_SIZES[page_size], pageCompression=1)  # type: ignore[arg-type]
+    c = Canvas(
+        target,  # type: ignore[arg-type]
+        pagesize=PAGE_SIZES[page_size],
+        pageCompression=1,
+        initialFontName=REGULAR,  # no reference to an unembedded standard font
+        initialFontSize=9,
+    )
     c.setTitle(printable(title))
     c.setAuthor(printable(author))
     c.setSubject(printable(subject))

@@ -128,7 +128,7 @@ def sign_texts(signs: Iterable[str], labels: dict[str, str]) -> list[str]:
 
 def follow_up_text(item: FollowUp) -> str:
     name = FOLLOW_UP_NAMES.get(item.test.value, item.test.value.replace("_", " "))
-    return f"{name} ({clean(item.region)})" if item.region else name
+    return f"{name}: {clean(item.region)}" if item.region else name
 
 
 def flag_mark(flag: Flag) -> str:
@@ -160,22 +160,28 @@ def cutoff_mark(assessment: Assessment, side: Side) -> str:
 
 
 def ctr_phrase(assessment: Assessment) -> str:
-    """``CTR cut-off L1 both sides (abnormal)``, compact, one clause per side when they differ."""
+    """``CTR cut-off L1 both sides (abnormal)``; when the sides differ ``CTR cut-off left L1
+    (abnormal), right L5 (normal)``."""
     parts: dict[str, str] = {}
     for side in Side:
         cut = assessment.ctr_cutoff.get(side)
         status = assessment.ctr_status.get(side.value, "")
         word = {"absent": "abnormal"}.get(status, status)
         if cut is None:
-            parts[side.value] = "CTR not tested"
+            parts[side.value] = "not tested"
         elif cut == "none":
-            parts[side.value] = "no CTR response at any tested level"
+            parts[side.value] = "no response at any tested level"
         else:
-            parts[side.value] = f"CTR cut-off {cut}" + (f" ({word})" if word else "")
+            parts[side.value] = cut + (f" ({word})" if word else "")
     left, right = parts["left"], parts["right"]
     if left == right:
-        return f"{left} both sides" if "(" not in left else left.replace(" (", " both sides (")
-    return f"{left} left; {right} right"
+        if left == "not tested":
+            return "CTR not tested"
+        if left.startswith("no response"):
+            return f"CTR: {left} on both sides"
+        level, _, rest = left.partition(" ")
+        return f"CTR cut-off {level} both sides" + (f" {rest}" if rest else "")
+    return f"CTR cut-off left {left}, right {right}"
 
 
 def scratch_phrase(exam: Exam) -> str:

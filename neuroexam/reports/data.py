@@ -167,9 +167,11 @@ def gather(
     protocols: Protocols,
     settings: Settings | None = None,
     now: datetime | None = None,
+    with_course: bool = True,
 ) -> ReportData:
     """Load the exam and its patient's exams, evaluate them, read the trail; ReportError when
-    the exam is not in the records."""
+    the exam is not in the records. ``with_course=False`` skips assessing the earlier exams
+    (the SOAP text does not chart them)."""
     exam = store.load_exam(exam_id)
     if exam is None:
         raise ReportError(f"no exam {exam_id!r} in the records")
@@ -188,7 +190,7 @@ def gather(
     return ReportData(
         exam=exam,
         assessment=assessment,
-        course=_course(exam, assessment, history, protocols),
+        course=_course(exam, assessment, history, protocols) if with_course else (),
         amendments=tuple(_since_completion(rows)),
         voided=voided,
         clinic=clinic,

@@ -52,13 +52,15 @@ class ReportService:
             self._protocols = shipped()
         return self._protocols
 
-    def data(self, exam_id: str) -> ReportData:
+    def data(self, exam_id: str, with_course: bool = True) -> ReportData:
         """Everything a report shows; ReportError when the exam or the records cannot be read."""
         from neuroexam.records.store import StoreError
         from neuroexam.reports.data import gather
 
         try:
-            return gather(self.store, exam_id, self.protocols, self.settings)
+            return gather(
+                self.store, exam_id, self.protocols, self.settings, with_course=with_course
+            )
         except StoreError as exc:
             raise ReportError(str(exc)) from None
 
@@ -86,7 +88,7 @@ class ReportService:
         """The SOAP note: four lines ``S:``, ``O:``, ``A:``, ``P:``."""
         from neuroexam.reports.soap import soap_text
 
-        return soap_text(self.data(exam_id))
+        return soap_text(self.data(exam_id, with_course=False))
 
     def write_text(self, text: str, out: Path) -> Path:
         """Write a text report (the SOAP note) as UTF-8, privately and atomically."""

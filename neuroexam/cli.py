@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from neuroexam import __version__
 
 if TYPE_CHECKING:
-    from neuroexam.core.models import Exam
+    from neuroexam.core.models import Exam, Patient
     from neuroexam.tui.screens.training import TrainingStart
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     exam.add_argument("--weight", metavar="KG", help="weight in kg, above 0, at most 200")
     exam.add_argument("--examiner", default="", metavar="NAME", help="who examines")
     exam.add_argument("--signs", default="", metavar="A;B", help="';'-separated sign ids")
+    exam.add_argument(
+        "--yes",
+        action="store_true",
+        help="start even when the patient id is on record as another species",
+    )
 
     export = commands.add_parser(
         "export",
@@ -245,6 +250,8 @@ def _exam(args: argparse.Namespace) -> int:
         )
     for warning in intake.warnings:
         print(f"neuroexam exam: warning: {warning}", file=sys.stderr)
+    if not _identity_confirmed(intake.patient, args.yes):
+        return EXIT_USAGE
     now = datetime.now().astimezone()
     exam = Exam(
         exam_id=new_exam_id(now),
@@ -254,6 +261,39 @@ def _exam(args: argparse.Namespace) -> int:
         signs=signs,
     )
     return _run_tui(exam)
+
+
+def _identity_confirmed(patient: Patient, yes: bool) -> bool:
+    """Warn on stderr where the intake contradicts the patient on record for its id (issue 8.4);
+    a different species starts only with ``--yes``."""
+    from neuroexam.core.intake import KnownPatient, identity_mismatches
+    from neuroexam.records.store import Store, StoreError
+    from neuroexam.services.patients import PatientLookup
+
+    if not patient.patient_id:
+        return True
+    try:
+        store = Store()
+    except StoreError:
+        return True  # opening the TUI reports the records' problem
+    try:
+        latest = PatientLookup(store).latest(patient.patient_id)
+    finally:
+        store.close()
+    if latest is None:
+        return True
+    known = KnownPatient.of(latest)
+    mismatches = identity_mismatches(known, patient.species, patient.name)
+    for mismatch in mismatches:
+        print(f"neuroexam exam: warning: {mismatch.message(patient.patient_id)}", file=sys.stderr)
+    if yes or not any(m.species for m in mismatches):
+        return True
+    print(
+        f"neuroexam exam: not started: {known.line()}; pass --yes to start a "
+        f"{patient.species.value} exam for this patient id anyway",
+        file=sys.stderr,
+    )
+    return False
 
 
 def _export(args: argparse.Namespace) -> int:

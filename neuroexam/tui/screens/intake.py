@@ -699,6 +699,7 @@ class IntakeScreen(Screen[Intake | IntakeEdit | None]):
         steps = (step.key for step in all_steps(self.protocols.exam(species)))
         orphaned = orphaned_findings(exam.findings, steps)
         if not orphaned:
+            self._orphaned = ()
             return False
         from neuroexam.tui.widgets.modals import ConfirmModal
 

@@ -256,7 +256,11 @@ def _ctr_other_side_untested(ctx: Context) -> Evidence:
 @observation("ctr_borderline_only")
 def _ctr_borderline_only(ctx: Context) -> Evidence:
     """The thoracolumbar pattern rests on a borderline (L4) cut-off with no abnormal side."""
-    if ctx.ctr.tl_pattern in (None, TlPattern.NO_RESPONSE) or ctx.ctr.abnormal:
+    statuses = {s.status for s in ctx.ctr.sides} - {CtrStatus.NOT_TESTED}
+    if CtrStatus.BORDERLINE not in statuses or not statuses <= {
+        CtrStatus.BORDERLINE,
+        CtrStatus.NORMAL,
+    }:
         return NO
     return Evidence(
         True,
@@ -319,8 +323,8 @@ def _ctr_efferent_dog(ctx: Context) -> Evidence:
 
 @observation("no_cutoff_caveat")
 def _no_cutoff_caveat(ctx: Context) -> Evidence:
-    if ctx.ctr.tl_pattern is not None:
-        return NO
+    if ctx.ctr.tl_pattern is not None or ctx.placement.region not in (None, spinal.T3_L3):
+        return NO  # an L4-S3 or cervical lesion leaves the trunci reflex normal anyway
     seen = "not tested" if not ctx.ctr.any_tested else "without a cut-off"
     return Evidence(
         True,

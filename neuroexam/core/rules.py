@@ -307,6 +307,8 @@ def _imaging(ctx: Context, window: str) -> str:
         text = regions.multifocal
     elif region is None and ctx.observe("tetraparesis_signs").holds:
         text = regions.cervical
+    elif region is None and "lumbosacral_pain" in ctx.sign_ids and "back_pain" not in ctx.sign_ids:
+        text = regions.lumbosacral
     else:
         text = regions.thoracolumbar
     return text.format(window=window)
@@ -467,6 +469,9 @@ def _summary(
         s.status is not CtrStatus.NORMAL and s.cutoff is not None for s in ctx.ctr.sides
     ):
         parts.append(messages.cat_ctr_not_interpretable)
+        marks = [m for m in _abnormal_marks(ctx) if not m.startswith("trunci ")]
+        if marks:
+            parts.append(messages.not_all_normal.format(marks=", ".join(marks)))
     elif marks := _abnormal_marks(ctx):
         parts.append(messages.not_all_normal.format(marks=", ".join(marks)))
     elif missing := _not_tested(ctx):

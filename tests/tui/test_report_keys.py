@@ -1,4 +1,4 @@
-"""The summary screen's report keys: p writes the PDF, c copies the SOAP note, l writes the
+"""The summary screen's report keys: d writes the PDF, c copies the SOAP note, l writes the
 referral letter; each runs in a worker and says where the file went (or why it failed)."""
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ async def open_summary(app: NeuroExamApp, pilot) -> None:  # type: ignore[no-unt
     assert isinstance(app.screen, SummaryScreen)
 
 
-async def test_p_writes_the_pdf_into_the_report_folder(
+async def test_d_writes_the_pdf_into_the_report_folder(
     tmp_path: Path, _isolated_home: Path
 ) -> None:
     app = make_app(tmp_path)
     expected = _isolated_home / "NeuroExam reports" / "P-42_2026-03-01_E-PMM-2.pdf"
     async with app.run_test(size=(100, 40)) as pilot:
         await open_summary(app, pilot)
-        await pilot.press("p")
+        await pilot.press("d")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert f"PDF report written to {expected}" in messages(app)
@@ -79,7 +79,7 @@ async def test_a_bad_settings_file_is_reported_not_raised(
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 40)) as pilot:
         await open_summary(app, pilot)
-        await pilot.press("p")
+        await pilot.press("d")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)  # the app goes on

@@ -137,7 +137,7 @@ class SummaryScreen(Screen[None]):
         Binding("x", "export", "Export CSV", id="summary.export"),
         Binding("h", "home", "Home", id="summary.home"),
         Binding("escape", "back", "Back", id="summary.back"),
-        Binding("p", "report_pdf", "PDF", id="summary.report_pdf"),
+        Binding("d", "report_pdf", "PDF", id="summary.report_pdf"),
         Binding("c", "copy_soap", "SOAP", id="summary.copy_soap"),
         Binding("l", "referral", "Letter", id="summary.referral"),
     ]

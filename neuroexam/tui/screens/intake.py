@@ -9,6 +9,7 @@ and keys typed while the screen opens are kept and replayed into the fields in o
 
 from __future__ import annotations
 
+import textwrap
 from datetime import datetime
 
 from textual import events
@@ -60,6 +61,8 @@ LABEL_WIDTH = 13
 SIGNALMENT_WIDTH = LABEL_WIDTH + 4 + len(PARTS_LABELS[ExamParts.SPINAL])
 #: At most this many orphaned findings are named in the species question.
 NAMED_FINDINGS = 6
+#: The text width of a dialog (app.tcss ``.dialog``: 70 columns less border and padding).
+QUESTION_WIDTH = 64
 
 PATIENT_ID_NOTE = "optional, but earlier exams are compared only by patient id"
 CHOICE_KEYS = "←/→ choose (or the first letter); Enter moves on."
@@ -120,6 +123,11 @@ def local_now() -> datetime:
 
 class _Form(VerticalScroll, can_focus=False):
     """The scrolling form; its fields take focus, never the container."""
+
+
+def _question(*paragraphs: str) -> str:
+    """A ConfirmModal question: each paragraph on its own lines, wrapped to the dialog."""
+    return "\n".join(textwrap.fill(p, QUESTION_WIDTH) for p in paragraphs)
 
 
 def _row(label: str, widget: Widget, row_id: str | None = None) -> Horizontal:
@@ -703,13 +711,15 @@ class IntakeScreen(Screen[Intake | IntakeEdit | None]):
             return False
         from neuroexam.tui.widgets.modals import ConfirmModal
 
-        named = "; ".join(finding_text(f) for f in orphaned[:NAMED_FINDINGS])
+        named = [f"• {finding_text(f)}" for f in orphaned[:NAMED_FINDINGS]]
         hidden = len(orphaned) - NAMED_FINDINGS
-        more = f"; and {hidden} more" if hidden > 0 else ""
-        question = (
+        more = [f"• and {hidden} more"] if hidden > 0 else []
+        question = _question(
             f"Change the species to {species.value}? The {species.value} exam has no step for "
-            f"{len(orphaned)} recorded finding(s): {named}{more}. They would no longer be part "
-            "of this exam."
+            f"{len(orphaned)} recorded finding(s):",
+            *named,
+            *more,
+            "They would no longer be part of this exam.",
         )
         self._asking_species = True
 
@@ -784,7 +794,7 @@ class IntakeScreen(Screen[Intake | IntakeEdit | None]):
 
         assert known is not None
         lines = [f"{m.message(patient_id)}." for m in mismatches]
-        question = "\n".join([f"⚠ {known.line()}.", *lines, "Start this exam anyway?"])
+        question = _question(f"⚠ {known.line()}.", *lines, "Start this exam anyway?")
 
         def answer(confirmed: bool | None) -> None:
             if confirmed:
@@ -805,9 +815,9 @@ class IntakeScreen(Screen[Intake | IntakeEdit | None]):
         if self.editing:
             errors = self._field_errors()
             if errors:
-                question = (
-                    f"Not saved: {'; '.join(errors.values())} (the last valid value is kept). "
-                    "Go back anyway?"
+                question = _question(
+                    f"Not saved: {'; '.join(errors.values())} (the last valid value is kept).",
+                    "Go back anyway?",
                 )
                 self.app.push_screen(ConfirmModal(question), self._leave_if)
                 return

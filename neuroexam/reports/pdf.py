@@ -64,8 +64,8 @@ LEGEND = (
     "Grades: 0 absent · 1 reduced · 2 present (normal) · 3 exaggerated",
     "– not tested · dot: not recorded · bold: not the normal response",
 )
-REASON = Style(size=8, leading=9.6)
-MAP_W, MAP_H = 250.0, 290.0
+REASON = Style(size=7.8, leading=9.3)
+MAP_W, MAP_H = 250.0, 262.0
 GAP = 14.0
 
 
@@ -207,9 +207,9 @@ def top_section(sheet: Sheet, data: ReportData) -> None:
     col_x = sheet.left + MAP_W + GAP
     col_w = sheet.right - col_x
     facts = _facts(data, col_w)
-    legend_h = 64.0
-    text_h = sum(style.leading + before for _, style, before in facts) + legend_h
-    height = max(MAP_H + 10, text_h)
+    legend_h = 8.5 * len(LEGEND) + (26 if a.lesion_window else 17)
+    text_h = sum(style.leading + before for _, style, before in facts) + 4
+    height = max(MAP_H + 8 + legend_h, text_h)
     left = sheet.left
     previous = data.previous_cutoffs()
     window = a.lesion_window
@@ -221,28 +221,26 @@ def top_section(sheet: Sheet, data: ReportData) -> None:
             y -= before + style.size
             put(c, col_x, y, text, style.font, style.size, colour=style.colour)
             y -= style.leading - style.size
-        _legend(c, col_x, y - 10, col_w, window is not None)
+        _legend(c, left, top - MAP_H - 8, window is not None)
 
     sheet.block(height, op)
 
 
-def _legend(c: Canvas, x: float, top: float, w: float, window: bool) -> None:
-    """How to read the body map."""
-    c.setStrokeColor(LIGHT)
-    c.setLineWidth(0.5)
-    c.line(x, top + 4, x + w, top + 4)
-    put(c, x, top - 6, "Reading the map", BOLD, 7.5, colour=GREY)
+def _legend(c: Canvas, x: float, top: float, window: bool) -> None:
+    """How to read the body map, under it."""
     for n, line in enumerate(LEGEND):
-        put(c, x, top - 16 - 9 * n, line, REGULAR, 7)
+        put(c, x, top - 7 - 8.5 * n, line, REGULAR, 6.8, colour=GREY)
+    y = top - 7 - 8.5 * len(LEGEND)
     c.setStrokeColor(INK)
     c.setLineWidth(2)
-    c.line(x, top - 32, x + 14, top - 32)
-    put(c, x + 18, top - 34.5, "cut-off: no trunci response caudal to this line", REGULAR, 7)
+    c.line(x, y + 2.3, x + 12, y + 2.3)
+    put(c, x + 16, y, "cut-off: no trunci response caudal to the bar", REGULAR, 6.8, colour=GREY)
     if window:
-        hatch(c, x, top - 47, 14, 8)
-        put(c, x + 18, top - 45, "suspected lesion window", REGULAR, 7)
-        hatch(c, x + 120, top - 47, 14, 8, cross=True)
-        put(c, x + 138, top - 45, "most likely", REGULAR, 7)
+        y -= 9
+        hatch(c, x, y - 1, 12, 7)
+        put(c, x + 16, y, "suspected lesion window", REGULAR, 6.8, colour=GREY)
+        hatch(c, x + 110, y - 1, 12, 7, cross=True)
+        put(c, x + 126, y, "most likely", REGULAR, 6.8, colour=GREY)
 
 
 # ---------------------------------------------------------------- flags
@@ -262,8 +260,8 @@ def flags_section(sheet: Sheet, data: ReportData) -> None:
     if data.needs_recheck:
         sheet.space(3)
         sheet.text(
-            f"Re-check: repeat the trunci reflex test in {data.recheck_hours:g} h; a cut-off "
-            "moving cranially between exams needs the neurologist at once.",
+            f"Re-check: repeat the trunci reflex test in {data.recheck_hours:g} h (a cut-off "
+            "moving cranially: neurologist at once).",
             BOLD_BODY,
         )
 
@@ -302,17 +300,13 @@ def flag_block(sheet: Sheet, flag: Flag) -> None:
 
 def closing_sections(sheet: Sheet, data: ReportData) -> None:
     exam, a = data.exam, data.assessment
-    if a.warnings:
-        sheet.heading("Warnings", after=12)
-        for warning in a.warnings:
-            sheet.text(clean(warning), SMALL, indent=4, hanging="!")
-    notes = finding_notes(exam)
-    if clean(exam.exam_note) or notes:
-        sheet.heading("Notes", after=12)
-        if clean(exam.exam_note):
-            sheet.text(clean(exam.exam_note), BODY, indent=4)
-        for note in notes:
-            sheet.text(note, BODY, indent=4, hanging="•")
+    for warning in a.warnings:
+        sheet.text(f"Warning: {clean(warning)}", SMALL)
+    notes = [clean(exam.exam_note)] if clean(exam.exam_note) else []
+    notes += finding_notes(exam)
+    if notes:
+        sheet.space(2)
+        sheet.text("Notes: " + "; ".join(notes), BODY)
     if data.amendments:
         sheet.heading(f"Amendments since completion ({len(data.amendments)})", after=12)
         for change in data.amendments[:40]:

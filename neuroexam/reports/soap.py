@@ -26,7 +26,9 @@ from neuroexam.reports.words import (
 
 
 def _sentence(text: str) -> str:
+    """``text`` with a capital first letter and a full stop."""
     text = text.strip()
+    text = text[:1].upper() + text[1:]
     return text if not text or text.endswith((".", "!", "?")) else f"{text}."
 
 

@@ -48,7 +48,8 @@ def scratch(grades: dict[str, str], side: Side) -> list[Finding]:
 
 
 def pmm_exams(patient: Patient = DACHSHUND) -> list[Exam]:
-    """Cut-off L1 both sides at 09:00, T11 both sides at 15:00 (two vertebrae: PMM)."""
+    """Cut-off L1 both sides at 09:00, T11 both sides at 15:00 (three vertebrae: PMM), the
+    dog paraplegic with deep pain at the second exam (MFS 3 then 2)."""
     normal = {"ear": "present", "neck": "present", "shoulder": "present", "flank": "present"}
     first = Exam(
         exam_id="E-PMM-1",
@@ -65,6 +66,11 @@ def pmm_exams(patient: Patient = DACHSHUND) -> list[Exam]:
     )
     second_findings = trunci("T11")
     second_findings[0] = second_findings[0].model_copy(update={"note": "no twitch, repeated"})
+    # deep pain present in both pelvic limbs: Modified Frankel Score 2 (3 at the first exam)
+    second_findings += [
+        Finding(test=TestId.NOCICEPTION, site="pelvic_limb", side=side, grade="present")
+        for side in Side
+    ]
     second = Exam(
         exam_id="E-PMM-2",
         exam_date=FIRST + timedelta(hours=6),

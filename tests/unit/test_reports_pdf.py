@@ -94,7 +94,10 @@ def test_report_carries_name_flags_window_and_disclaimer(
     assert flat(protocols.rules.disclaimer) in text_of(reader, 1)  # on every page
     assert "!!! EMERGENCY" in page1
     assert "Signature" in page1  # not signed yet: a line to sign by hand
-    assert "Notes" in page1 and "cutaneous trunci L7 left: no twitch, repeated" in page1
+    assert "Notes: cutaneous trunci L7 left: no twitch, repeated" in page1
+    # the engine's severity score, its scale and direction, and its change since E-PMM-1
+    assert "Severity: Modified Frankel Score (MFS) 2 on 0-6 (0 worst, 6 normal)" in page1
+    assert "MFS 3 -> 2 since exam E-PMM-1" in page1
 
 
 @pytest.mark.parametrize(("page_size", "expected"), [("A4", A4), ("Letter", LETTER)])

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from neuroexam import __version__
+from neuroexam.core.text import safe_text
 
 if TYPE_CHECKING:
     from neuroexam.core.models import Exam, Patient
@@ -20,8 +21,9 @@ EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def _usage_error(message: object) -> int:
-    """Print ``message`` to stderr; the exit status for a command that cannot run."""
-    print(message, file=sys.stderr)
+    """Print ``message`` to stderr (control characters escaped); the exit status for a command
+    that cannot run."""
+    print(safe_text(message, multiline=True), file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -170,18 +172,23 @@ def _parser() -> argparse.ArgumentParser:
 def _assess(args: argparse.Namespace) -> int:
     from neuroexam.core.protocol import ProtocolError, shipped
     from neuroexam.core.report import render_report
+    from neuroexam.core.text import safe_json
     from neuroexam.records.assess import assess_file
     from neuroexam.records.csvio import CsvInputError
 
     try:
         report = assess_file(args.file)
         disclaimer = shipped().rules.disclaimer
-    except (CsvInputError, ProtocolError) as exc:
+    except CsvInputError as exc:
+        return _usage_error(f"neuroexam assess: {safe_text(exc)}")
+    except ProtocolError as exc:
         return _usage_error(f"neuroexam assess: {exc}")
+    # Text from the file is printed with its control characters escaped (JSON: as \u escapes).
     if args.json:
-        print(json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False))
+        print(safe_json(json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False)))
     else:
-        print(render_report(report.assessments, report.to_json_dict()["errors"], disclaimer))
+        text = render_report(report.assessments, report.to_json_dict()["errors"], disclaimer)
+        print(safe_text(text, multiline=True))
     return report.exit_status
 
 
@@ -205,6 +212,11 @@ def _run_tui(start_exam: Exam | None = None, training: TrainingStart | None = No
 
 #: Intake field → the ``exam`` option that carries it.
 _EXAM_OPTIONS = {"species": "--species", "age": "--age", "sex": "--sex", "weight": "--weight"}
+#: ``exam`` options whose text is refused when it holds a control character.
+_EXAM_TEXT_OPTIONS = (
+    "--patient-id", "--name", "--species", "--breed", "--age", "--sex", "--weight",
+    "--examiner", "--signs",
+)
 
 
 def _exam(args: argparse.Namespace) -> int:
@@ -215,12 +227,20 @@ def _exam(args: argparse.Namespace) -> int:
     from neuroexam.core.models import Exam
     from neuroexam.core.protocol import ProtocolError, shipped
     from neuroexam.core.rules import breed_index
+    from neuroexam.core.text import first_unsafe
 
     def fail(option: str, message: str, got: str | None) -> int:
         _field, _, expected = message.partition(": ")
         shown = f" (got {got!r})" if got is not None else ""
         return _usage_error(f"neuroexam exam: {option}: expected {expected}{shown}")
 
+    for option in _EXAM_TEXT_OPTIONS:
+        value = getattr(args, option.removeprefix("--").replace("-", "_"))
+        unsafe = first_unsafe(value) if value is not None else None
+        if unsafe is not None:  # ESC, BEL, bidi overrides… would reach screens and files
+            return _usage_error(
+                f"neuroexam exam: {option}: control character {unsafe} is not allowed"
+            )
     try:
         protocols = shipped()
     except ProtocolError as exc:
@@ -342,19 +362,17 @@ def _export(args: argparse.Namespace) -> int:
             store.close()
     except (StoreError, ProtocolError) as exc:
         return _usage_error(f"neuroexam export: {exc}")
-    except BrokenPipeError:  # the reader stopped early (``| head``): not an error
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
+    except BrokenPipeError:  # the reader stopped early (``| head``): main() ends quietly
+        raise
     except OSError as exc:
-        return _usage_error(f"neuroexam export: cannot write {target}: {exc.strerror or exc}")
+        why = exc.strerror or exc
+        return _usage_error(f"neuroexam export: cannot write {safe_text(target)}: {why}")
     if args.out is not None:
         exams = f"{result.exams} exam{'' if result.exams == 1 else 's'}"
         if layout is Layout.SUMMARY:
-            print(f"wrote {exams} (summary layout) to {args.out}")
+            print(f"wrote {exams} (summary layout) to {safe_text(args.out)}")
         else:
-            print(f"wrote {result.rows} findings of {exams} to {args.out}")
+            print(f"wrote {result.rows} findings of {exams} to {safe_text(args.out)}")
     return EXIT_OK
 
 
@@ -370,12 +388,12 @@ def _import(args: argparse.Namespace) -> int:
     try:
         report = import_file(store, args.file)
     except CsvInputError as exc:
-        return _usage_error(f"neuroexam import: {exc}")
+        return _usage_error(f"neuroexam import: {safe_text(exc)}")
     finally:
         store.close()
     print(report.render())
     if report.store_error:
-        print(f"neuroexam import: {report.store_error}", file=sys.stderr)
+        print(f"neuroexam import: {safe_text(report.store_error)}", file=sys.stderr)
     return report.exit_status
 
 
@@ -422,7 +440,7 @@ def _protocols_check(args: argparse.Namespace) -> int:
     breeds = loaded.breeds.breeds
     dogs = sum(b.species.value == "dog" for b in breeds)
     print(
-        f"{loaded.root}: OK — {len(loaded.exams)} exam protocols, {dogs} dog and "
+        f"{safe_text(loaded.root)}: OK — {len(loaded.exams)} exam protocols, {dogs} dog and "
         f"{len(breeds) - dogs} cat breeds, {len(loaded.signs.signs)} signs, "
         f"{len(loaded.rules.flags)} flags, {len(cases)} training cases"
     )
@@ -463,7 +481,38 @@ def _serve(args: argparse.Namespace) -> int:
     return serve_command(args)
 
 
+#: Exit status when the reader of stdout went away (``neuroexam assess f.csv | head``): what a
+#: shell reports for a Unix tool ended by SIGPIPE (128 + 13), so that ``set -o pipefail`` sees
+#: an output that was cut short, and never one of a command's own statuses (0 would claim a
+#: complete output; 1 and 2 describe the input).
+EXIT_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; when stdout's reader goes away, end quietly with :data:`EXIT_PIPE`."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # here, not at exit: a closed pipe must be caught like any write
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_PIPE
+    return status
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush cannot fail again."""
+    import os
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (tests capture it)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -455,16 +455,39 @@ def default_root() -> Path:
     raise ProtocolError(f"{here}: the protocols folder is missing from this installation")
 
 
+#: Bounds of a protocol file that is read at all (the shipped ones are far below both): the
+#: TOML parser's work grows with the square of a dotted key's length.
+MAX_PROTOCOL_BYTES = 1_048_576
+MAX_PROTOCOL_LINE = 10_000
+
+
 def _read_toml(path: Path) -> dict:
+    """The TOML document of ``path``; any problem is a :class:`ProtocolError` naming it."""
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data = handle.read(MAX_PROTOCOL_BYTES + 1)
+        if len(data) > MAX_PROTOCOL_BYTES:
+            raise ProtocolError(f"{path}: larger than the limit of {MAX_PROTOCOL_BYTES} bytes")
+        text = data.decode("utf-8")
+        for number, line in enumerate(text.splitlines(), start=1):
+            if len(line) > MAX_PROTOCOL_LINE:
+                raise ProtocolError(
+                    f"{path}: line {number} is longer than the limit of {MAX_PROTOCOL_LINE} "
+                    "characters"
+                )
+        return tomllib.loads(text)
     except FileNotFoundError:
         raise ProtocolError(f"{path}: file not found") from None
     except OSError as exc:
-        raise ProtocolError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ProtocolError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        byte = exc.object[exc.start]
+        raise ProtocolError(f"{path}: line {line} is not UTF-8 text (byte 0x{byte:02X})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(f"{path}: TOML syntax error: {exc}") from None
+    except RecursionError:
+        raise ProtocolError(f"{path}: TOML syntax error: nested too deeply") from None
 
 
 def format_validation_error(path: Path, error: ValidationError) -> str:

@@ -111,8 +111,12 @@ def case_summary(sheet: Sheet, data: ReportData) -> None:
     if (serial := serial_phrase(a)) is not None:
         rows.append(("Serial", serial))
     rows.append(("Record", f"exam {clean(exam.exam_id)}, {status_text(exam)}"))
+    basis = [clean(b) for b in getattr(a, "localization_basis", None) or []]
     for label, text in rows:
         sheet.text(f"{label}: {text}", BODY, indent=8)
+        if label == "Localisation":  # why the lesion is placed there, with the caveats
+            for reason in basis:
+                sheet.text(reason, SMALL, indent=18, hanging="–")
 
 
 def flag_findings(sheet: Sheet, data: ReportData) -> None:

@@ -1,5 +1,5 @@
 """Command line: ``neuroexam`` (the TUI), ``exam``, ``assess``, ``export``, ``import``,
-``protocols check``."""
+``protocols check``, ``serve``."""
 
 from __future__ import annotations
 
@@ -11,17 +11,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from neuroexam import __version__
+from neuroexam.core.text import safe_text
 
 if TYPE_CHECKING:
-    from neuroexam.core.models import Exam
+    from neuroexam.core.models import Exam, Patient
     from neuroexam.tui.screens.training import TrainingStart
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def _usage_error(message: object) -> int:
-    """Print ``message`` to stderr; the exit status for a command that cannot run."""
-    print(message, file=sys.stderr)
+    """Print ``message`` to stderr (control characters escaped); the exit status for a command
+    that cannot run."""
+    print(safe_text(message, multiline=True), file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -57,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     exam.add_argument("--weight", metavar="KG", help="weight in kg, above 0, at most 200")
     exam.add_argument("--examiner", default="", metavar="NAME", help="who examines")
     exam.add_argument("--signs", default="", metavar="A;B", help="';'-separated sign ids")
+    exam.add_argument(
+        "--yes",
+        action="store_true",
+        help="start even when the patient id is on record as another species",
+    )
 
     export = commands.add_parser(
         "export",
@@ -117,30 +124,71 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, metavar="N", help="seed of the random choice")
     train.add_argument("--student", default="", metavar="NAME", help="whose score it is")
 
+    report = commands.add_parser(
+        "report",
+        help="write an exam's report: PDF, SOAP text or referral letter (FORMAT.md §6)",
+        description=(
+            "Write the report of one stored exam: a PDF for the medical record (default, into "
+            "the report folder of the settings), the SOAP note as text (to stdout) or a "
+            "referral letter to a neurologist (PDF). A voided exam is printed watermarked."
+        ),
+    )
+    report.add_argument("exam_id", metavar="EXAM_ID", help="the exam's id")
+    report.add_argument(
+        "--format",
+        choices=("pdf", "text", "referral"),
+        default="pdf",
+        help="pdf: the one-page report (default); text: the SOAP note; referral: the letter",
+    )
+    report.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="file to write (default: the report folder for PDFs, stdout for text)",
+    )
+
     protocols = commands.add_parser("protocols", help="work with the protocol files")
     protocol_commands = protocols.add_subparsers(dest="protocols_command", metavar="ACTION")
     check = protocol_commands.add_parser(
         "check", help="validate protocol files (default: the shipped ones)"
     )
     check.add_argument("folder", nargs="?", type=Path, help="a protocols folder")
+
+    from neuroexam.web.options import add_arguments as add_serve_arguments
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the app to browsers (a tablet) with a token link; needs neuroexam[web]",
+        description=(
+            "Serve NeuroExam to web browsers: each tab runs its own app, records go to the "
+            "same store. Loopback only unless TLS (--cert/--key) or --behind-proxy; every "
+            "browser needs the token link printed at start."
+        ),
+    )
+    add_serve_arguments(serve)
     return parser
 
 
 def _assess(args: argparse.Namespace) -> int:
     from neuroexam.core.protocol import ProtocolError, shipped
     from neuroexam.core.report import render_report
+    from neuroexam.core.text import safe_json
     from neuroexam.records.assess import assess_file
     from neuroexam.records.csvio import CsvInputError
 
     try:
         report = assess_file(args.file)
         disclaimer = shipped().rules.disclaimer
-    except (CsvInputError, ProtocolError) as exc:
+    except CsvInputError as exc:
+        return _usage_error(f"neuroexam assess: {safe_text(exc)}")
+    except ProtocolError as exc:
         return _usage_error(f"neuroexam assess: {exc}")
+    # Text from the file is printed with its control characters escaped (JSON: as \u escapes).
     if args.json:
-        print(json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False))
+        print(safe_json(json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False)))
     else:
-        print(render_report(report.assessments, report.to_json_dict()["errors"], disclaimer))
+        text = render_report(report.assessments, report.to_json_dict()["errors"], disclaimer)
+        print(safe_text(text, multiline=True))
     return report.exit_status
 
 
@@ -164,6 +212,11 @@ def _run_tui(start_exam: Exam | None = None, training: TrainingStart | None = No
 
 #: Intake field → the ``exam`` option that carries it.
 _EXAM_OPTIONS = {"species": "--species", "age": "--age", "sex": "--sex", "weight": "--weight"}
+#: ``exam`` options whose text is refused when it holds a control character.
+_EXAM_TEXT_OPTIONS = (
+    "--patient-id", "--name", "--species", "--breed", "--age", "--sex", "--weight",
+    "--examiner", "--signs",
+)
 
 
 def _exam(args: argparse.Namespace) -> int:
@@ -174,12 +227,20 @@ def _exam(args: argparse.Namespace) -> int:
     from neuroexam.core.models import Exam
     from neuroexam.core.protocol import ProtocolError, shipped
     from neuroexam.core.rules import breed_index
+    from neuroexam.core.text import first_unsafe
 
     def fail(option: str, message: str, got: str | None) -> int:
         _field, _, expected = message.partition(": ")
         shown = f" (got {got!r})" if got is not None else ""
         return _usage_error(f"neuroexam exam: {option}: expected {expected}{shown}")
 
+    for option in _EXAM_TEXT_OPTIONS:
+        value = getattr(args, option.removeprefix("--").replace("-", "_"))
+        unsafe = first_unsafe(value) if value is not None else None
+        if unsafe is not None:  # ESC, BEL, bidi overrides… would reach screens and files
+            return _usage_error(
+                f"neuroexam exam: {option}: control character {unsafe} is not allowed"
+            )
     try:
         protocols = shipped()
     except ProtocolError as exc:
@@ -209,6 +270,8 @@ def _exam(args: argparse.Namespace) -> int:
         )
     for warning in intake.warnings:
         print(f"neuroexam exam: warning: {warning}", file=sys.stderr)
+    if not _identity_confirmed(intake.patient, args.yes):
+        return EXIT_USAGE
     now = datetime.now().astimezone()
     exam = Exam(
         exam_id=new_exam_id(now),
@@ -218,6 +281,39 @@ def _exam(args: argparse.Namespace) -> int:
         signs=signs,
     )
     return _run_tui(exam)
+
+
+def _identity_confirmed(patient: Patient, yes: bool) -> bool:
+    """Warn on stderr where the intake contradicts the patient on record for its id (issue 8.4);
+    a different species starts only with ``--yes``."""
+    from neuroexam.core.intake import KnownPatient, identity_mismatches
+    from neuroexam.records.store import Store, StoreError
+    from neuroexam.services.patients import PatientLookup
+
+    if not patient.patient_id:
+        return True
+    try:
+        store = Store()
+    except StoreError:
+        return True  # opening the TUI reports the records' problem
+    try:
+        latest = PatientLookup(store).latest(patient.patient_id)
+    finally:
+        store.close()
+    if latest is None:
+        return True
+    known = KnownPatient.of(latest)
+    mismatches = identity_mismatches(known, patient.species, patient.name)
+    for mismatch in mismatches:
+        print(f"neuroexam exam: warning: {mismatch.message(patient.patient_id)}", file=sys.stderr)
+    if yes or not any(m.species for m in mismatches):
+        return True
+    print(
+        f"neuroexam exam: not started: {known.line()}; pass --yes to start a "
+        f"{patient.species.value} exam for this patient id anyway",
+        file=sys.stderr,
+    )
+    return False
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -266,19 +362,17 @@ def _export(args: argparse.Namespace) -> int:
             store.close()
     except (StoreError, ProtocolError) as exc:
         return _usage_error(f"neuroexam export: {exc}")
-    except BrokenPipeError:  # the reader stopped early (``| head``): not an error
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
+    except BrokenPipeError:  # the reader stopped early (``| head``): main() ends quietly
+        raise
     except OSError as exc:
-        return _usage_error(f"neuroexam export: cannot write {target}: {exc.strerror or exc}")
+        why = exc.strerror or exc
+        return _usage_error(f"neuroexam export: cannot write {safe_text(target)}: {why}")
     if args.out is not None:
         exams = f"{result.exams} exam{'' if result.exams == 1 else 's'}"
         if layout is Layout.SUMMARY:
-            print(f"wrote {exams} (summary layout) to {args.out}")
+            print(f"wrote {exams} (summary layout) to {safe_text(args.out)}")
         else:
-            print(f"wrote {result.rows} findings of {exams} to {args.out}")
+            print(f"wrote {result.rows} findings of {exams} to {safe_text(args.out)}")
     return EXIT_OK
 
 
@@ -294,13 +388,44 @@ def _import(args: argparse.Namespace) -> int:
     try:
         report = import_file(store, args.file)
     except CsvInputError as exc:
-        return _usage_error(f"neuroexam import: {exc}")
+        return _usage_error(f"neuroexam import: {safe_text(exc)}")
     finally:
         store.close()
     print(report.render())
     if report.store_error:
-        print(f"neuroexam import: {report.store_error}", file=sys.stderr)
+        print(f"neuroexam import: {safe_text(report.store_error)}", file=sys.stderr)
     return report.exit_status
+
+
+def _report(args: argparse.Namespace) -> int:
+    from neuroexam.records.store import Store, StoreError
+    from neuroexam.reports import ReportError
+    from neuroexam.services.reports import ReportService
+
+    try:
+        store = Store()
+    except StoreError as exc:
+        return _usage_error(f"neuroexam report: {exc}")
+    try:
+        service = ReportService(store)
+        if args.format == "text":
+            text = service.soap(args.exam_id)
+            if args.out is None:
+                sys.stdout.write(text)
+                return EXIT_OK
+            path = service.write_text(text, args.out)
+        elif args.format == "referral":
+            path = service.referral(args.exam_id, args.out)
+        else:
+            path = service.pdf(args.exam_id, args.out)
+        exam = store.load_exam(args.exam_id)
+    except (ReportError, StoreError) as exc:
+        return _usage_error(f"neuroexam report: {exc}")
+    finally:
+        store.close()
+    voided = exam is not None and exam.status == "voided"
+    print(f"wrote {path}" + (" (a voided exam: watermarked VOIDED)" if voided else ""))
+    return EXIT_OK
 
 
 def _protocols_check(args: argparse.Namespace) -> int:
@@ -315,7 +440,7 @@ def _protocols_check(args: argparse.Namespace) -> int:
     breeds = loaded.breeds.breeds
     dogs = sum(b.species.value == "dog" for b in breeds)
     print(
-        f"{loaded.root}: OK — {len(loaded.exams)} exam protocols, {dogs} dog and "
+        f"{safe_text(loaded.root)}: OK — {len(loaded.exams)} exam protocols, {dogs} dog and "
         f"{len(breeds) - dogs} cat breeds, {len(loaded.signs.signs)} signs, "
         f"{len(loaded.rules.flags)} flags, {len(cases)} training cases"
     )
@@ -345,7 +470,49 @@ def _train(args: argparse.Namespace) -> int:
     return _run_tui(training=TrainingStart(case=case, student=args.student.strip(), rng=rng))
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from neuroexam.web import missing_extra
+
+    hint = missing_extra()
+    if hint is not None:
+        return _usage_error(hint)
+    from neuroexam.web.command import serve_command
+
+    return serve_command(args)
+
+
+#: Exit status when the reader of stdout went away (``neuroexam assess f.csv | head``): what a
+#: shell reports for a Unix tool ended by SIGPIPE (128 + 13), so that ``set -o pipefail`` sees
+#: an output that was cut short, and never one of a command's own statuses (0 would claim a
+#: complete output; 1 and 2 describe the input).
+EXIT_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; when stdout's reader goes away, end quietly with :data:`EXIT_PIPE`."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # here, not at exit: a closed pipe must be caught like any write
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_PIPE
+    return status
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush cannot fail again."""
+    import os
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (tests capture it)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -360,6 +527,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _import(args)
     if args.command == "train":
         return _train(args)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "report":
+        return _report(args)
     if args.command == "protocols":
         if args.protocols_command != "check":
             parser.parse_args(["protocols", "--help"])

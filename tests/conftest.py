@@ -20,6 +20,14 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A steady text cursor, so a snapshot never depends on when the blink timer fired."""
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "cursor_blink", False)
+
+
 @pytest.fixture(scope="session")
 def protocols() -> Protocols:
     return shipped()

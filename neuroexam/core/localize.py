@@ -26,6 +26,8 @@ class TlPattern(StrEnum):
     BILATERAL = "bilateral"
     LATERALISED = "lateralised"
     NO_RESPONSE = "no_response"
+    #: Version 2: one side abnormal (or no response), the other side not tested.
+    OTHER_SIDE_UNTESTED = "other_side_untested"
 
 
 @dataclass(frozen=True)
@@ -117,16 +119,32 @@ class CtrAnalysis:
                 return TlPattern.BILATERAL
             if other.status is CtrStatus.NORMAL:
                 return TlPattern.LATERALISED
+        for s in self.sides:
+            other = b if s is a else a
+            if s.status in (CtrStatus.ABNORMAL, CtrStatus.ABSENT) and (
+                other.status is CtrStatus.NOT_TESTED
+            ):
+                return TlPattern.OTHER_SIDE_UNTESTED
         return None
 
     @property
-    def tl_side(self) -> FlagSide | None:
-        """Bilateral when the cut-offs match, else the side with the more cranial cut-off."""
+    def abnormal(self) -> bool:
+        """An abnormal cut-off: L3 or cranial on a side, or no response on either side."""
+        if self.left.status is CtrStatus.ABSENT and self.right.status is CtrStatus.ABSENT:
+            return True
+        return any(s.status is CtrStatus.ABNORMAL for s in self.sides)
+
+    def tl_side(self, min_difference: int = 2) -> FlagSide | None:
+        """Bilateral unless the cut-offs differ by ``min_difference`` levels or more, then the
+        side with the more cranial cut-off (``"none"`` sits one level cranial to its most
+        cranial tested level); the tested side when the other was not tested."""
         if self.tl_pattern is None:
             return None
-        left, right = _cranial_rank(self.left), _cranial_rank(self.right)
-        if left is None or right is None or left == right:
-            return FlagSide.BILATERAL if left == right else None
+        left, right = self.left.position, self.right.position
+        if left is None or right is None:
+            return FlagSide.LEFT if right is None else FlagSide.RIGHT
+        if abs(left - right) < min_difference:
+            return FlagSide.BILATERAL
         return FlagSide.LEFT if left < right else FlagSide.RIGHT
 
     @property
@@ -145,13 +163,6 @@ class CtrAnalysis:
         return None
 
 
-def _cranial_rank(side: SideCtr) -> int | None:
-    """Order for lateralising: ``"none"`` is more cranial than any level (§2)."""
-    if side.cutoff is None:
-        return None
-    return -1 if side.cutoff == NONE else levels.index(side.cutoff)
-
-
 def analyse_ctr(exam: Exam, limits: CtrThresholds) -> CtrAnalysis:
     return CtrAnalysis(side_ctr(exam, Side.LEFT, limits), side_ctr(exam, Side.RIGHT, limits))
 
@@ -164,6 +175,45 @@ def lesion_window(cutoff: str, limits: CtrThresholds) -> LesionWindow:
         cranial=levels.shift(cutoff, -limits.window_cranial_offset),
         caudal=levels.shift(cutoff, -limits.window_caudal_offset),
         most_likely=list(dict.fromkeys(likely)),
+    )
+
+
+@dataclass(frozen=True)
+class ExamWindow:
+    """The exam's window and whether the two sides' windows failed to overlap."""
+
+    window: LesionWindow | None
+    apart: bool = False
+
+
+def exam_window(ctr: CtrAnalysis, limits: CtrThresholds) -> ExamWindow:
+    """DOMAIN.md 1.1: each abnormal side gives its own window X−4…X; with two, their
+    intersection (most likely: the intersection of the X−3…X−2 ranges, else the central
+    level(s) of the intersection); without overlap, the more cranial side's window."""
+    abnormal = [
+        s.cutoff
+        for s in ctr.sides
+        if s.status is CtrStatus.ABNORMAL and s.cutoff is not None and s.cutoff != NONE
+    ]
+    if not abnormal:
+        return ExamWindow(None)
+    windows = [lesion_window(cutoff, limits) for cutoff in abnormal]
+    if len(windows) == 1 or abnormal[0] == abnormal[1]:
+        return ExamWindow(windows[0])
+    cranial = max((w.cranial for w in windows), key=levels.index)
+    caudal = min((w.caudal for w in windows), key=levels.index)
+    if levels.index(cranial) > levels.index(caudal):
+        return ExamWindow(lesion_window(min(abnormal, key=levels.index), limits), apart=True)
+    likely_sets = [set(levels.span(w.most_likely[0], w.most_likely[-1])) for w in windows]
+    common = sorted(likely_sets[0] & likely_sets[1], key=levels.index)
+    if not common:
+        span = levels.span(cranial, caudal)
+        middle = (len(span) - 1) / 2
+        common = [level for i, level in enumerate(span) if abs(i - middle) < 1]
+    return ExamWindow(
+        LesionWindow(cranial=cranial, caudal=caudal, most_likely=[common[0], common[-1]])
+        if len(common) > 1
+        else LesionWindow(cranial=cranial, caudal=caudal, most_likely=common)
     )
 
 

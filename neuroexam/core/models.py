@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from neuroexam.core import levels
 from neuroexam.core.vocab import (  # re-exported: models is the usual import point
     SCRATCH_REGIONS,
+    SPINAL_SITES,
     ExamStatus,
     FlagId,
     FlagSide,
@@ -21,6 +22,7 @@ from neuroexam.core.vocab import (  # re-exported: models is the usual import po
     Strength,
     TestId,
     Urgency,
+    grades_for,
 )
 
 
@@ -30,9 +32,24 @@ def site_error(test: TestId, site: str) -> str | None:
         if levels.normalize(site) is None:
             return f"bad level {site!r} for cutaneous_trunci (expected T1–T13 or L1–L7)"
         return None
-    if site not in SCRATCH_REGIONS:
-        return f"bad region {site!r} for scratch (expected one of {', '.join(SCRATCH_REGIONS)})"
+    if test is TestId.SCRATCH:
+        if site not in SCRATCH_REGIONS:
+            return (
+                f"bad region {site!r} for scratch (expected one of {', '.join(SCRATCH_REGIONS)})"
+            )
+        return None
+    sites = SPINAL_SITES[test]
+    if site not in sites:
+        return f"bad site {site!r} for {test.value} (expected {' or '.join(sites)})"
     return None
+
+
+def grade_error(test: TestId, grade: Grade) -> str | None:
+    """Why ``grade`` is not offered by ``test`` (FORMAT.md §1), or None when it is."""
+    offered = grades_for(test)
+    if grade in offered:
+        return None
+    return f"grade {grade.value!r} not used for {test.value} (expected {', '.join(offered)})"
 
 
 class Patient(BaseModel):
@@ -61,7 +78,7 @@ class Finding(BaseModel):
 
     @model_validator(mode="after")
     def _site_fits_test(self) -> Finding:
-        problem = site_error(self.test, self.site)
+        problem = site_error(self.test, self.site) or grade_error(self.test, self.grade)
         if problem:
             raise ValueError(problem)
         if self.test is TestId.CUTANEOUS_TRUNCI:
@@ -88,6 +105,8 @@ class Exam(BaseModel):
     signed_by: str = ""
     signed_at: datetime | None = None
     exam_note: str = ""
+    #: Which parts were offered: ``quick`` (scratch + trunci) or ``spinal`` (+ the spinal exam).
+    parts: str = "quick"
 
     @field_validator("exam_date")
     @classmethod
@@ -172,6 +191,17 @@ class SerialChange(BaseModel):
     hours: float | None = None
     #: Vertebrae moved per side; positive = cranially (worse), negative = caudally.
     movement: dict[str, int | None] = Field(default_factory=dict)
+    # Version 2 extension: the previous exam's Modified Frankel Score ("MFS 3 → 1").
+    previous_mfs: int | None = None
+
+
+class Severity(BaseModel):
+    """A severity score with its scale and direction (DOMAIN.md 4.3: MFS, 0 worst, 6 normal)."""
+
+    scale: str = "modified_frankel"
+    score: int = Field(ge=0, le=6)
+    worst: int = 0
+    best: int = 6
 
 
 class Assessment(BaseModel):
@@ -189,6 +219,9 @@ class Assessment(BaseModel):
     ctr_status: dict[str, str] = Field(default_factory=dict)
     serial: SerialChange | None = None
     summary: str = ""
+    # Version 2 (FORMAT.md §4), added at the end.
+    localization_basis: list[str] = Field(default_factory=list)
+    severity: Severity | None = None
 
     @property
     def urgency(self) -> Urgency | None:

@@ -10,11 +10,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from neuroexam.core import levels
+from neuroexam.core import levels, spinal
 from neuroexam.core.breeds import BreedMatch
-from neuroexam.core.localize import NONE, CtrAnalysis, CtrStatus, TlPattern, analyse_ctr
-from neuroexam.core.models import Exam, FlagSide, Grade, Side, Species, TestId
+from neuroexam.core.localize import (
+    NONE,
+    CtrAnalysis,
+    CtrStatus,
+    ExamWindow,
+    TlPattern,
+    analyse_ctr,
+    exam_window,
+)
+from neuroexam.core.models import (
+    Exam,
+    FlagId,
+    FlagSide,
+    Grade,
+    LesionWindow,
+    Side,
+    Species,
+    TestId,
+)
 from neuroexam.core.protocol import Protocols
+from neuroexam.core.serial import SerialLink
+from neuroexam.core.signs import SignToken, parse_signs
+from neuroexam.core.vocab import THORACIC_LIMB
 
 CERVICAL_REGIONS = ("ear", "neck", "shoulder")
 
@@ -39,7 +59,46 @@ class Context:
     protocols: Protocols
     breed: BreedMatch
     previous: Exam | None = None
+    #: The first exam of the PMM episode this exam continues (its window stays), if any.
+    episode_start: Exam | None = None
+    link: SerialLink = field(default_factory=SerialLink)
     _cache: dict[str, Evidence] = field(default_factory=dict)
+
+    @cached_property
+    def signs(self) -> list[SignToken]:
+        return parse_signs(self.exam.signs)
+
+    @cached_property
+    def sign_ids(self) -> set[str]:
+        return {t.id for t in self.signs}
+
+    def sign_sides(self, sign: str) -> set[Side | None]:
+        """Sides ``sign`` was recorded with (None: no side); empty when not recorded."""
+        return {t.side for t in self.signs if t.id == sign}
+
+    @cached_property
+    def limbs(self) -> spinal.Limbs:
+        return spinal.analyse_limbs(self.grades, self.sign_ids)
+
+    @cached_property
+    def window(self) -> ExamWindow:
+        """The exam's own window (dogs; intersection of the two sides' windows)."""
+        if not self.is_dog:
+            return ExamWindow(None)
+        return exam_window(self.ctr, self.protocols.rules.thresholds.ctr)
+
+    @cached_property
+    def kept_window(self) -> LesionWindow | None:
+        """The window of the PMM episode's first exam, when this exam continues an episode."""
+        if self.episode_start is None or not self.is_dog:
+            return None
+        limits = self.protocols.rules.thresholds.ctr
+        return exam_window(analyse_ctr(self.episode_start, limits), limits).window
+
+    @cached_property
+    def placement(self) -> spinal.Localisation:
+        """Localisation, its basis and its warnings (docs/CLINICAL_RULES.md §2, §9)."""
+        return _placement(self)
 
     @cached_property
     def ctr(self) -> CtrAnalysis:
@@ -74,9 +133,15 @@ class Context:
             return _composite(self, composite)
         sign = self.protocols.signs_by_id.get(name)
         if sign is not None:
-            if name in self.exam.signs:
-                return Evidence(True, (f"history: {sign.label} ({sign.id})",))
-            return NO
+            if name not in self.sign_ids:
+                return NO
+            tokens = [t for t in self.signs if t.id == name]
+            recorded = ", ".join(
+                f"{sign.label} ({t.text})" if t.side is None else f"{sign.label}, {t.side.value} "
+                f"({t.text})"
+                for t in tokens
+            )
+            return Evidence(True, (f"history: {recorded}",))
         raise KeyError(f"unknown observation {name!r}")
 
 
@@ -151,18 +216,59 @@ def _ctr_tl_pattern(ctx: Context) -> Evidence:
             f"(up to {left.most_cranial_tested} left, {right.most_cranial_tested} right): "
             "the cut-off lies cranial to every level tested"
         )
+    elif pattern is TlPattern.OTHER_SIDE_UNTESTED:
+        tested = left if left.cutoff is not None else right
+        reason = (
+            f"cutaneous trunci: {_describe_cutoff(tested)}; the {tested.side.other.value} side "
+            "was not tested, so no bilateral pattern can be claimed"
+        )
     elif left.cutoff == right.cutoff:
         reason = f"cutaneous trunci absent caudal to {left.cutoff} on both sides"
     else:
         reason = f"cutaneous trunci cut-offs: {_describe_cutoff(left)}; {_describe_cutoff(right)}"
     reasons = [reason]
-    side = ctx.ctr.tl_side
-    if side in (FlagSide.LEFT, FlagSide.RIGHT) and pattern is TlPattern.BILATERAL:
-        reasons.append(
-            f"the {side.value} cut-off is more cranial: the lesion may lie toward the "
-            f"{side.value} (weak, expert opinion)"
-        )
+    least = ctx.protocols.rules.thresholds.serial.lateralise_min_difference
+    side = ctx.ctr.tl_side(least)
+    if pattern is TlPattern.BILATERAL and left.cutoff != right.cutoff:
+        if side in (FlagSide.LEFT, FlagSide.RIGHT):
+            reasons.append(
+                f"the {side.value} cut-off is at least {least} levels more cranial: the lesion "
+                f"may lie toward the {side.value} (weak, expert opinion)"
+            )
+        else:
+            reasons.append(
+                f"the cut-offs differ by less than {least} levels: within observer variation, "
+                "read as bilateral"
+            )
     return Evidence(True, tuple(reasons), side)
+
+
+@observation("ctr_other_side_untested")
+def _ctr_other_side_untested(ctx: Context) -> Evidence:
+    if ctx.ctr.tl_pattern is not TlPattern.OTHER_SIDE_UNTESTED:
+        return NO
+    missing = ctx.ctr.left if ctx.ctr.left.cutoff is None else ctx.ctr.right
+    return Evidence(
+        True, (f"the {missing.side.value} trunci side was not tested: flag capped at weak",)
+    )
+
+
+@observation("ctr_borderline_only")
+def _ctr_borderline_only(ctx: Context) -> Evidence:
+    """The thoracolumbar pattern rests on a borderline (L4) cut-off with no abnormal side."""
+    statuses = {s.status for s in ctx.ctr.sides} - {CtrStatus.NOT_TESTED}
+    if CtrStatus.BORDERLINE not in statuses or not statuses <= {
+        CtrStatus.BORDERLINE,
+        CtrStatus.NORMAL,
+    }:
+        return NO
+    return Evidence(
+        True,
+        (
+            "a borderline cut-off (L4) without cord signs is a reason to repeat the test, "
+            "not to image",
+        ),
+    )
 
 
 @observation("ctr_tl_lateralised")
@@ -217,8 +323,8 @@ def _ctr_efferent_dog(ctx: Context) -> Evidence:
 
 @observation("no_cutoff_caveat")
 def _no_cutoff_caveat(ctx: Context) -> Evidence:
-    if ctx.ctr.tl_pattern is not None:
-        return NO
+    if ctx.ctr.tl_pattern is not None or ctx.placement.region not in (None, spinal.T3_L3):
+        return NO  # an L4-S3 or cervical lesion leaves the trunci reflex normal anyway
     seen = "not tested" if not ctx.ctr.any_tested else "without a cut-off"
     return Evidence(
         True,
@@ -403,3 +509,301 @@ def _chondro_age(ctx: Context) -> Evidence:
             ),
         )
     return NO
+
+
+# ------------------------------------------------------------------ sided signs
+
+
+def _side_words(sides: set[Side | None]) -> str:
+    return " and ".join(s.value for s in Side if s in sides)
+
+
+def _ipsilateral(ctx: Context, sign: str, side: FlagSide | None) -> Evidence:
+    """``sign`` on the flag's side, or without a side (the reason says the side is unknown)."""
+    sides = ctx.sign_sides(sign)
+    if not sides:
+        return NO
+    label = ctx.protocols.signs_by_id[sign].label
+    if side in (FlagSide.LEFT, FlagSide.RIGHT) and Side(side.value) in sides:
+        return Evidence(True, (f"{label} on the same side ({side.value})",))
+    if side is FlagSide.BILATERAL and (sides - {None}):
+        return Evidence(True, (f"{label} on the {_side_words(sides)}",))
+    if None in sides:
+        return Evidence(True, (f"{label} (side not recorded)",))
+    return NO
+
+
+def _contralateral(ctx: Context, signs: tuple[str, ...], side: FlagSide | None) -> Evidence:
+    """Signs recorded only on the side opposite the flag's: they do not strengthen it."""
+    if side not in (FlagSide.LEFT, FlagSide.RIGHT):
+        return NO
+    here = Side(side.value)
+    found = [
+        ctx.protocols.signs_by_id[sign].label
+        for sign in signs
+        if (sides := ctx.sign_sides(sign)) and sides == {here.other}
+    ]
+    if not found:
+        return NO
+    return Evidence(
+        True,
+        (
+            f"{' and '.join(found)} recorded on the {here.other.value}, the other side: "
+            f"{'does' if len(found) == 1 else 'do'} not strengthen a {here.value}-sided finding",
+        ),
+    )
+
+
+@observation("nerve_side")
+def _nerve_side(ctx: Context) -> Evidence:
+    spec = ctx.protocols.rules.flag(FlagId.NERVE_DAMAGE)
+    for name in spec.side_from:
+        if name == "nerve_side":
+            continue
+        evidence = ctx.observe(name)
+        if evidence.holds and evidence.side:
+            return Evidence(True, (), evidence.side)
+    return NO
+
+
+@observation("forelimb_lameness_ipsilateral")
+def _forelimb_lameness_ipsilateral(ctx: Context) -> Evidence:
+    return _ipsilateral(ctx, "forelimb_lameness", ctx.observe("nerve_side").side)
+
+
+@observation("horner_ipsilateral")
+def _horner_ipsilateral(ctx: Context) -> Evidence:
+    return _ipsilateral(ctx, "horner_syndrome", ctx.observe("nerve_side").side)
+
+
+@observation("nerve_signs_other_side")
+def _nerve_signs_other_side(ctx: Context) -> Evidence:
+    side = ctx.observe("nerve_side").side
+    return _contralateral(ctx, ("forelimb_lameness", "horner_syndrome"), side)
+
+
+@observation("efferent_forelimb_signs")
+def _efferent_forelimb_signs(ctx: Context) -> Evidence:
+    """Forelimb lameness or Horner's on the side of a one-sided trunci loss (or unsided)."""
+    side = ctx.ctr.efferent_side
+    if side is None:
+        return NO
+    flag_side = FlagSide(side.value)
+    found = [_ipsilateral(ctx, s, flag_side) for s in ("forelimb_lameness", "horner_syndrome")]
+    reasons = tuple(r for e in found if e.holds for r in e.reasons)
+    return Evidence(True, reasons) if reasons else NO
+
+
+@observation("horner_bilateral")
+def _horner_bilateral(ctx: Context) -> Evidence:
+    if {Side.LEFT, Side.RIGHT} <= ctx.sign_sides("horner_syndrome"):
+        return Evidence(True, ("Horner's syndrome on both sides",))
+    return NO
+
+
+@observation("phantom_scratching_side")
+def _phantom_side(ctx: Context) -> Evidence:
+    sides = ctx.sign_sides("phantom_scratching") - {None}
+    if not sides:
+        return NO
+    side = FlagSide.BILATERAL if len(sides) == 2 else FlagSide(next(iter(sides)).value)
+    return Evidence(True, (f"phantom scratching toward the {_side_words(sides)}",), side)
+
+
+@observation("sm_side")
+def _sm_side(ctx: Context) -> Evidence:
+    """The side of the exaggerated cervical scratch and of the phantom scratching, together."""
+    found = [ctx.observe(n) for n in ("scratch_cervical_exaggerated", "phantom_scratching_side")]
+    sides: set[str] = set()
+    for e in found:
+        if e.holds and e.side is FlagSide.BILATERAL:
+            sides |= {"left", "right"}
+        elif e.holds and e.side is not None:
+            sides.add(e.side.value)
+    if not sides:
+        return NO
+    side = FlagSide.BILATERAL if len(sides) == 2 else FlagSide(sides.pop())
+    return Evidence(True, (), side)
+
+
+# ------------------------------------------------------------------ spinal exam
+
+
+@observation("deep_pain_lost")
+def _deep_pain_lost(ctx: Context) -> Evidence:
+    from neuroexam.core.severity import deep_pain_absent
+
+    if not deep_pain_absent(ctx.sign_ids, ctx.grades):
+        return NO
+    if "deep_pain_absent" in ctx.sign_ids:
+        return ctx.observe("deep_pain_absent")
+    return Evidence(True, ("deep pain absent in both pelvic limbs",))
+
+
+@observation("limb_cord_pattern")
+def _limb_cord_pattern(ctx: Context) -> Evidence:
+    placed = ctx.placement
+    if not placed.cord or placed.region is None:
+        return NO
+    return Evidence(True, (f"limb findings place a cord lesion at {placed.region}",))
+
+
+def _region_is(ctx: Context, *regions: str) -> Evidence:
+    region = ctx.placement.region
+    return Evidence(True, (f"localisation {region}",)) if region in regions else NO
+
+
+@observation("loc_t3_l3")
+def _loc_t3_l3(ctx: Context) -> Evidence:
+    return _region_is(ctx, spinal.T3_L3)
+
+
+@observation("loc_l4_s3")
+def _loc_l4_s3(ctx: Context) -> Evidence:
+    return _region_is(ctx, spinal.L4_S3)
+
+
+@observation("loc_cervical_cord")
+def _loc_cervical_cord(ctx: Context) -> Evidence:
+    if not ctx.placement.cord:
+        return NO
+    return _region_is(ctx, *spinal.CERVICAL)
+
+
+@observation("loc_multifocal")
+def _loc_multifocal(ctx: Context) -> Evidence:
+    return _region_is(ctx, spinal.MULTIFOCAL)
+
+
+@observation("thoracic_lmn_one_side")
+def _thoracic_lmn_one_side(ctx: Context) -> Evidence:
+    """A reduced or absent thoracic limb withdrawal on one side, the other side responding."""
+    found = []
+    for side in Side:
+        here = ctx.grades.get((TestId.WITHDRAWAL, THORACIC_LIMB, side))
+        there = ctx.grades.get((TestId.WITHDRAWAL, THORACIC_LIMB, side.other))
+        if here is not None and here.lowered and there is not None and there.responds:
+            found.append((side, here))
+    if len(found) != 1:
+        return NO
+    side, grade = found[0]
+    return Evidence(
+        True,
+        (f"thoracic limb withdrawal {grade.value} on the {side.value}, normal on the other side",),
+        FlagSide(side.value),
+    )
+
+
+@observation("thoracic_lmn")
+def _thoracic_lmn(ctx: Context) -> Evidence:
+    if ctx.limbs.thoracic.motor is not spinal.Motor.LMN:
+        return NO
+    return Evidence(True, ctx.limbs.thoracic.reasons)
+
+
+@observation("pelvic_reflexes_lost")
+def _pelvic_reflexes_lost(ctx: Context) -> Evidence:
+    """Pelvic reflexes normal at the previous exam, reduced or absent now (a PMM marker)."""
+    if ctx.previous is None or ctx.limbs.pelvic.motor is not spinal.Motor.LMN:
+        return NO
+    before = {f.key: f.grade for f in ctx.previous.findings}
+    if not spinal.pelvic_reflexes_normal(before):
+        return NO
+    return Evidence(
+        True,
+        (
+            f"pelvic limb reflexes were normal at exam {ctx.previous.exam_id} and are now "
+            "reduced or absent: ascending-descending myelomalacia turns UMN into LMN signs",
+        ),
+    )
+
+
+@observation("episode_window_kept")
+def _episode_window_kept(ctx: Context) -> Evidence:
+    window, start = ctx.kept_window, ctx.episode_start
+    if window is None or start is None:
+        return NO
+    when = start.exam_date.date().isoformat() if start.exam_date else "undated"
+    return Evidence(
+        True,
+        (
+            f"imaging window kept from exam {start.exam_id} ({when}), the first abnormal "
+            f"cut-off of this episode: {window.cranial}-{window.caudal}; the climbing cut-off "
+            "shows spreading myelomalacia, not a moving compression",
+        ),
+    )
+
+
+# ------------------------------------------------------------------ localisation
+
+
+def _placement(ctx: Context) -> spinal.Localisation:
+    rules = ctx.protocols.rules
+    tl = ctx.ctr.tl_pattern
+    dog = ctx.is_dog
+    cutoff_text = None
+    if dog and tl not in (None, TlPattern.NO_RESPONSE) and ctx.ctr.abnormal:
+        cutoff_text = (
+            f"thoracolumbar trunci cut-off ({_cutoffs(ctx)}): the lesion lies 0-4 vertebrae "
+            "cranial to it"
+        )
+    facts = spinal.CtrFacts(
+        tl_cutoff=cutoff_text,
+        efferent_side=ctx.ctr.efferent_side if dog else None,
+        migrating=dog and ctx.observe("ctr_migrated_cranially").holds,
+    )
+    placed = spinal.localise(
+        ctx.limbs,
+        facts,
+        ctx.sign_sides("horner_syndrome"),
+        "paraplegia" in ctx.sign_ids,
+        not dog,
+        rules.messages.spinal_shock,
+    )
+    # (region, basis, short reason for an "also fits" warning)
+    candidates: list[tuple[str, str, str]] = []
+    if dog and tl in (TlPattern.BILATERAL, TlPattern.LATERALISED, TlPattern.OTHER_SIDE_UNTESTED):
+        candidates.append(
+            (
+                spinal.T3_L3,
+                f"thoracolumbar trunci cut-off ({_cutoffs(ctx)}): the lesion lies 0-4 vertebrae "
+                "cranial to it",
+                "a thoracolumbar trunci cut-off",
+            )
+        )
+    if ctx.observe("ctr_efferent_dog").holds:
+        candidates.append(
+            (
+                spinal.C6_T2,
+                "one-sided trunci loss at every level with a normal other side: efferent limb "
+                "(C8-T1 roots, lateral thoracic nerve, brachial plexus)",
+                "one-sided trunci loss (brachial plexus / C8-T1)",
+            )
+        )
+    if ctx.observe("sm_indicator").holds:
+        candidates.append(
+            (
+                spinal.C1_C5,
+                "signs of syringomyelia: the syrinx of phantom scratchers reaches the dorsal horn "
+                "of the C3-C6 segments",
+                "signs of syringomyelia (cervical dorsal horn)",
+            )
+        )
+    if placed.region is None and candidates:
+        placed.region = candidates[0][0]
+        placed.basis.append(candidates[0][1])
+        candidates = candidates[1:]
+    for region, basis, why in candidates:
+        if region != placed.region and basis not in placed.basis:
+            placed.warnings.append(
+                f"findings also fit {region} ({why}): more than one lesion is possible"
+            )
+    return placed
+
+
+def _cutoffs(ctx: Context) -> str:
+    parts = []
+    for s in ctx.ctr.sides:
+        shown = {None: "not tested", NONE: "none"}.get(s.cutoff, s.cutoff)
+        parts.append(f"{s.side.value} {shown}")
+    return ", ".join(parts)

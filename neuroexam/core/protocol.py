@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from neuroexam.core import levels
 from neuroexam.core.models import (
     SCRATCH_REGIONS,
+    SPINAL_SITES,
     FlagId,
     FollowUpTest,
     Side,
@@ -80,6 +81,9 @@ class TestSpec(_Strict):
                 raise ValueError(f"site {site!r}: expected a level written T1–T13 or L1–L7")
             if self.id is TestId.SCRATCH and site not in SCRATCH_REGIONS:
                 raise ValueError(f"site {site!r}: expected one of {', '.join(SCRATCH_REGIONS)}")
+            if self.id in SPINAL_SITES and site not in SPINAL_SITES[self.id]:
+                expected = " or ".join(SPINAL_SITES[self.id])
+                raise ValueError(f"site {site!r}: expected {expected} for {self.id.value}")
         return self
 
     def site(self, site_id: str) -> SiteSpec:
@@ -95,6 +99,9 @@ class ExamProtocol(_Strict):
     intro: str
     caveats: list[str] = Field(default_factory=list)
     tests: list[TestSpec] = Field(min_length=1)
+    #: Which parts of the exam these tests are (``quick``; ``spinal`` appended by
+    #: :meth:`Protocols.exam` for the spinal exam).
+    parts: list[str] = Field(default_factory=lambda: ["quick"])
 
     def test(self, test_id: TestId) -> TestSpec:
         for test in self.tests:
@@ -104,6 +111,30 @@ class ExamProtocol(_Strict):
 
 
 # ---------------------------------------------------------------- breeds
+
+
+class ExamPart(_Strict):
+    """An optional part of the exam offered at intake (``protocols/exam/spinal.toml``)."""
+
+    id: Literal["spinal"]
+    #: What the intake offers, e.g. "spinal: + limb reflexes, postural reactions, nociception".
+    label: str
+    intro: str
+    tests: list[TestSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _spinal_tests_only(self) -> ExamPart:
+        for i, test in enumerate(self.tests):
+            if test.id not in SPINAL_SITES:
+                raise ValueError(
+                    f"tests.{i}.id: {test.id.value!r} belongs to the quick exam "
+                    f"(expected one of {', '.join(t.value for t in SPINAL_SITES)})"
+                )
+        return self
+
+
+#: The quick exam's label at intake (the spinal part's label is in spinal.toml).
+QUICK_LABEL = "quick: scratch + trunci"
 
 
 class RiskGroup(_Strict):
@@ -162,6 +193,8 @@ class Sign(_Strict):
     help: str
     #: A normal behaviour (sleep kicking, marking…): never raises a flag by itself.
     normal_behaviour: bool = False
+    #: The side matters (FORMAT.md §1 sided signs): the intake asks for it.
+    sided: bool = False
 
 
 class SignFile(_Strict):
@@ -206,9 +239,19 @@ class CtrThresholds(_Strict):
         return self
 
 
+class SerialThresholds(_Strict):
+    """Serial comparison and the PMM episode (DOMAIN.md 1.1)."""
+
+    #: A gap of more than this many days between exams ends a PMM episode.
+    episode_gap_days: float = Field(default=30, gt=0)
+    #: Cut-offs that differ by fewer levels are read as bilateral (observer variation).
+    lateralise_min_difference: int = Field(default=2, ge=1)
+
+
 class Thresholds(_Strict):
     ctr: CtrThresholds
     chondrodystrophic_typical_age: tuple[float, float]
+    serial: SerialThresholds = Field(default_factory=SerialThresholds)
 
 
 class Composite(_Strict):
@@ -249,10 +292,20 @@ class UrgencySpec(_Strict):
 
 class FollowUpSpec(_Strict):
     test: FollowUpTest
-    #: May hold ``{window}`` (suspected-lesion window) and ``{side}``.
+    #: May hold ``{window}`` (suspected-lesion window), ``{side}`` and ``{imaging}`` (the
+    #: imaging region that follows the localisation, ``imaging_regions``).
     region: str = ""
     #: Only when this observation holds (empty: always).
     when: str = ""
+    #: Not while this observation holds (empty: never left out).
+    unless: str = ""
+
+
+class TitleSpec(_Strict):
+    """A title used instead of the flag's own while ``when`` holds (first match wins)."""
+
+    when: str
+    title: str
 
 
 class FlagSpec(_Strict):
@@ -274,12 +327,48 @@ class FlagSpec(_Strict):
     follow_up: list[FollowUpSpec] = Field(min_length=1)
     advice: str
     references: list[str] = Field(min_length=1)
+    #: Other titles by observation (e.g. a peripheral nerve finding, a cervical myelopathy).
+    titles: list[TitleSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_trigger(self) -> FlagSpec:
         if not self.trigger_any and not self.trigger_all:
             raise ValueError("a flag needs 'trigger_any' or 'trigger_all'")
         return self
+
+
+class ImagingRegions(_Strict):
+    """The IVDD flag's imaging region by localisation (DOMAIN.md 4.2); ``{window}`` allowed."""
+
+    thoracolumbar: str
+    lumbosacral: str
+    cervical: str
+    multifocal: str
+
+
+class Severity(_Strict):
+    """The Modified Frankel Score's scale (DOMAIN.md 4.3): one label per score 0…6."""
+
+    name: str
+    direction: str
+    labels: list[str] = Field(min_length=7, max_length=7)
+    references: list[str] = Field(min_length=1)
+
+
+class Messages(_Strict):
+    """Warning and summary texts (``str.format`` templates; fields named in each comment)."""
+
+    untested_side: str
+    windows_apart: str
+    spinal_shock: str
+    species_conflict: str
+    name_differs: str
+    nociception_missing: str
+    no_pattern_in_tests_done: str
+    not_all_normal: str
+    cat_ctr_not_interpretable: str
+    mfs_zero_with_cutoff: str
+    limbs_untested_side: str
 
 
 class RuleFile(_Strict):
@@ -289,6 +378,9 @@ class RuleFile(_Strict):
     normal_summary: str
     disclaimer: str
     cat_ctr_caveat: str
+    imaging_regions: ImagingRegions
+    severity: Severity
+    messages: Messages
 
     @model_validator(mode="after")
     def _every_flag_once(self) -> RuleFile:
@@ -317,9 +409,34 @@ class Protocols(BaseModel):
     breeds: BreedFile
     signs: SignFile
     rules: RuleFile
+    #: The optional spinal part (``exam/spinal.toml``), None in a folder without it.
+    spinal: ExamPart | None = None
 
-    def exam(self, species: Species) -> ExamProtocol:
-        return self.exams[species]
+    def exam(self, species: Species, part: str = "quick") -> ExamProtocol:
+        """The exam protocol of ``species``: ``quick`` (scratch + trunci) or ``spinal`` (the
+        quick exam followed by the spinal part's tests). KeyError for another part."""
+        if part == "quick":
+            return self.exams[species]
+        if part != "spinal" or self.spinal is None:
+            raise KeyError(part)
+        key = (species, part)
+        if key not in self.combined_exams:
+            quick = self.exams[species]
+            self.combined_exams[key] = quick.model_copy(
+                update={"tests": [*quick.tests, *self.spinal.tests], "parts": ["quick", part]}
+            )
+        return self.combined_exams[key]
+
+    def parts(self) -> list[tuple[str, str]]:
+        """The exam parts the intake offers: ``(id, label)``, quick first."""
+        offered = [("quick", QUICK_LABEL)]
+        if self.spinal is not None:
+            offered.append(("spinal", self.spinal.label))
+        return offered
+
+    @cached_property
+    def combined_exams(self) -> dict[tuple[Species, str], ExamProtocol]:
+        return {}
 
     def sign_ids(self) -> set[str]:
         return set(self.signs_by_id)
@@ -338,16 +455,39 @@ def default_root() -> Path:
     raise ProtocolError(f"{here}: the protocols folder is missing from this installation")
 
 
+#: Bounds of a protocol file that is read at all (the shipped ones are far below both): the
+#: TOML parser's work grows with the square of a dotted key's length.
+MAX_PROTOCOL_BYTES = 1_048_576
+MAX_PROTOCOL_LINE = 10_000
+
+
 def _read_toml(path: Path) -> dict:
+    """The TOML document of ``path``; any problem is a :class:`ProtocolError` naming it."""
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data = handle.read(MAX_PROTOCOL_BYTES + 1)
+        if len(data) > MAX_PROTOCOL_BYTES:
+            raise ProtocolError(f"{path}: larger than the limit of {MAX_PROTOCOL_BYTES} bytes")
+        text = data.decode("utf-8")
+        for number, line in enumerate(text.splitlines(), start=1):
+            if len(line) > MAX_PROTOCOL_LINE:
+                raise ProtocolError(
+                    f"{path}: line {number} is longer than the limit of {MAX_PROTOCOL_LINE} "
+                    "characters"
+                )
+        return tomllib.loads(text)
     except FileNotFoundError:
         raise ProtocolError(f"{path}: file not found") from None
     except OSError as exc:
-        raise ProtocolError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ProtocolError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        byte = exc.object[exc.start]
+        raise ProtocolError(f"{path}: line {line} is not UTF-8 text (byte 0x{byte:02X})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(f"{path}: TOML syntax error: {exc}") from None
+    except RecursionError:
+        raise ProtocolError(f"{path}: TOML syntax error: nested too deeply") from None
 
 
 def format_validation_error(path: Path, error: ValidationError) -> str:
@@ -388,6 +528,8 @@ def _check_rule_names(rules: RuleFile, known: Iterable[str], path: Path) -> None
             *flag.side_from,
             *flag.context,
             *(f.when for f in flag.follow_up if f.when),
+            *(f.unless for f in flag.follow_up if f.unless),
+            *(t.when for t in flag.titles),
         ]
         for ref in refs:
             if ref not in names:
@@ -417,7 +559,13 @@ def load_protocols(root: Path | None = None) -> Protocols:
     rules_path = root / "rules.toml"
     rules = _validate(RuleFile, rules_path, _read_toml(rules_path))
     _check_rule_names(rules, registered_names() | {s.id for s in signs.signs}, rules_path)
-    return Protocols(root=root, exams=exams, breeds=breeds, signs=signs, rules=rules)
+    spinal_path = root / "exam" / "spinal.toml"
+    spinal = (
+        _validate(ExamPart, spinal_path, _read_toml(spinal_path)) if spinal_path.is_file() else None
+    )
+    return Protocols(
+        root=root, exams=exams, breeds=breeds, signs=signs, rules=rules, spinal=spinal
+    )
 
 
 @cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from neuroexam.core.models import Assessment, Flag, LesionWindow, SerialChange
+from neuroexam.core.models import Assessment, Flag, LesionWindow, SerialChange, Severity
 
 URGENCY_MARK = {"emergency": "!!!", "urgent": "!!", "routine": "!"}
 
@@ -39,6 +39,29 @@ def lesion_window_text(w: LesionWindow) -> str:
     return f"{w.cranial}-{w.caudal} (most likely {likely})"
 
 
+def severity_text(severity: Severity, labels: list[str] | None = None) -> str:
+    """``MFS 3/6 (0 worst, 6 normal): non-ambulatory paraparesis``: always with its scale and
+    direction (never mixed with the IVDD grade 1-5, 5 worst). ``labels``: the scale's labels
+    (default: the shipped ``rules.toml`` ``[severity]``)."""
+    if labels is None:
+        from neuroexam.core.protocol import shipped
+
+        labels = shipped().rules.severity.labels
+    return (
+        f"MFS {severity.score}/{severity.best} ({severity.worst} worst, {severity.best} normal): "
+        f"{labels[severity.score]}"
+    )
+
+
+def mfs_change(serial: SerialChange, current: Severity | None) -> str | None:
+    """``MFS 3 → 1`` across a serial comparison, or None when neither exam has a score."""
+    now = current.score if current else None
+    if serial.previous_mfs is None and now is None:
+        return None
+    shown = ["–" if v is None else str(v) for v in (serial.previous_mfs, now)]
+    return f"MFS {shown[0]} → {shown[1]} (0 worst, 6 normal)"
+
+
 def serial_text(serial: SerialChange) -> str:
     """How far each side's cut-off moved since the previous exam, in words."""
     moved = ", ".join(
@@ -61,10 +84,16 @@ def assessment_lines(a: Assessment) -> list[str]:
     )
     if a.localization:
         lines.append(f"  Localisation: {a.localization}")
+        lines += [f"    because: {reason}" for reason in a.localization_basis]
     if a.lesion_window:
         lines.append(f"  Suspected lesion window: {lesion_window_text(a.lesion_window)}")
+    if a.severity:
+        lines.append(f"  Severity: {severity_text(a.severity)}")
     if a.serial:
         lines.append(f"  {serial_text(a.serial)}")
+        change = mfs_change(a.serial, a.severity)
+        if change:
+            lines.append(f"  {change}")
     lines.append(f"  {a.summary}")
     for flag in a.flags:
         lines += ["  " + line for line in flag_lines(flag)]

@@ -9,28 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from neuroexam.core import levels, spinal
 from neuroexam.core.breeds import BreedIndex, BreedMatch, MatchKind
-from neuroexam.core.localize import (
-    TlPattern,
-    analyse_ctr,
-    lesion_window,
-    movement,
-)
+from neuroexam.core.localize import CtrStatus, TlPattern, movement
 from neuroexam.core.models import (
     Assessment,
     CtrCutoff,
     Exam,
+    ExamStatus,
+    Finding,
     Flag,
     FlagId,
     FollowUp,
     LesionWindow,
     SerialChange,
+    Severity,
     Species,
     Strength,
     Urgency,
 )
 from neuroexam.core.observations import Context
 from neuroexam.core.protocol import FlagSpec, Protocols, shipped
+from neuroexam.core.serial import SerialHead, SerialLink, head_of, link, links
+from neuroexam.core.vocab import Grade, Side, TestId
 
 _BREED_INDEXES: dict[int, tuple[Protocols, BreedIndex]] = {}
 
@@ -43,80 +44,125 @@ def breed_index(protocols: Protocols) -> BreedIndex:
     return hit[1]
 
 
-def previous_exam(exam: Exam, history: Iterable[Exam], protocols: Protocols) -> Exam | None:
-    """The patient's most recent earlier exam that has a trunci cut-off on either side."""
-    if not exam.patient.patient_id or exam.exam_date is None:
-        return None
+def _serial_heads(
+    exam: Exam, history: Iterable[Exam], protocols: Protocols
+) -> tuple[SerialHead, list[SerialHead], dict[str, Exam]]:
     limits = protocols.rules.thresholds.ctr
-    earlier = [
-        e
-        for e in history
-        if e.exam_id != exam.exam_id
-        and e.patient.patient_id == exam.patient.patient_id
-        and e.exam_date is not None
-        and e.exam_date < exam.exam_date
-        and analyse_ctr(e, limits).any_tested
-    ]
-    return max(earlier, key=lambda e: e.exam_date, default=None)  # type: ignore[arg-type,return-value]
+    pid = exam.patient.patient_id
+    others = {e.exam_id: e for e in history if e.exam_id != exam.exam_id}
+    mine = [e for e in others.values() if pid and e.patient.patient_id == pid]
+    return head_of(exam, limits), [head_of(e, limits) for e in mine], others
+
+
+def serial_link(exam: Exam, history: Iterable[Exam], protocols: Protocols) -> SerialLink:
+    """How ``exam`` relates to the patient's earlier exams (:mod:`neuroexam.core.serial`)."""
+    head, heads, _ = _serial_heads(exam, history, protocols)
+    return link(head, heads, protocols.rules.thresholds.serial.episode_gap_days)
+
+
+def previous_exam(exam: Exam, history: Iterable[Exam], protocols: Protocols) -> Exam | None:
+    """The exam ``exam`` is compared with (same patient and species, not voided, earlier, with
+    a tested trunci reflex), or None."""
+    head, heads, others = _serial_heads(exam, history, protocols)
+    found = link(head, heads, protocols.rules.thresholds.serial.episode_gap_days).previous
+    return others.get(found) if found else None
 
 
 def evaluate(
-    exam: Exam, history: Sequence[Exam] = (), protocols: Protocols | None = None
+    exam: Exam,
+    history: Sequence[Exam] = (),
+    protocols: Protocols | None = None,
+    serial: SerialLink | None = None,
 ) -> Assessment:
-    """Assess one exam; ``history`` holds other exams (any patient, any order)."""
+    """Assess one exam; ``history`` holds other exams (any patient, any order). ``serial``:
+    the exam's link when the caller already computed it (:func:`evaluate_all`)."""
     protocols = protocols or shipped()
     rules = protocols.rules
     breed = breed_index(protocols).lookup(exam.patient.breed, exam.patient.species)
-    previous = previous_exam(exam, history, protocols)
-    ctx = Context(exam=exam, protocols=protocols, breed=breed, previous=previous)
+    if serial is None:
+        serial = serial_link(exam, history, protocols)
+    by_id = {e.exam_id: e for e in history} if serial.previous or serial.episode_start else {}
+    previous = by_id.get(serial.previous) if serial.previous else None
+    start = by_id.get(serial.episode_start) if serial.episode_start else None
+    ctx = Context(
+        exam=exam,
+        protocols=protocols,
+        breed=breed,
+        previous=previous,
+        episode_start=start,
+        link=serial,
+    )
     warnings = _input_warnings(ctx, history)
 
     flags = [flag for spec in rules.flags if (flag := _raise(spec, ctx)) is not None]
     order = {spec.id: i for i, spec in enumerate(rules.flags)}
     flags.sort(key=lambda f: (-f.urgency.rank, -f.strength.rank, order[f.id]))
 
-    localization, window = _localize(ctx, {f.id for f in flags}, warnings)
+    placed = ctx.placement
+    window = _lesion_window(ctx)
+    warnings += placed.warnings
+    warnings += _pattern_warnings(ctx)
     if window is not None:
         for flag in flags:
             if flag.id is FlagId.IVDD:
-                likely = "-".join(dict.fromkeys([window.most_likely[0], window.most_likely[-1]]))
                 flag.reasons.append(
                     f"suspected lesion window {window.cranial}-{window.caudal} "
-                    f"(most likely {likely}): the cut-off lies 0-4 vertebrae caudal to the lesion"
+                    f"(most likely {_likely(window)}): the cut-off lies 0-4 vertebrae caudal to "
+                    "the lesion"
                 )
-    serial = None
+    mfs = _severity(ctx, flags, placed.region, warnings)
+    change = None
     if previous is not None:
         hours = None
         if previous.exam_date and exam.exam_date:
             hours = round((exam.exam_date - previous.exam_date).total_seconds() / 3600, 1)
-        serial = SerialChange(
+        before = evaluate(previous, (), protocols, SerialLink()).severity
+        change = SerialChange(
             previous_exam_id=previous.exam_id,
             hours=hours,
             movement=movement(ctx.previous_ctr, ctx.ctr),  # type: ignore[arg-type]
+            previous_mfs=before.score if before else None,
         )
     return Assessment(
         exam_id=exam.exam_id,
         patient_id=exam.patient.patient_id,
         breed=breed.name,
         ctr_cutoff=CtrCutoff(left=ctx.ctr.left.cutoff, right=ctx.ctr.right.cutoff),
-        localization=localization,
+        localization=placed.region,
         lesion_window=window,
         flags=flags,
         warnings=warnings,
         ctr_status={s.side.value: s.status.value for s in ctx.ctr.sides},
-        serial=serial,
-        summary=_summary(ctx, flags, serial),
+        serial=change,
+        summary=_summary(ctx, flags, change, mfs),
+        localization_basis=list(placed.basis) if placed.region else [],
+        severity=Severity(score=mfs) if mfs is not None else None,
     )
 
 
 def evaluate_all(exams: Sequence[Exam], protocols: Protocols | None = None) -> list[Assessment]:
-    """Assess many exams; each is compared with the same patient's earlier exams."""
+    """Assess many exams (voided ones are left out: :func:`skipped`); each is compared with
+    the same patient's earlier exams, found once for all by :func:`neuroexam.core.serial.links`."""
     protocols = protocols or shipped()
+    limits = protocols.rules.thresholds.ctr
+    kept = [e for e in exams if e.status is not ExamStatus.VOIDED]
+    gap = protocols.rules.thresholds.serial.episode_gap_days
+    found = links((head_of(e, limits) for e in kept), gap)
     by_patient: dict[str, list[Exam]] = {}
-    for exam in exams:
+    for exam in kept:
         by_patient.setdefault(exam.patient.patient_id, []).append(exam)
     return [
-        evaluate(exam, by_patient.get(exam.patient.patient_id, []), protocols) for exam in exams
+        evaluate(exam, by_patient.get(exam.patient.patient_id, []), protocols, found[exam.exam_id])
+        for exam in kept
+    ]
+
+
+def skipped(exams: Iterable[Exam]) -> list[dict[str, str]]:
+    """The exams :func:`evaluate_all` leaves out on purpose (FORMAT.md §4 ``skipped``)."""
+    return [
+        {"exam_id": e.exam_id, "reason": "voided: a voided exam is not assessed"}
+        for e in exams
+        if e.status is ExamStatus.VOIDED
     ]
 
 
@@ -153,19 +199,24 @@ def _raise(spec: FlagSpec, ctx: Context) -> Flag | None:
         None,
     )
     window = _window(ctx)
+    imaging = _imaging(ctx, window)
     follow_up = [
         FollowUp(
             test=f.test,
             region=" ".join(
-                f.region.format(window=window, side=side.value if side else "").split()
+                f.region.format(
+                    window=window, side=side.value if side else "", imaging=imaging
+                ).split()
             ),
         )
         for f in spec.follow_up
-        if not f.when or ctx.observe(f.when).holds
+        if (not f.when or ctx.observe(f.when).holds)
+        and not (f.unless and ctx.observe(f.unless).holds)
     ]
+    title = next((t.title for t in spec.titles if ctx.observe(t.when).holds), spec.title)
     return Flag(
         id=spec.id,
-        title=spec.title,
+        title=title,
         strength=_strength(spec, ctx),
         urgency=_urgency(spec, ctx),
         side=side,
@@ -224,41 +275,76 @@ def _breed_context(spec: FlagSpec, ctx: Context) -> str:
 # ------------------------------------------------------------------ localisation
 
 
+def _likely(window: LesionWindow) -> str:
+    return "-".join(dict.fromkeys([window.most_likely[0], window.most_likely[-1]]))
+
+
 def _window(ctx: Context) -> str:
     window = _lesion_window(ctx)
     return f"{window.cranial}-{window.caudal}" if window else ""
 
 
 def _lesion_window(ctx: Context) -> LesionWindow | None:
-    if not ctx.is_dog or ctx.ctr.tl_pattern in (None, TlPattern.NO_RESPONSE):
+    """The exam's window (dogs, T3-L3 or multifocal with an abnormal cut-off); in a PMM
+    episode the window of its first abnormal exam (DOMAIN.md 1.1)."""
+    if ctx.placement.region not in (spinal.T3_L3, spinal.MULTIFOCAL):
         return None
-    cutoff = ctx.ctr.cranial_cutoff
-    if cutoff is None or not ctx.observe("ctr_cutoff_abnormal").holds:
+    if ctx.ctr.tl_pattern in (None, TlPattern.NO_RESPONSE):
         return None
-    return lesion_window(cutoff, ctx.protocols.rules.thresholds.ctr)
+    return ctx.kept_window or ctx.window.window
 
 
-def _localize(
-    ctx: Context, raised: set[FlagId], warnings: list[str]
-) -> tuple[str | None, LesionWindow | None]:
-    candidates: list[tuple[str, str]] = []
-    if FlagId.IVDD in raised and ctx.ctr.tl_pattern in (TlPattern.BILATERAL, TlPattern.LATERALISED):
-        candidates.append(("T3-L3", "a thoracolumbar trunci cut-off"))
-    if ctx.observe("ctr_efferent_dog").holds:
-        candidates.append(("C6-T2", "one-sided trunci loss (brachial plexus / C8-T1)"))
-    if FlagId.SYRINGOMYELIA in raised:
-        candidates.append(("C1-C5", "signs of syringomyelia (cervical dorsal horn)"))
+def _imaging(ctx: Context, window: str) -> str:
+    """The imaging region that follows the localisation (DOMAIN.md 4.2)."""
+    regions = ctx.protocols.rules.imaging_regions
+    placed = ctx.placement
+    region = placed.region if placed.cord or placed.region == spinal.T3_L3 else None
+    if region == spinal.L4_S3:
+        text = regions.lumbosacral
+    elif region in spinal.CERVICAL:
+        text = regions.cervical
+    elif region == spinal.MULTIFOCAL:
+        text = regions.multifocal
+    elif region is None and ctx.observe("tetraparesis_signs").holds:
+        text = regions.cervical
+    elif region is None and "lumbosacral_pain" in ctx.sign_ids and "back_pain" not in ctx.sign_ids:
+        text = regions.lumbosacral
+    else:
+        text = regions.thoracolumbar
+    return text.format(window=window)
+
+
+def _pattern_warnings(ctx: Context) -> list[str]:
+    messages = ctx.protocols.rules.messages
+    warnings: list[str] = []
     if ctx.ctr.tl_pattern is TlPattern.NO_RESPONSE and ctx.is_dog:
         warnings.append(
             "no trunci response at any tested level on either side: extend testing cranially, "
             "or consider a bilateral C8-T1 (efferent) lesion; no localisation set"
         )
-    if not candidates:
-        return None, None
-    for other, why in candidates[1:]:
-        warnings.append(f"findings also fit {other} ({why}): more than one lesion is possible")
-    localization = candidates[0][0]
-    return localization, _lesion_window(ctx) if localization == "T3-L3" else None
+    if ctx.is_dog and ctx.ctr.tl_pattern is TlPattern.OTHER_SIDE_UNTESTED:
+        missing = ctx.ctr.left if ctx.ctr.left.cutoff is None else ctx.ctr.right
+        warnings.append(messages.untested_side.format(side=missing.side.value))
+    if ctx.window.apart and ctx.kept_window is None:
+        cutoffs = [s.cutoff for s in ctx.ctr.sides]
+        warnings.append(messages.windows_apart.format(left=cutoffs[0], right=cutoffs[1]))
+    return warnings
+
+
+def _severity(
+    ctx: Context, flags: list[Flag], region: str | None, warnings: list[str]
+) -> int | None:
+    from neuroexam.core.severity import modified_frankel
+
+    raised = {f.id for f in flags}
+    presentation = bool({FlagId.IVDD, FlagId.PROGRESSIVE_MYELOMALACIA} & raised) and (
+        region not in spinal.CERVICAL
+    )
+    presentation = presentation or region in (spinal.T3_L3, spinal.L4_S3)
+    mfs = modified_frankel(ctx.sign_ids, ctx.grades, presentation)
+    if mfs.nociception_missing:
+        warnings.append(ctx.protocols.rules.messages.nociception_missing)
+    return mfs.score
 
 
 # ------------------------------------------------------------------ texts
@@ -266,6 +352,9 @@ def _localize(
 
 def _input_warnings(ctx: Context, history: Sequence[Exam]) -> list[str]:
     warnings: list[str] = []
+    messages = ctx.protocols.rules.messages
+    if ctx.exam.patient.species is Species.CAT and ctx.ctr.any_tested:
+        warnings.append(ctx.protocols.rules.cat_ctr_caveat)  # the caveat comes first
     breed: BreedMatch = ctx.breed
     if breed.kind is MatchKind.UNKNOWN:
         warnings.append(f"unknown breed '{breed.typed}': kept as typed, no breed weighting")
@@ -276,36 +365,128 @@ def _input_warnings(ctx: Context, history: Sequence[Exam]) -> list[str]:
         )
     elif breed.kind is MatchKind.CLOSE:
         warnings.append(f"breed '{breed.typed}' read as '{breed.name}'")
-    known = ctx.protocols.sign_ids()
-    for sign in ctx.exam.signs:
-        if sign not in known:
-            warnings.append(f"unknown sign '{sign}' ignored")
-    if ctx.exam.patient.species is Species.CAT and ctx.ctr.any_tested:
-        warnings.append(ctx.protocols.rules.cat_ctr_caveat)
+    known = ctx.protocols.signs_by_id
+    for token in ctx.signs:
+        if token.id not in known:
+            warnings.append(f"unknown sign '{token.id}' ignored")
+        elif token.bad_side:
+            warnings.append(
+                f"sign '{token.id}:{token.bad_side}': the side must be left or right; "
+                f"read as '{token.id}' without a side"
+            )
     same_patient = [
         e
         for e in history
-        if e.exam_id != ctx.exam.exam_id and e.patient.patient_id == ctx.exam.patient.patient_id
+        if e.exam_id != ctx.exam.exam_id
+        and ctx.exam.patient.patient_id
+        and e.patient.patient_id == ctx.exam.patient.patient_id
     ]
     if same_patient and ctx.exam.exam_date is None:
         warnings.append("exam has no date: not compared with the patient's other exams")
+    if ctx.link.species_conflict is not None:
+        other, species = ctx.link.species_conflict
+        warnings.append(
+            messages.species_conflict.format(
+                patient=ctx.exam.patient.patient_id,
+                exam=other,
+                other=species,
+                species=ctx.exam.patient.species.value,
+            )
+        )
+    if ctx.link.name_differs is not None:
+        other, name = ctx.link.name_differs
+        warnings.append(
+            messages.name_differs.format(
+                name=ctx.exam.patient.name.strip(),
+                other_name=name.strip(),
+                exam=other,
+                patient=ctx.exam.patient.patient_id,
+            )
+        )
     return warnings
 
 
-def _summary(ctx: Context, flags: list[Flag], serial: SerialChange | None) -> str:
+def _not_tested(ctx: Context) -> list[str]:
+    """What of the two reflexes was not tested, in words (empty: both tested both sides)."""
+    missing = []
+    ctr = [s.side.value for s in ctx.ctr.sides if s.cutoff is None]
+    if len(ctr) == 2:
+        missing.append("trunci reflex")
+    elif ctr:
+        missing.append(f"trunci reflex ({ctr[0]} side)")
+    scratch = [
+        side.value
+        for side in Side
+        if not any(f.grade.tested for f in ctx.exam.findings_for(TestId.SCRATCH, side))
+    ]
+    if len(scratch) == 2:
+        missing.append("scratch reflex")
+    elif scratch:
+        missing.append(f"scratch reflex ({scratch[0]} side)")
+    return missing
+
+
+def _abnormal_marks(ctx: Context) -> list[str]:
+    """Findings or signs shown as abnormal although no flag was raised."""
+    marks = []
+    for s in ctx.ctr.sides:
+        if s.status in (CtrStatus.BORDERLINE, CtrStatus.ABNORMAL, CtrStatus.ABSENT):
+            shown = "no response" if s.cutoff == "none" else s.cutoff
+            marks.append(f"trunci {s.side.value} {shown}")
+    marks += [
+        f"{f.test.value.replace('_', ' ')} {f.site.replace('_', ' ')} {f.side.value} "
+        f"{f.grade.value}"
+        for f in sorted(ctx.exam.findings, key=_finding_order)
+        if f.grade in (Grade.EXAGGERATED, Grade.CLONUS)
+        or (f.test not in (TestId.CUTANEOUS_TRUNCI, TestId.SCRATCH) and f.grade.lowered)
+    ]
+    marks += [
+        s.label.lower()
+        for s in ctx.protocols.signs.signs
+        if s.id in ctx.sign_ids and not s.normal_behaviour
+    ]
+    return list(dict.fromkeys(marks))
+
+
+def _finding_order(f: Finding) -> tuple[int, int, str, int]:
+    """A fixed order for findings in texts (signs and findings are sets)."""
+    level = levels.index(f.site) if f.test is TestId.CUTANEOUS_TRUNCI else 0
+    return (list(TestId).index(f.test), level, f.site, list(Side).index(f.side))
+
+
+def _summary(
+    ctx: Context, flags: list[Flag], serial: SerialChange | None, mfs: int | None
+) -> str:
+    messages = ctx.protocols.rules.messages
     parts: list[str] = []
-    if not flags:
-        parts.append(ctx.protocols.rules.normal_summary)
-    else:
+    if flags:
         top = flags[0]
         parts.append(
             f"{len(flags)} pattern{'s' if len(flags) > 1 else ''} flagged; most urgent: "
             f"{top.title} ({top.urgency.value}, {top.strength.value})."
         )
+    elif ctx.exam.patient.species is Species.CAT and any(
+        s.status is not CtrStatus.NORMAL and s.cutoff is not None for s in ctx.ctr.sides
+    ):
+        parts.append(messages.cat_ctr_not_interpretable)
+        marks = [m for m in _abnormal_marks(ctx) if not m.startswith("trunci ")]
+        if marks:
+            parts.append(messages.not_all_normal.format(marks=", ".join(marks)))
+    elif marks := _abnormal_marks(ctx):
+        parts.append(messages.not_all_normal.format(marks=", ".join(marks)))
+    elif missing := _not_tested(ctx):
+        parts.append(messages.no_pattern_in_tests_done.format(missing=", ".join(missing)))
+    else:
+        parts.append(ctx.protocols.rules.normal_summary)
+    if mfs is not None:
+        labels = ctx.protocols.rules.severity.labels
+        parts.append(f"MFS {mfs}/6 (0 worst, 6 normal): {labels[mfs]}.")
+        if mfs == 0 and ctx.ctr.abnormal and ctx.is_dog:
+            parts.append(messages.mfs_zero_with_cutoff)
     normal = [
         s.label.lower()
         for s in ctx.protocols.signs.signs
-        if s.normal_behaviour and s.id in ctx.exam.signs
+        if s.normal_behaviour and s.id in ctx.sign_ids
     ]
     if normal:
         parts.append(f"Reported {', '.join(normal)}: normal behaviour.")

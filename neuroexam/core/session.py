@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 
 from neuroexam.core.models import Exam, Finding, Grade, Side, TestId
 from neuroexam.core.protocol import ExamProtocol, SiteSpec, TestSpec
+from neuroexam.core.vocab import grades_for
 
-#: One key per grade; digits 0-3 are aliases for absent…exaggerated.
+#: One key per grade; digits 0-4 are aliases for absent…exaggerated and clonus. Not every test
+#: offers every grade: use :func:`grade_keys` for the keys of one test.
 GRADE_KEYS: dict[str, Grade] = {
     "a": Grade.ABSENT,
     "r": Grade.REDUCED,
@@ -25,7 +27,15 @@ GRADE_KEYS: dict[str, Grade] = {
     "1": Grade.REDUCED,
     "2": Grade.PRESENT,
     "3": Grade.EXAGGERATED,
+    "4": Grade.CLONUS,
 }
+
+
+def grade_keys(test: TestId) -> dict[str, Grade]:
+    """The keys that grade ``test`` (FORMAT.md §1): ``4`` (clonus) only for patellar and
+    withdrawal, no ``e``/``3`` for postural reactions, only absent/present for nociception."""
+    offered = set(grades_for(test))
+    return {key: grade for key, grade in GRADE_KEYS.items() if grade in offered}
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,12 @@ class TestId(StrEnum):
 
     CUTANEOUS_TRUNCI = "cutaneous_trunci"
     SCRATCH = "scratch"
+    # Version 2: the optional spinal exam (DOMAIN.md 4.1).
+    PATELLAR = "patellar"
+    WITHDRAWAL = "withdrawal"
+    PERINEAL = "perineal"
+    POSTURAL = "postural"
+    NOCICEPTION = "nociception"
 
 
 class Grade(StrEnum):
@@ -42,10 +48,12 @@ class Grade(StrEnum):
     PRESENT = "present"
     EXAGGERATED = "exaggerated"
     NOT_TESTED = "not_tested"
+    #: Version 2: sustained rhythmic jerks (patellar and withdrawal only), 4 on the scale.
+    CLONUS = "clonus"
 
     @property
     def score(self) -> int | None:
-        """0 absent … 3 exaggerated; None when not tested."""
+        """0 absent … 3 exaggerated, 4 clonus; None when not tested."""
         return _SCORES[self]
 
     @property
@@ -54,8 +62,13 @@ class Grade(StrEnum):
 
     @property
     def responds(self) -> bool:
-        """A visible response (present or exaggerated)."""
-        return self in (Grade.PRESENT, Grade.EXAGGERATED)
+        """A visible response (present, exaggerated or clonus)."""
+        return self in (Grade.PRESENT, Grade.EXAGGERATED, Grade.CLONUS)
+
+    @property
+    def lowered(self) -> bool:
+        """Reduced or absent (a lower motor neuron sign on a spinal reflex)."""
+        return self in (Grade.ABSENT, Grade.REDUCED)
 
     @property
     def marker(self) -> str:
@@ -68,6 +81,7 @@ _SCORES = {
     Grade.REDUCED: 1,
     Grade.PRESENT: 2,
     Grade.EXAGGERATED: 3,
+    Grade.CLONUS: 4,
     Grade.NOT_TESTED: None,
 }
 _MARKERS = {
@@ -75,10 +89,43 @@ _MARKERS = {
     Grade.REDUCED: "1",
     Grade.PRESENT: "2",
     Grade.EXAGGERATED: "3",
+    Grade.CLONUS: "4",
     Grade.NOT_TESTED: "-",
 }
 
 SCRATCH_REGIONS: tuple[str, ...] = ("ear", "neck", "shoulder", "flank", "belly")
+THORACIC_LIMB = "thoracic_limb"
+PELVIC_LIMB = "pelvic_limb"
+PERINEUM = "perineum"
+LIMBS: tuple[str, ...] = (THORACIC_LIMB, PELVIC_LIMB)
+#: The spinal exam's tests (DOMAIN.md 4.1) and the sites each one has (FORMAT.md §1).
+SPINAL_SITES: dict[TestId, tuple[str, ...]] = {
+    TestId.PATELLAR: (PELVIC_LIMB,),
+    TestId.WITHDRAWAL: LIMBS,
+    TestId.PERINEAL: (PERINEUM,),
+    TestId.POSTURAL: LIMBS,
+    TestId.NOCICEPTION: LIMBS,
+}
+SPINAL_TESTS: tuple[TestId, ...] = tuple(SPINAL_SITES)
+
+_REFLEX_SCALE = (Grade.ABSENT, Grade.REDUCED, Grade.PRESENT, Grade.EXAGGERATED)
+_GRADES: dict[TestId, tuple[Grade, ...]] = {
+    TestId.CUTANEOUS_TRUNCI: (*_REFLEX_SCALE, Grade.NOT_TESTED),
+    TestId.SCRATCH: (*_REFLEX_SCALE, Grade.NOT_TESTED),
+    TestId.PATELLAR: (*_REFLEX_SCALE, Grade.CLONUS, Grade.NOT_TESTED),
+    TestId.WITHDRAWAL: (*_REFLEX_SCALE, Grade.CLONUS, Grade.NOT_TESTED),
+    TestId.PERINEAL: (*_REFLEX_SCALE, Grade.NOT_TESTED),
+    # Postural reactions: normal, delayed (``reduced``) or absent.
+    TestId.POSTURAL: (Grade.ABSENT, Grade.REDUCED, Grade.PRESENT, Grade.NOT_TESTED),
+    # Nociception (deep pain): a behavioural response or none.
+    TestId.NOCICEPTION: (Grade.ABSENT, Grade.PRESENT, Grade.NOT_TESTED),
+}
+
+
+def grades_for(test: TestId) -> tuple[Grade, ...]:
+    """The grades a test offers (FORMAT.md §1): clonus only for patellar and withdrawal,
+    no exaggerated for postural reactions, only absent/present for nociception."""
+    return _GRADES[test]
 
 
 class Mode(StrEnum):

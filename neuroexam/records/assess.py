@@ -8,7 +8,7 @@ from typing import Any
 
 from neuroexam.core.models import Assessment
 from neuroexam.core.protocol import Protocols, shipped
-from neuroexam.core.rules import evaluate_all
+from neuroexam.core.rules import evaluate_all, skipped
 from neuroexam.records.csvio import RowError, read_exams
 
 
@@ -16,6 +16,8 @@ from neuroexam.records.csvio import RowError, read_exams
 class AssessReport:
     assessments: list[Assessment] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    #: Exams not assessed on purpose (voided), FORMAT.md §4 ``skipped``.
+    skipped: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def exit_status(self) -> int:
@@ -26,6 +28,7 @@ class AssessReport:
         return {
             "exams": [a.model_dump(mode="json") for a in self.assessments],
             "errors": [e.as_dict() for e in self.errors],
+            "skipped": list(self.skipped),
         }
 
 
@@ -33,4 +36,6 @@ def assess_file(path: Path, protocols: Protocols | None = None) -> AssessReport:
     """Assess every exam in a findings CSV; raises ``CsvInputError`` for file problems."""
     result = read_exams(Path(path))
     protocols = protocols or shipped()
-    return AssessReport(evaluate_all(result.exams, protocols), result.errors)
+    return AssessReport(
+        evaluate_all(result.exams, protocols), result.errors, skipped(result.exams)
+    )

@@ -41,6 +41,7 @@ INTAKE_FIELDS: tuple[str, ...] = (
     "weight_kg",
     "signs",
     "exam_note",
+    "parts",
 )
 #: Events that change the record after it was created (an exam without any is untouched).
 CHANGE_EVENTS = frozenset(AuditEvent) - {AuditEvent.CREATED}

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterable
+import csv
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import ValidationError
 
 from neuroexam.core.models import Exam, ExamStatus, Finding, Mode, Patient
 from neuroexam.core.protocol import Protocols, shipped
+from neuroexam.core.text import first_control
 from neuroexam.records.formats import (
     EXAM_COLUMNS,
     FINDINGS_COLUMNS,
@@ -52,67 +54,269 @@ def _messages(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def read_table(path: Path) -> list[dict[str, str]]:
-    """Rows of a findings CSV as dicts of text, each with its file line number in ``_line``."""
-    import pandas as pd
+#: Limits of what the reader accepts; anything beyond one of them is refused with a line
+#: naming the file, the line and the limit. They bound the work and memory spent on any one
+#: row, whatever the file holds (FORMAT.md rows are about 20 cells of a few dozen characters).
+MAX_COLUMNS = 256
+MAX_CELL_CHARS = 100_000
+#: Characters in one line, and in one row (a quoted cell may span lines).
+MAX_LINE_CHARS = 1_048_576
 
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            # index_col=False: a trailing comma on every row must not shift the columns.
-            frame = pd.read_csv(
-                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", index_col=False
+#: Separators tried on the header: commas (FORMAT.md), then what spreadsheets write in
+#: locales where the comma is the decimal mark (semicolons), then tabs.
+SEPARATORS = (",", ";", "\t")
+#: Number columns that may use a decimal comma in a semicolon- or tab-separated file.
+DECIMAL_COLUMNS = ("age_years", "weight_kg")
+#: Free-text columns: their cells are kept exactly as written. Every other column holds a
+#: code, a number or a time, read without surrounding spaces.
+TEXT_COLUMNS = frozenset(
+    {"exam_id", "examiner", "patient_id", "patient_name", "breed", "note", "signed_by",
+     "exam_note"}
+)
+
+_DECIMAL_COMMA = re.compile(r"\s*[0-9]+,[0-9]+\s*")
+#: A NUL, or bytes that are not UTF-8 (decoded as lone surrogates by ``surrogateescape``).
+_NOT_TEXT = re.compile("[\x00\udc80-\udcff]")
+
+
+SAVE_AS = "save it as 'CSV UTF-8 (comma delimited)' and try again"
+
+
+class _Lines:
+    """The lines of a CSV file for :func:`csv.reader`, each read with a length limit.
+
+    Counts lines (``line``), and the characters of the row being read (reset by
+    :meth:`next_row`), so that no line or row grows past :data:`MAX_LINE_CHARS` in memory.
+    """
+
+    def __init__(self, handle: TextIO, path: Path) -> None:
+        self.handle = handle
+        self.path = path
+        self.line = 0
+        self.row_start = 1
+        self.row_chars = 0
+        #: Whether a line of this row holds a control character (see :func:`first_control`),
+        #: or an apostrophe (a cell may carry export's formula-neutralising quote).
+        self.row_controls = False
+        self.row_quotes = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        text = self.handle.readline(MAX_LINE_CHARS + 1)
+        if not text:
+            raise StopIteration
+        self.line += 1
+        if len(text) > MAX_LINE_CHARS:
+            raise CsvInputError(
+                f"{self.path}: line {self.line} is longer than the limit of {MAX_LINE_CHARS} "
+                "characters per line"
             )
-        if any("loss of data" in str(w.message) for w in caught):
-            _check_extra_cells(path)
+        self.row_chars += len(text)
+        if self.row_chars > MAX_LINE_CHARS:
+            raise CsvInputError(
+                f"{self.path}: the row starting on line {self.row_start} is longer than the "
+                f"limit of {MAX_LINE_CHARS} characters per row (a quote left open?)"
+            )
+        bad = _NOT_TEXT.search(text)
+        if bad is not None:
+            if bad.group() == "\x00":
+                raise CsvInputError(
+                    f"{self.path}: line {self.line} holds a NUL byte: not a text file (or "
+                    f"UTF-16 text); {SAVE_AS}"
+                )
+            byte = ord(bad.group()) - 0xDC00
+            raise CsvInputError(
+                f"{self.path}: line {self.line} is not UTF-8 text (byte 0x{byte:02X}); "
+                f"{SAVE_AS}"
+            )
+        if not self.row_controls and first_control(text) is not None:
+            self.row_controls = True
+        if not self.row_quotes and "'" in text:
+            self.row_quotes = True
+        return text
+
+    def next_row(self) -> None:
+        """The next line read starts a new row."""
+        self.row_start = self.line + 1
+        self.row_chars = 0
+        self.row_controls = False
+        self.row_quotes = False
+
+
+def _check_signature(path: Path) -> None:
+    """Refuse at once the files that are plainly not UTF-8 CSV (UTF-16, a workbook)."""
+    with path.open("rb") as raw:
+        head = raw.read(4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CsvInputError(f"{path}: UTF-16 text, expected UTF-8; {SAVE_AS}")
+    if head.startswith(b"PK\x03\x04"):
+        raise CsvInputError(
+            f"{path}: a spreadsheet workbook (xlsx/ods), not CSV; "
+            f"{SAVE_AS}"
+        )
+
+
+def _separator(header_line: str) -> str:
+    """The separator under which the header names the most FORMAT.md columns (commas on a
+    tie)."""
+    known = set(FINDINGS_COLUMNS)
+
+    def score(sep: str) -> int:
+        cells = next(csv.reader([header_line], delimiter=sep), [])
+        return len(known.intersection(c.strip() for c in cells))
+
+    return max(SEPARATORS, key=score)
+
+
+def iter_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """Rows of a findings CSV as dicts of text, each with the line it starts on in ``_line``.
+
+    Text cells keep their exact text (RFC 4180), less the ``'`` that export puts before a
+    formula-like cell; code, number and time cells are read without surrounding spaces. Blank
+    rows are skipped. Raises :class:`CsvInputError` when the file cannot be used: not found,
+    not UTF-8 text, no header, a required column missing, or a limit exceeded
+    (:data:`MAX_COLUMNS`, :data:`MAX_CELL_CHARS`, :data:`MAX_LINE_CHARS`). Rows come one at a
+    time, in file order, with memory bounded per row.
+    """
+    path = Path(path)
+    if csv.field_size_limit() <= MAX_CELL_CHARS:
+        csv.field_size_limit(MAX_CELL_CHARS + 1)
+    try:
+        _check_signature(path)
+        with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+            yield from _rows(handle, path)
     except FileNotFoundError:
         raise CsvInputError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise CsvInputError(f"{path}: is a folder, expected a CSV file") from None
-    except UnicodeDecodeError:
-        raise CsvInputError(f"{path}: not UTF-8 text") from None
-    except pd.errors.EmptyDataError:
-        raise CsvInputError(f"{path}: empty file, expected a header row") from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        detail = " ".join(str(exc).split()).removeprefix("Error tokenizing data. C error: ")
-        raise CsvInputError(f"{path}: not a readable CSV file ({detail})") from None
     except OSError as exc:
-        raise CsvInputError(f"{path}: cannot read: {exc.strerror}") from None
-    columns = [str(c).strip() for c in frame.columns]
-    frame.columns = columns
+        raise CsvInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _rows(handle: TextIO, path: Path) -> Iterator[dict[str, Any]]:
+    lines = _Lines(handle, path)
+    header_line = next((text for text in lines if text.strip()), None)
+    if header_line is None:
+        raise CsvInputError(f"{path}: empty file, expected a header row")
+    header_at = lines.line
+    sep = _separator(header_line)
+    columns = [c.strip() for c in next(csv.reader([header_line], delimiter=sep))]
+    if len(columns) > MAX_COLUMNS:
+        raise CsvInputError(
+            f"{path}: line {header_at} (the header) has {len(columns)} columns, more than the "
+            f"limit of {MAX_COLUMNS}"
+        )
+    position: dict[str, int] = {}
+    for i, name in enumerate(columns):
+        if not name:
+            continue
+        if name in position and name in FINDINGS_COLUMNS:
+            raise CsvInputError(f"{path}: line {header_at}: column '{name}' appears twice")
+        position.setdefault(name, i)
     for column in REQUIRED_COLUMNS:
-        if column not in columns:
-            raise CsvInputError(f"{path}: missing required column '{column}'")
-    records = frame.to_dict(orient="records")
-    for line, record in enumerate(records, start=2):
-        for key, value in record.items():
-            record[key] = unneutralise(str(value).strip())
-        record["_line"] = line  # type: ignore[assignment]
-    return records  # type: ignore[return-value]
-
-
-def _check_extra_cells(path: Path) -> None:
-    """Cells beyond the header are allowed only when empty (a trailing comma)."""
-    import csv
-
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        width = len(next(reader, []))
-        for row in reader:
-            if len(row) > width and any(cell.strip() for cell in row[width:]):
-                raise CsvInputError(
-                    f"{path}: line {reader.line_num} has {len(row)} cells but the header has "
-                    f"{width}"
+        if column not in position:
+            hint = ""
+            if len(columns) == 1:
+                hint = (
+                    f" (the header is one cell, {header_line.strip()[:60]!r}: expected columns "
+                    "separated by commas)"
                 )
+            raise CsvInputError(f"{path}: missing required column '{column}'{hint}")
+    width = len(columns)
+    named = list(position.items())
+    simple = len(named) == width  # every column named, once: a row maps by position
+    codes = [name for name in position if name not in TEXT_COLUMNS]
+    decimal = [name for name in DECIMAL_COLUMNS if name in position] if sep != "," else []
+    first_column = position["exam_id"]
+    # strict: a quote that is never closed, or text after a closing quote, is an error (the
+    # lenient reading would swallow the rest of the file into one cell, or change a cell).
+    reader = csv.reader(lines, delimiter=sep, strict=True)
+    lines.next_row()
+    try:
+        for cells in reader:
+            start, controls, quotes = lines.row_start, lines.row_controls, lines.row_quotes
+            long_row = lines.row_chars > MAX_CELL_CHARS
+            lines.next_row()
+            n = len(cells)
+            if n > MAX_COLUMNS:
+                raise CsvInputError(
+                    f"{path}: line {start} has {n} cells, more than the limit of {MAX_COLUMNS} "
+                    "cells per row"
+                )
+            if long_row:
+                _check_cells(path, start, cells, columns)
+            if (n <= first_column or not cells[first_column].strip()) and not "".join(
+                cells
+            ).strip():
+                continue  # a blank row (or only separators, as spreadsheets leave)
+            if n == width and simple:
+                row: dict[str, Any] = dict(zip(columns, cells, strict=True))
+            else:
+                if n > width and "".join(cells[width:]).strip():
+                    raise CsvInputError(
+                        f"{path}: line {start} has {n} cells but the header has {width}"
+                    )
+                row = {name: cells[i] if i < n else "" for name, i in named}
+            for name in codes:
+                row[name] = row[name].strip()
+            if quotes:
+                for name, cell in row.items():
+                    if cell.startswith("'"):
+                        row[name] = unneutralise(cell)
+            for name in decimal:
+                if _DECIMAL_COMMA.fullmatch(row[name]):
+                    row[name] = row[name].replace(",", ".")
+            row["_line"] = start
+            if controls:
+                row["_problem"] = _control(row)
+            yield row
+    except csv.Error as exc:
+        raise _not_csv(path, lines, exc) from None
+
+
+def _check_cells(path: Path, line: int, cells: list[str], columns: list[str]) -> None:
+    for i, cell in enumerate(cells):
+        if len(cell) > MAX_CELL_CHARS:
+            name = f" ({columns[i]})" if i < len(columns) and columns[i] else ""
+            raise CsvInputError(
+                f"{path}: line {line}: a cell{name} is longer than the limit of "
+                f"{MAX_CELL_CHARS} characters per cell"
+            )
+
+
+def _not_csv(path: Path, lines: _Lines, exc: csv.Error) -> CsvInputError:
+    if "field larger than field limit" in str(exc):
+        return CsvInputError(
+            f"{path}: line {lines.row_start}: a cell is longer than the limit of "
+            f"{MAX_CELL_CHARS} characters per cell"
+        )
+    if "unexpected end of data" in str(exc):
+        return CsvInputError(
+            f"{path}: the row starting on line {lines.row_start} opens a quote that is never "
+            "closed"
+        )
+    return CsvInputError(f"{path}: line {lines.line}: not readable as CSV ({exc})")
+
+
+def read_table(path: Path) -> list[dict[str, Any]]:
+    """Every row of a findings CSV (see :func:`iter_rows`)."""
+    return list(iter_rows(Path(path)))
 
 
 def exams_from_rows(rows: Iterable[dict[str, Any]]) -> ReadResult:
-    """Group rows by ``exam_id`` and validate them into exams; bad exams become errors."""
+    """Group rows by ``exam_id`` and validate them into exams; bad exams become errors.
+
+    Exams come out in the order their first row appears. (Grouping holds every row until the
+    end; a reader of a file sorted by exam could hand each group on as soon as the next
+    ``exam_id`` starts: :func:`iter_rows` already yields rows one by one.)
+    """
     groups: dict[str, list[dict[str, Any]]] = {}
     result = ReadResult()
     for row in rows:
         exam_id = row.get("exam_id", "")
-        if not exam_id:
+        if not exam_id.strip():
             result.errors.append(RowError("", row["_line"], "empty exam_id"))
             continue
         groups.setdefault(exam_id, []).append(row)
@@ -125,21 +329,47 @@ def exams_from_rows(rows: Iterable[dict[str, Any]]) -> ReadResult:
     return result
 
 
-def _exam_from_rows(exam_id: str, rows: list[dict[str, Any]]) -> tuple[Exam | None, list[RowError]]:
-    errors: list[RowError] = []
+def sign_set(cell: str) -> frozenset[str]:
+    """The signs of a ``signs`` cell as a set (FORMAT.md §1: their order never matters)."""
+    return frozenset(s.strip() for s in cell.split(";") if s.strip())
+
+
+def _conflict(exam_id: str, rows: list[dict[str, Any]]) -> RowError | None:
+    """The first row of the exam whose exam columns differ from its first row's, or None."""
     first = rows[0]
     for row in rows[1:]:
         for column in EXAM_COLUMNS:
-            if row.get(column, "") != first.get(column, ""):
-                errors.append(
-                    RowError(
-                        exam_id,
-                        row["_line"],
-                        f"{column} is {row.get(column, '')!r} here but "
-                        f"{first.get(column, '')!r} on line {first['_line']} of the same exam",
-                    )
-                )
-                break
+            here, there = row.get(column, ""), first.get(column, "")
+            if here == there or (column == "signs" and sign_set(here) == sign_set(there)):
+                continue
+            return RowError(
+                exam_id,
+                row["_line"],
+                f"{column} is {here!r} here but {there!r} on line {first['_line']} of the same "
+                "exam",
+            )
+    return None
+
+
+def _control(row: dict[str, Any]) -> str | None:
+    """Why the row is bad if a cell holds a terminal control character (``ESC``, ``BEL``, C1…;
+    tab and line breaks are text), else None."""
+    for column, value in row.items():
+        found = first_control(value) if isinstance(value, str) else None
+        if found is not None:
+            return f"{column}: control character {found} is not allowed"
+    return None
+
+
+def _exam_from_rows(exam_id: str, rows: list[dict[str, Any]]) -> tuple[Exam | None, list[RowError]]:
+    bad = next((row for row in rows if row.get("_problem")), None)
+    if bad is not None:  # reported once per exam, at its first such row
+        return None, [RowError(exam_id, bad["_line"], bad["_problem"])]
+    errors: list[RowError] = []
+    conflict = _conflict(exam_id, rows)
+    if conflict is not None:
+        errors.append(conflict)
+    first = rows[0]
     findings: list[Finding] = []
     seen: dict[tuple, int] = {}
     for row in rows:

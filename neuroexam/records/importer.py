@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from neuroexam.core.text import safe_text
 from neuroexam.records.csvio import RowError, read_exams
 from neuroexam.records.store import Store, StoreError
 
@@ -35,24 +36,32 @@ class ImportReport:
         return 1 if self.errors else 0
 
     def render(self) -> str:
+        """The report as lines of text; ids, the path and messages from the file are shown
+        with their control characters escaped (:func:`neuroexam.core.text.safe_text`)."""
         findings = sum(n for _, n in self.imported)
         exams = len(self.imported)
         lines = [
             f"Imported {exams} exam{'' if exams == 1 else 's'} "
-            f"({findings} finding{'' if findings == 1 else 's'}) from {self.path}"
+            f"({findings} finding{'' if findings == 1 else 's'}) from {safe_text(self.path)}"
         ]
         if self.skipped:
             n = len(self.skipped)
             lines.append(
                 f"Skipped {n} exam{'' if n == 1 else 's'} already in the records: "
-                + ", ".join(self.skipped)
+                + ", ".join(map(safe_text, self.skipped))
             )
         if self.errors:
-            bad = list(dict.fromkeys(e.exam_id or "?" for e in self.errors))
-            lines.append(f"Errors (these exams were not imported: {', '.join(bad)}):")
-            lines += [f"  line {e.row}: exam {e.exam_id or '?'}: {e.message}" for e in self.errors]
+            ids = dict.fromkeys(e.exam_id or "?" for e in self.errors)
+            bad = ", ".join(map(safe_text, ids))
+            lines.append(f"Errors (these exams were not imported: {bad}):")
+            lines += [
+                f"  line {e.row}: exam {safe_text(e.exam_id or '?')}: {safe_text(e.message)}"
+                for e in self.errors
+            ]
         if self.store_error:
-            lines.append(f"Stopped: {self.store_error}; the exams listed above were imported")
+            lines.append(
+                f"Stopped: {safe_text(self.store_error)}; the exams listed above were imported"
+            )
         return "\n".join(lines)
 
 

@@ -125,7 +125,7 @@ class ExamService:
                 if not fresh_id or attempt == ID_ATTEMPTS - 1:
                     raise
                 exam.exam_id = new_exam_id(exam.exam_date)
-        session = ExamSession(exam, protocols.exam(exam.patient.species))
+        session = ExamSession(exam, protocols.exam(exam.patient.species, exam.parts))
         service = cls(store, protocols, saver, session, user=user, post=post)
         service.acquire()
         return service
@@ -155,7 +155,7 @@ class ExamService:
             raise RecordLocked(f"exam {exam_id} is {exam.status.value.replace('_', ' ')}")
         session = ExamSession(
             exam,
-            protocols.exam(exam.patient.species),
+            protocols.exam(exam.patient.species, exam.parts),
             continued=decode_continued(store.continued(exam_id)),
         )
         service = cls(store, protocols, saver, session, user=user, post=post)
@@ -315,9 +315,10 @@ class ExamService:
 
     def findings_lost_by_species(self, exam: Exam) -> list[Finding]:
         """Recorded findings the protocol of ``exam``'s species has no step for."""
-        if exam.patient.species is self.exam.patient.species:
+        if (exam.patient.species, exam.parts) == (self.exam.patient.species, self.exam.parts):
             return []
-        return self.session.steps_missing_from(self.protocols.exam(exam.patient.species))
+        protocol = self.protocols.exam(exam.patient.species, exam.parts)
+        return self.session.steps_missing_from(protocol)
 
     def update_intake(self, edited: Exam) -> bool:
         """Write a corrected intake (species included): findings the new species' protocol
@@ -328,15 +329,19 @@ class ExamService:
 
             why = f"species corrected to {edited.patient.species}"
             self.clear([Step(*f.key) for f in lost], why)
-        species_changed = edited.patient.species is not self.exam.patient.species
+        protocol_changed = (edited.patient.species, edited.parts) != (
+            self.exam.patient.species,
+            self.exam.parts,
+        )
         exam = self.session.exam
         exam.exam_date = edited.exam_date
         exam.examiner = edited.examiner
         exam.patient = edited.patient.model_copy()
         exam.signs = list(edited.signs)
         exam.exam_note = edited.exam_note
-        if species_changed:
-            self.session.use_protocol(self.protocols.exam(exam.patient.species))
+        exam.parts = edited.parts
+        if protocol_changed:
+            self.session.use_protocol(self.protocols.exam(exam.patient.species, exam.parts))
         snapshot = exam.model_copy(deep=True)
         by, reason, holder = self.user, self.reason, self.holder
         ok = self._write(

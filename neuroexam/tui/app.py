@@ -10,6 +10,7 @@ from textual.binding import Binding
 
 from neuroexam.records.backend import LeaseHeld, RecordLocked, StoreError
 from neuroexam.services.exam import LEASE_RENEW, ExamService
+from neuroexam.services.patients import PatientLookup
 from neuroexam.services.records import RecordsService
 from neuroexam.services.saving import SaveQueue
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:  # pydantic-backed modules load after the first screen
     from neuroexam.core.models import Exam
     from neuroexam.core.protocol import Protocols
     from neuroexam.records.backend import RecordStore
+    from neuroexam.services.reports import ReportService
     from neuroexam.training.attempts import Attempt
     from neuroexam.training.cases import Case
     from neuroexam.tui.screens.training import TrainingStart
@@ -55,6 +57,8 @@ class NeuroExamApp(App[None]):
         self.user = user
         self.saver = SaveQueue(on_refused=self._refused)
         self.records = RecordsService(store, lambda: self.protocols, user)
+        self.patients = PatientLookup(store)
+        self._reports: ReportService | None = None
         #: Exams open for editing in this app, by id (their leases are renewed on a timer).
         self.editing: dict[str, ExamService] = {}
         self._protocols = protocols
@@ -70,6 +74,15 @@ class NeuroExamApp(App[None]):
     def store(self) -> RecordStore:
         """The records (for the CLI and tests; screens go through the services)."""
         return self._store
+
+    @property
+    def reports(self) -> ReportService:
+        """PDF, SOAP text and referral letters (loaded on first use)."""
+        if self._reports is None:
+            from neuroexam.services.reports import ReportService
+
+            self._reports = ReportService(self._store, self.protocols)
+        return self._reports
 
     @property
     def protocols(self) -> Protocols:
@@ -130,6 +143,14 @@ class NeuroExamApp(App[None]):
         discarded)."""
         self.editing.pop(service.exam_id, None)
         return service.close()
+
+    def save_intake(self, exam: Exam) -> bool:
+        """An intake corrected while its exam is open: written with a trail row per field."""
+        service = self.editing.get(exam.exam_id)
+        if service is None:
+            self.notify(f"Exam {exam.exam_id} is not open for editing.", severity="error")
+            return False
+        return self.save_ok(service.update_intake(exam))
 
     def _retry_saves(self) -> None:
         if self.saver.unsaved:

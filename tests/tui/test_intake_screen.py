@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
-from textual.widgets import Input, Label, RadioSet, SelectionList
 
 from neuroexam.core.models import Exam, Patient, Sex, Species
 from neuroexam.records.store import Store
 from neuroexam.tui.app import NeuroExamApp
 from neuroexam.tui.screens.intake import IntakeScreen
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Let the app run until ``condition`` holds (fails after ``timeout`` seconds)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
-
-
-async def type_into(pilot: Pilot, widget_id: str, text: str) -> None:
-    field = pilot.app.screen.query_one(f"#{widget_id}", Input)
-    field.focus()
-    await pilot.pause()
-    field.value = ""
-    await pilot.press(*text)
-
-
-def label_text(pilot: Pilot, widget_id: str) -> str:
-    label = pilot.app.screen.query_one(f"#{widget_id}", Label)
-    return "" if "-hidden" in label.classes else str(label.render())
+from neuroexam.tui.widgets.sign_list import SignList
+from tests.tui.intake_pilot import focus, label_text, open_intake, type_into, wait_for
 
 
 @pytest.fixture
@@ -52,17 +27,6 @@ def notes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(NeuroExamApp, "notify", record)
     return seen
-
-
-async def open_intake(pilot: Pilot) -> IntakeScreen:
-    await pilot.press("n")
-    await wait_for(
-        pilot,
-        lambda: isinstance(pilot.app.screen, IntakeScreen) and pilot.app.focused is not None,
-    )
-    screen = pilot.app.screen
-    assert isinstance(screen, IntakeScreen)
-    return screen
 
 
 async def test_invalid_fields_refuse_start_then_valid_intake_opens_the_wizard(
@@ -88,7 +52,7 @@ async def test_invalid_fields_refuse_start_then_valid_intake_opens_the_wizard(
         await type_into(pilot, "patient-id", "P42")
         assert label_text(pilot, "patient-id-note") == ""
         await type_into(pilot, "name", "Bella")
-        screen.query_one("#species", RadioSet).focus()
+        await focus(pilot, "species")
         await pilot.press("right")  # nothing chosen yet: the first arrow chooses Dog
         await type_into(pilot, "breed", "ckcs")
         await wait_for(pilot, lambda: "Cavalier" in label_text(pilot, "breed-status"))
@@ -101,14 +65,12 @@ async def test_invalid_fields_refuse_start_then_valid_intake_opens_the_wizard(
         assert label_text(pilot, "age-error") == ""
         await type_into(pilot, "examiner", "Dr Vet")
 
-        signs = screen.query_one("#signs-neuro_history", SelectionList)
-        signs.focus()
-        await pilot.pause()
+        signs = screen.query_one("#signs-neuro_history", SignList)
+        await focus(pilot, "signs-neuro_history")
         signs.highlighted = 0
         await pilot.press("space", "down", "space")
-        twitching = screen.query_one("#signs-twitching", SelectionList)
-        twitching.focus()
-        await pilot.pause()
+        twitching = screen.query_one("#signs-twitching", SignList)
+        await focus(pilot, "signs-twitching")
         twitching.highlighted = 2
         await pilot.press("space")
         await wait_for(pilot, lambda: "pain_on_touch" in twitching.selected)
@@ -164,8 +126,7 @@ async def test_editing_saves_each_valid_change(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
         await app.push_screen(IntakeScreen(exam))
         screen = app.screen
-        assert screen.query_one("#species", RadioSet).disabled
-        assert screen.query_one("#signs-skin_ears", SelectionList).selected == ["pruritus"]
+        assert screen.query_one("#signs-skin_ears", SignList).selected == ["pruritus"]
         assert screen.check_action("start", ()) is False  # no Start while editing
 
         def saved_age() -> float | None:

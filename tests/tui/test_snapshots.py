@@ -11,6 +11,13 @@ from neuroexam.core.session import ExamSession
 from neuroexam.core.vocab import ExamStatus
 from neuroexam.records.store import Store
 from tests.tui.helpers import make_app, make_exam
+from tests.tui.intake_pilot import (
+    fixed_clock,  # noqa: F401 - a fixture for the intake cases
+    focus,
+    label_text,
+    settle,
+    wait_for,
+)
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -43,9 +50,39 @@ def test_home_with_unfinished_exam(snap_compare, tmp_path: Path, size) -> None:
     assert snap_compare(make_app(tmp_path), terminal_size=size)
 
 
+@pytest.mark.usefixtures("fixed_clock")
 @pytest.mark.parametrize("size", SIZES)
 def test_intake_empty(snap_compare, tmp_path: Path, size) -> None:
     assert snap_compare(make_app(tmp_path), press=["n"], terminal_size=size)
+
+
+@pytest.mark.usefixtures("fixed_clock")
+@pytest.mark.parametrize("size", SIZES)
+def test_intake_known_patient(snap_compare, tmp_path: Path, size) -> None:
+    """A known id typed: the signalment prefilled, the patient on record shown, a name typed
+    over the prefill flagged; a sided sign ticked."""
+    _seed(tmp_path / "neuroexam.db", make_exam(breed="Dachshund", patient_id="P-23"), "aap")
+
+    async def fill(pilot: Pilot) -> None:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: pilot.app.focused is not None)
+        await pilot.press(*"P-23", "enter")
+        await wait_for(pilot, lambda: "Known patient" in label_text(pilot, "patient-id-note"))
+        await pilot.press(*"Max", "enter")
+        await focus(pilot, "signs-neuro_history")
+        await pilot.press("l")
+        await focus(pilot, "name")
+        await settle(pilot)
+
+    assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=fill)
+
+
+@pytest.mark.usefixtures("fixed_clock")
+@pytest.mark.parametrize("size", SIZES)
+def test_intake_edit(snap_compare, tmp_path: Path, size) -> None:
+    """``i`` in the wizard: the running exam's intake, species editable, date shown."""
+    exam = make_exam(breed="Beagle", signs=["forelimb_lameness:right", "neck_pain"])
+    assert snap_compare(make_app(tmp_path, exam), press=["a", "i"], terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES)

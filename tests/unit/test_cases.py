@@ -1,14 +1,19 @@
 """Praxis-style clinical case suite.
 
 Every file in ``tests/data/cases/*.json`` is one clinical case: the exams (or raw CSV text for
-bad-input cases) and the result derived *by hand* from docs/CLINICAL_RULES.md, field by field.
-This module turns each case into a findings CSV (FORMAT.md §2), runs ``assess_file`` on it and
-compares the FORMAT.md §4 document with the expectation.
+bad-input cases) and the result derived *by hand* from DOMAIN.md (version 2) and
+docs/CLINICAL_RULES.md, field by field. This module turns each case into a findings CSV
+(FORMAT.md §2), runs ``assess_file`` on it and compares the FORMAT.md §4 document with the
+expectation.
 
 Case keys: ``id``, ``description``, ``exams`` (list), ``csv`` (raw text or null), ``expected``
-(exam_id -> breed, ctr_cutoff, localization, lesion_window, flags, warnings_contain and optionally
-warnings_not_contain), ``expected_errors`` ([{exam_id, row}]), ``exit_status`` (0, 1 or 2) and,
-for exit-2 cases, ``missing_column``.
+(exam_id -> breed, ctr_cutoff, localization, localization_basis_contains, lesion_window, flags
+(id, strength, urgency, side, follow_up as ``{test, region}``, optionally title), warnings (the
+exact list, in order), severity (the MFS score or null) and serial (null or
+``{previous_exam_id, hours, movement}``)), ``expected_errors`` ([{exam_id, row}]),
+``expected_skipped`` (voided exam ids, optional), ``exit_status`` (0, 1 or 2) and, for exit-2
+cases, ``missing_column``. An exam may carry ``spinal`` findings as ``{"test/site/side": grade}``
+and a ``status`` (default ``complete``).
 """
 
 from __future__ import annotations
@@ -38,6 +43,14 @@ CSV_COLUMNS = [
 LEVELS = [f"T{n}" for n in range(1, 14)] + [f"L{n}" for n in range(1, 8)]
 REGIONS = {"ear", "neck", "shoulder", "flank", "belly"}
 GRADES = {"absent", "reduced", "present", "exaggerated", "not_tested"}
+SPINAL_SITES = {
+    "patellar": {"pelvic_limb"},
+    "withdrawal": {"thoracic_limb", "pelvic_limb"},
+    "perineal": {"perineum"},
+    "postural": {"thoracic_limb", "pelvic_limb"},
+    "nociception": {"thoracic_limb", "pelvic_limb"},
+}
+LOCALIZATIONS = ("T3-L3", "C6-T2", "C1-C5", "L4-S3", "C1-C5 or C6-T2", "multifocal", None)
 FLAG_IDS = [
     "ivdd", "progressive_myelomalacia", "syringomyelia", "nerve_damage", "dermatologic",
     "orthopedic", "seizure",
@@ -46,7 +59,7 @@ STRENGTHS = ["strong", "moderate", "weak"]
 URGENCIES = ["emergency", "urgent", "routine"]
 FOLLOW_UPS = {
     "mri", "ct", "emg", "radiographs", "skin_cytology", "otoscopy", "neurology_referral",
-    "same_day_exam",
+    "same_day_exam", "repeat_exam",
 }  # fmt: skip
 CUTOFFS = {*LEVELS, "none", None}
 
@@ -85,13 +98,17 @@ def case_to_csv(case: dict[str, Any]) -> str:
             "signs": ";".join(exam.get("signs", [])),
             "note": "",
             "recorded_at": "",
-            "exam_status": "complete",
+            "exam_status": exam.get("status", "complete"),
         }
         for test, key in (("cutaneous_trunci", "ctr"), ("scratch", "scratch")):
             for side in ("left", "right"):
                 for site, grade in (exam.get(key) or {}).get(side, {}).items():
                     row = dict(head, test=test, site=site, side=side, grade=grade)
                     writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+        for where, grade in (exam.get("spinal") or {}).items():
+            test, site, side = where.split("/")
+            row = dict(head, test=test, site=site, side=side, grade=grade)
+            writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
     return buffer.getvalue()
 
 
@@ -137,7 +154,11 @@ def test_case_file_is_well_formed(path: Path) -> None:
         assert case["exams"], f"{name}: needs exams or csv"
         ids = [e["exam_id"] for e in case["exams"]]
         assert len(ids) == len(set(ids)), f"{name}: duplicate exam ids"
-        assert set(case["expected"]) == set(ids), f"{name}: expected keys must equal exam ids"
+        voided = {e["exam_id"] for e in case["exams"] if e.get("status") == "voided"}
+        assert set(case.get("expected_skipped", [])) == voided, f"{name}: expected_skipped"
+        assert set(case["expected"]) == set(ids) - voided, (
+            f"{name}: expected keys must equal the exam ids that are not voided"
+        )
         for exam in case["exams"]:
             assert exam["species"] in ("dog", "cat"), name
             for side, findings in (exam.get("ctr") or {}).items():
@@ -148,6 +169,10 @@ def test_case_file_is_well_formed(path: Path) -> None:
                 assert side in ("left", "right"), name
                 assert set(findings) <= REGIONS, f"{name}: bad region in {findings}"
                 assert set(findings.values()) <= GRADES, f"{name}: bad grade in {findings}"
+            for where, grade in (exam.get("spinal") or {}).items():
+                test, site, side = where.split("/")
+                assert site in SPINAL_SITES[test] and side in ("left", "right"), f"{name}: {where}"
+                assert grade in GRADES | {"clonus"}, f"{name}: bad grade {grade} at {where}"
     else:
         assert case["exams"] == [], f"{name}: raw-csv cases give no exams"
         list(csv.reader(io.StringIO(case["csv"])))  # parses
@@ -164,26 +189,35 @@ def test_case_file_is_well_formed(path: Path) -> None:
             "breed",
             "ctr_cutoff",
             "localization",
+            "localization_basis_contains",
             "lesion_window",
             "flags",
-            "warnings_contain",
+            "warnings",
+            "severity",
+            "serial",
         ):
             assert key in exp, f"{where}: missing {key!r}"
         assert exp["ctr_cutoff"]["left"] in CUTOFFS and exp["ctr_cutoff"]["right"] in CUTOFFS, where
-        assert exp["localization"] in ("T3-L3", "C6-T2", "C1-C5", None), where
+        assert exp["localization"] in LOCALIZATIONS, where
+        assert exp["severity"] is None or exp["severity"] in range(7), where
+        if exp["localization"] is None:
+            assert exp["localization_basis_contains"] == [], where
         win = exp["lesion_window"]
         if win is not None:
             assert win["cranial"] in LEVELS and win["caudal"] in LEVELS, where
             assert (
                 all(level in LEVELS for level in win["most_likely"])
-                and len(win["most_likely"]) == 2
+                and len(win["most_likely"]) in (1, 2)
             ), where
         flags = exp["flags"]
         for flag in flags:
             assert flag["id"] in FLAG_IDS and flag["strength"] in STRENGTHS, where
             assert flag["urgency"] in URGENCIES, where
             assert flag["side"] in ("left", "right", "bilateral", None), where
-            assert flag["follow_up"] and set(flag["follow_up"]) <= FOLLOW_UPS, where
+            assert flag["follow_up"], where
+            for follow in flag["follow_up"]:
+                assert set(follow) == {"test", "region"}, where
+                assert follow["test"] in FOLLOW_UPS and isinstance(follow["region"], str), where
         # the expectation itself must respect the §5 sort order
         keys = [
             (URGENCIES.index(f["urgency"]), STRENGTHS.index(f["strength"]), FLAG_IDS.index(f["id"]))
@@ -218,25 +252,44 @@ def _check_exam(name: str, exam_id: str, got: dict[str, Any], exp: dict[str, Any
         f"  got      {got_keys}\n  expected {exp_keys}"
     )
     for flag, exp_flag in zip(got_flags, exp["flags"], strict=True):
-        tests = [f["test"] for f in flag.get("follow_up", [])]
-        assert tests == exp_flag["follow_up"], (
-            f"{where} flag {flag['id']} follow_up tests: got {tests}, "
-            f"expected {exp_flag['follow_up']}"
+        follow = [{"test": f["test"], "region": f["region"]} for f in flag.get("follow_up", [])]
+        assert follow == exp_flag["follow_up"], (
+            f"{where} flag {flag['id']} follow_up (test and region):\n"
+            f"  got      {follow}\n  expected {exp_flag['follow_up']}"
         )
+        if "title" in exp_flag:
+            assert flag["title"] == exp_flag["title"], (
+                f"{where} flag {flag['id']} title: got {flag['title']!r}"
+            )
         assert flag.get("reasons") and all(isinstance(r, str) and r for r in flag["reasons"]), (
             f"{where} flag {flag['id']}: reasons must be a non-empty list of texts"
         )
         assert flag.get("references") and all(
             isinstance(r, str) and r for r in flag["references"]
         ), f"{where} flag {flag['id']}: references must be a non-empty list of texts"
-    warnings = [str(w) for w in got.get("warnings", [])]
-    for needle in exp["warnings_contain"]:
-        assert any(needle.lower() in w.lower() for w in warnings), (
-            f"{where} warnings: none contains {needle!r}; got {warnings}"
-        )
-    for needle in exp.get("warnings_not_contain", []):
-        assert not any(needle.lower() in w.lower() for w in warnings), (
-            f"{where} warnings: unexpected {needle!r} in {warnings}"
+    assert got.get("warnings") == exp["warnings"], (
+        f"{where} warnings (exact, in order):\n  got      {got.get('warnings')}\n"
+        f"  expected {exp['warnings']}"
+    )
+    severity = got.get("severity")
+    score = severity["score"] if severity else None
+    assert score == exp["severity"], (
+        f"{where} severity (MFS): got {severity}, expected {exp['severity']}"
+    )
+    if severity:
+        scale = (severity["scale"], severity["worst"], severity["best"])
+        assert scale == ("modified_frankel", 0, 6), where
+    assert got.get("serial") == exp["serial"], (
+        f"{where} serial: got {got.get('serial')}, expected {exp['serial']}"
+    )
+    basis = got.get("localization_basis")
+    assert isinstance(basis, list) and bool(basis) == (exp["localization"] is not None), (
+        f"{where} localization_basis must be non-empty exactly when there is a localisation: "
+        f"{basis}"
+    )
+    for needle in exp["localization_basis_contains"]:
+        assert any(needle.lower() in b.lower() for b in basis), (
+            f"{where} localization_basis: none contains {needle!r}; got {basis}"
         )
 
 
@@ -270,6 +323,9 @@ def test_case(path: Path, tmp_path: Path) -> None:
             )
         _check_exam(name, exam_id, exams[exam_id], exp)
 
+    assert sorted(s["exam_id"] for s in doc["skipped"]) == sorted(
+        case.get("expected_skipped", [])
+    ), f"[{name}] skipped: got {doc['skipped']}"
     got_errors = sorted((e["exam_id"], e["row"]) for e in doc["errors"])
     exp_errors = sorted((e["exam_id"], e["row"]) for e in case["expected_errors"])
     assert got_errors == exp_errors, (

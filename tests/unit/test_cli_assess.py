@@ -108,7 +108,7 @@ def test_json_key_order_follows_format(tmp_path: Path, capsys: pytest.CaptureFix
     path = write_csv(tmp_path / "f.csv", normal_rows("E1") + ivdd_rows("E2"))
     code, doc = run_json(capsys, path)
     assert code == 0
-    assert list(doc) == ["exams", "errors"]
+    assert list(doc) == ["exams", "errors", "skipped"]
     assert doc["errors"] == []
     assert [e["exam_id"] for e in doc["exams"]] == ["E1", "E2"]
     for exam in doc["exams"]:
@@ -189,7 +189,7 @@ def test_utf8_bom_is_accepted(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
 def test_header_only_file_is_no_exams(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     code, doc = run_json(capsys, write_csv(tmp_path / "f.csv", []))
     assert code == 0
-    assert doc == {"exams": [], "errors": []}
+    assert doc == {"exams": [], "errors": [], "skipped": []}
 
 
 # ------------------------------------------------------------------ exit codes
@@ -206,7 +206,7 @@ def test_exit_0_when_every_row_is_usable(tmp_path: Path, capsys: pytest.CaptureF
         ({"grade": "wobbly"}, "grade"),
         ({"site": "L8"}, "L8"),
         ({"side": "middle"}, "side"),
-        ({"test": "patellar"}, "test"),
+        ({"test": "pinprick"}, "test"),  # patellar is a test since FORMAT v2
     ],
 )
 def test_exit_1_with_bad_row_others_still_assessed(

@@ -187,9 +187,11 @@ def test_status_absent_and_not_tested(limits: CtrThresholds) -> None:
         (series("L2"), series("L6"), TlPattern.LATERALISED),
         (series("L7"), series("L4"), TlPattern.LATERALISED),
         (absent_to("L4"), absent_to("L3"), TlPattern.NO_RESPONSE),
-        (series("L2"), {}, None),  # other side not tested
+        (series("L2"), {}, TlPattern.OTHER_SIDE_UNTESTED),  # v2: flag capped at weak
         (absent_to("L3"), series("L6"), None),  # efferent, not thoracolumbar
-        (absent_to("L3"), {}, None),
+        (absent_to("L3"), {}, TlPattern.OTHER_SIDE_UNTESTED),
+        (series("L4"), {}, None),  # borderline with the other side untested: nothing
+        (series("L6"), {}, None),
     ],
 )
 def test_tl_pattern(
@@ -210,31 +212,45 @@ def test_tl_pattern_is_symmetric(limits: CtrThresholds) -> None:
     ("left", "right", "side"),
     [
         (series("L2"), series("L2"), FlagSide.BILATERAL),
-        (series("L1"), series("L3"), FlagSide.LEFT),
+        (series("L1"), series("L3"), FlagSide.LEFT),  # 2 levels apart: lateralised
+        (series("L2"), series("L3"), FlagSide.BILATERAL),  # 1 level: observer variation
         (series("L3"), series("T13"), FlagSide.RIGHT),
+        (series("L3"), series("L1"), FlagSide.RIGHT),
         (series("L2"), series("L6"), FlagSide.LEFT),  # lateralised: the abnormal side
         (series("L6"), series("L4"), FlagSide.RIGHT),
-        (series("L3"), absent_to("L3"), FlagSide.RIGHT),  # "none" is the most cranial
+        (series("L5"), series("L4"), FlagSide.BILATERAL),  # one level apart
+        (series("L3"), absent_to("L3"), FlagSide.BILATERAL),  # "none" at L2: one level
+        (series("L3"), absent_to("L2"), FlagSide.RIGHT),  # "none" at L1: two levels
         (absent_to("T12"), series("L2"), FlagSide.LEFT),
+        (series("L2"), {}, FlagSide.LEFT),  # the tested side
+        ({}, absent_to("T10"), FlagSide.RIGHT),
         (series("L6"), series("L5"), None),  # no pattern, no side
     ],
 )
 def test_tl_side(limits: CtrThresholds, left: dict, right: dict, side: FlagSide | None) -> None:
-    assert analyse_ctr(exam(left, right), limits).tl_side == side
+    assert analyse_ctr(exam(left, right), limits).tl_side(2) == side
 
 
-def test_tl_side_none_counts_as_most_cranial_even_next_to_its_last_tested_level(
+def test_tl_side_threshold_is_a_parameter(limits: CtrThresholds) -> None:
+    a = analyse_ctr(exam(series("L2"), series("L3")), limits)
+    assert a.tl_side(1) is FlagSide.LEFT and a.tl_side(2) is FlagSide.BILATERAL
+
+
+def test_tl_side_none_sits_one_level_cranial_to_its_last_tested_level(
     limits: CtrThresholds, protocols: Protocols
 ) -> None:
-    """CLINICAL_RULES §2: side = the more cranial cut-off, '"none" counts as most cranial'.
+    """CLINICAL_RULES §2 (v2): "none" sits one level cranial to its most cranial tested level;
+    lateralised only at 2 levels or more.
 
-    Left silent from L7 up to L3, right cut-off L2: left is "none", so the side is left,
-    never "bilateral" (the sides do not have the same cut-off).
+    Left silent from L7 up to L3 ("none" at L2), right cut-off L2: bilateral. Left silent up
+    to L1 ("none" at T13) against L2: two levels, left.
     """
     e = exam(absent_to("L3"), series("L2"))
     a = analyse_ctr(e, limits)
     assert a.left.cutoff == NONE and a.right.cutoff == "L2"
-    assert a.tl_side is FlagSide.LEFT
+    assert a.tl_side(2) is FlagSide.BILATERAL
+    e = exam(absent_to("L1"), series("L2"))
+    assert analyse_ctr(e, limits).tl_side(2) is FlagSide.LEFT
     ivdd = next(f for f in evaluate(e, protocols=protocols).flags if f.id.value == "ivdd")
     assert ivdd.side is FlagSide.LEFT
 
@@ -247,7 +263,7 @@ def test_tl_side_both_none_is_bilateral(limits: CtrThresholds, protocols: Protoc
     e = exam(absent_to("L6"), absent_to("L5"))
     a = analyse_ctr(e, limits)
     assert a.tl_pattern is TlPattern.NO_RESPONSE
-    assert a.tl_side is FlagSide.BILATERAL
+    assert a.tl_side(2) is FlagSide.BILATERAL
     ivdd = next(f for f in evaluate(e, protocols=protocols).flags if f.id.value == "ivdd")
     assert ivdd.side is FlagSide.BILATERAL
 
@@ -308,15 +324,47 @@ def test_lesion_window_clamps_at_t1(
     assert all(levels.distance(x, w.caudal) >= 0 for x in w.most_likely)
 
 
-def test_window_in_assessment_uses_more_cranial_side(protocols: Protocols) -> None:
+def test_window_in_assessment_is_the_intersection(protocols: Protocols) -> None:
+    """DOMAIN 1.1 (v2): L3 gives T12-L3 (likely T13-L1), L2 gives T11-L2 (likely T12-T13):
+    the exam's window is T12-L2, most likely T13 (the likely ranges' intersection)."""
     a = evaluate(exam(series("L3"), series("L2")), protocols=protocols)
     assert a.localization == "T3-L3"
     assert a.lesion_window is not None
     assert a.lesion_window.model_dump() == {
-        "cranial": "T11",
+        "cranial": "T12",
         "caudal": "L2",
-        "most_likely": ["T12", "T13"],
+        "most_likely": ["T13"],
     }
+
+
+def test_window_intersection_without_common_likely_level_takes_the_centre(
+    protocols: Protocols,
+) -> None:
+    """L1 (T10-L1, likely T11-T12) and L3 (T12-L3, likely T13-L1): intersection T12-L1, no
+    common likely level, so its central level T13."""
+    a = evaluate(exam(series("L1"), series("L3")), protocols=protocols)
+    assert a.lesion_window is not None
+    want = {"cranial": "T12", "caudal": "L1", "most_likely": ["T13"]}
+    assert a.lesion_window.model_dump() == want
+
+
+def test_windows_that_do_not_overlap_warn_and_show_the_cranial_side(protocols: Protocols) -> None:
+    """T10 (T6-T10) and L3 (T12-L3) are 5 levels apart: no overlap."""
+    a = evaluate(exam(series("T10"), series("L3")), protocols=protocols)
+    assert a.lesion_window is not None
+    assert (a.lesion_window.cranial, a.lesion_window.caudal) == ("T6", "T10")
+    assert any("do not overlap" in w for w in a.warnings)
+    a = evaluate(exam(series("T11"), series("L3")), protocols=protocols)  # 5 apart
+    assert any("do not overlap" in w for w in a.warnings)
+
+
+def test_windows_four_apart_share_one_level(protocols: Protocols) -> None:
+    """T12 (T8-T12) and L3 (T12-L3) are 4 apart: they share T12, which is the window."""
+    a = evaluate(exam(series("T12"), series("L3")), protocols=protocols)
+    assert a.lesion_window is not None
+    want = {"cranial": "T12", "caudal": "T12", "most_likely": ["T12"]}
+    assert a.lesion_window.model_dump() == want
+    assert not any("do not overlap" in w for w in a.warnings)
 
 
 def test_borderline_l4_gives_no_window(protocols: Protocols) -> None:

@@ -44,6 +44,7 @@ _INTAKE_COLUMNS = {
     "weight_kg": "weight_kg",
     "signs": "signs",
     "exam_note": "exam_note",
+    "parts": "parts",
 }
 
 
@@ -129,7 +130,8 @@ class SqliteExams(SqliteStreaming):
             pid = exam.patient.patient_id
             self._audit(db, exam.exam_id, pid, by, AuditEvent.CREATED)
             for name, value in intake_values(exam).items():
-                if (value and name != "mode") or (name == "mode" and value != Mode.CLINICAL):
+                default = {"mode": Mode.CLINICAL.value, "parts": "quick"}.get(name, "")
+                if value != default:
                     self._audit(db, exam.exam_id, pid, by, AuditEvent.CREATED, name, "", value)
 
     def update_intake(

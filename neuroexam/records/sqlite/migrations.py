@@ -72,6 +72,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE exams ADD COLUMN signed_at TEXT;
     ALTER TABLE exams ADD COLUMN exam_note TEXT NOT NULL DEFAULT '';
     ALTER TABLE exams ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE exams ADD COLUMN parts TEXT NOT NULL DEFAULT 'quick';
     CREATE TABLE audit (
         seq        INTEGER PRIMARY KEY AUTOINCREMENT,
         exam_id    TEXT NOT NULL,

@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # pydantic models load on first use, not at start-up
 
 EXAM_COLUMNS = (
     "exam_id, exam_date, examiner, mode, patient_id, patient_name, species, breed, "
-    "age_years, sex, weight_kg, signs, status, continued, signed_by, signed_at, exam_note"
+    "age_years, sex, weight_kg, signs, status, continued, signed_by, signed_at, exam_note, parts"
 )
 FINDING_COLUMNS = "exam_id, test, site, side, grade, note, recorded_at, seq"
 #: The same columns of ``exams e`` (queries that join findings).
@@ -45,6 +45,7 @@ def exam_row(exam: Exam, continued: str = "") -> tuple:
         exam.signed_by,
         iso(exam.signed_at),
         exam.exam_note,
+        exam.parts,
     )
 
 
@@ -100,6 +101,7 @@ def exam_from_row(row: tuple, findings: list[Finding]) -> Exam:
         signed_by,
         signed_at,
         exam_note,
+        parts,
     ) = row
     return Exam.model_construct(
         exam_id=exam_id,
@@ -121,6 +123,7 @@ def exam_from_row(row: tuple, findings: list[Finding]) -> Exam:
         signed_by=signed_by,
         signed_at=datetime.fromisoformat(signed_at) if signed_at else None,
         exam_note=exam_note,
+        parts=parts,
     )
 
 
@@ -140,4 +143,5 @@ def intake_values(exam: Exam) -> dict[str, str]:
         "weight_kg": "" if p.weight_kg is None else f"{p.weight_kg:g}",
         "signs": ";".join(exam.signs),
         "exam_note": exam.exam_note,
+        "parts": exam.parts,
     }

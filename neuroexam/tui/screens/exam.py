@@ -163,6 +163,9 @@ class ExamScreen(NeuroScreen[None]):
     # ---------------------------------------------------------------- rendering
 
     def refresh_view(self) -> None:
+        patient = self.session.exam.patient
+        who = " ".join(x for x in (patient.patient_id, patient.name) if x)
+        self.sub_title = f"{who} · {patient.species.value} · {patient.breed or 'breed not given'}"
         step = self.session.cursor
         done, total = self.session.progress()
         title = self.query_one("#step-title", Static)

@@ -22,7 +22,8 @@ def listing_label(item: ExamListing, total: int | None = None) -> str:
 
 class HomeScreen(NeuroScreen[None]):
     BINDINGS = [
-        Binding("n", "new_exam", "New exam", id="home.new"),
+        # Priority: the intake opens as n is read, so keys typed right after it reach the intake.
+        Binding("n", "new_exam", "New exam", id="home.new", priority=True),
         Binding("r", "focus_resume", "Resume", id="home.resume"),
         Binding("h", "history", "History", id="home.history"),
         Binding("p", "patients", "Patients", id="home.patients"),

@@ -1,140 +1,166 @@
-"""Intake: signalment and the history/sign checklist, for a new exam or to edit a running one."""
+"""Intake: signalment, exam date and parts, and the history/sign checklist — for a new exam or
+to edit a running one.
+
+Every key lands where it was typed, at any speed: Tab, shift+Tab and Enter move focus at once
+(priority bindings, resolved when the app reads the key, so the keys after them already go to
+the next field); each field runs its own bindings as keys reach it (:mod:`..widgets.fields`);
+and keys typed while the screen opens are kept and replayed into the fields in order.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import textwrap
 from datetime import datetime
 
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import (
-    Button,
-    Footer,
-    Header,
-    Input,
-    Label,
-    RadioButton,
-    RadioSet,
-    SelectionList,
-    Static,
-)
-from textual.widgets.selection_list import Selection
+from textual.widgets import Button, Footer, Header, Input, Label, SelectionList, Static
 
 from neuroexam.core.breeds import BreedIndex
 from neuroexam.core.ids import new_exam_id
 from neuroexam.core.intake import (
+    PARTS_LABELS,
+    SIDED_SIGNS,
+    ExamParts,
+    Intake,
+    IntakeEdit,
     IntakeError,
+    KnownPatient,
     breed_status,
     build_patient,
+    encode_signs,
+    finding_text,
+    format_exam_date,
+    identity_mismatches,
+    orphaned_findings,
     parse_age,
+    parse_exam_date,
     parse_weight,
+    sign_sides,
 )
-from neuroexam.core.models import Exam, Sex, Species
+from neuroexam.core.models import Exam, Finding, Sex, Species
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import breed_index
+from neuroexam.core.session import all_steps
+from neuroexam.services.patients import PatientLookup
+from neuroexam.tui.typed import NeuroScreen
+from neuroexam.tui.widgets.choice import Choice, ChoiceSet
+from neuroexam.tui.widgets.fields import FieldInput
+from neuroexam.tui.widgets.sign_list import SignItem, SignList
 
-#: At least this many columns: signalment left, signs right.
-WIDE_AT = 110
+__all__ = ["ChoiceSet", "IntakeScreen"]  # ChoiceSet: the training screen imports it from here
+
+#: At least this many columns: signalment left, signs right (each fits without wrapping).
+WIDE_AT = 120
 LABEL_WIDTH = 13
+#: The widest signalment line: a label and the spinal part's choice.
+SIGNALMENT_WIDTH = LABEL_WIDTH + 4 + len(PARTS_LABELS[ExamParts.SPINAL])
+#: At most this many orphaned findings are named in the species question.
+NAMED_FINDINGS = 6
+#: The text width of a dialog (app.tcss ``.dialog``: 70 columns less border and padding).
+QUESTION_WIDTH = 64
 
 PATIENT_ID_NOTE = "optional, but earlier exams are compared only by patient id"
+CHOICE_KEYS = "←/→ choose (or the first letter); Enter moves on."
 FIELD_HELP = {
-    "patient-id": "The practice's patient number. Optional, but serial comparison of this "
-    "patient's exams needs it.",
+    "patient-id": "The practice's patient number. A known id fills in the signalment from the "
+    "patient's last exam. Optional, but serial comparison needs it.",
     "name": "The patient's name (optional).",
-    "species": "←/→ chooses dog or cat. Required: it picks the exam protocol.",
+    "species": f"Dog or cat: {CHOICE_KEYS} Required: it picks the exam protocol.",
     "breed": "Breed, alias (CKCS, Doxie…) or close spelling; → accepts the grey suggestion. "
     "Mixed or unknown is fine.",
     "age": "Age in years, decimals allowed (0.5 = 6 months); empty if not known.",
-    "sex": "←/→ chooses: M male, MN neutered male, F female, FS spayed female, unknown.",
+    "sex": f"M male, MN neutered male, F female, FS spayed female, unknown: {CHOICE_KEYS}",
     "weight": "Body weight in kg; empty if not weighed.",
     "examiner": "Who performs the exam (optional).",
-    "start": "Start the exam wizard with these details (F5).",
+    "exam-date": "When the exam was done, YYYY-MM-DD HH:MM (local time): change it to enter "
+    "an exam done earlier.",
+    "parts": f"Quick: the two reflexes. Spinal: also limb reflexes, postural reactions and "
+    f"nociception. {CHOICE_KEYS}",
+    "start": "Start the exam wizard with these details (Enter or F5).",
 }
+SIGN_KEYS = "space ticks"
+SIDE_KEYS = "space ticks · l left · r right · b both · u side unknown (←/→ step)"
 HELP_TEXT = """\
 # Intake
 
 Fill in the signalment and tick the history and observed signs, then press **F5** to start the
-exam wizard. **tab** / **shift+tab** move between fields.
+exam wizard. **enter** or **tab** moves to the next field, **shift+tab** back. Keys are never
+lost: type as fast as you like (a barcode scanner too).
 
 - **Patient id** is optional, but the exams of one patient are compared (cut-off migration)
-  only by patient id.
-- **Species** (required) picks the exam protocol: ←/→ choose.
+  only by patient id. A patient id already in the records fills in the signalment from that
+  patient's last exam (the age moved on) and shows it; a different species or name for that id
+  is flagged, and starting the exam then asks first.
+- **Species** (required) picks the exam protocol; **sex** and the **exam** parts work the same
+  way: ←/→ choose (the chosen option is marked `(•)`), or type the option's first letter.
 - **Breed**: a name, an alias ("CKCS", "Doxie", "Frenchie") or a close spelling; the line under
   it shows the breed it matched. → accepts the grey suggestion. An unknown breed is kept as
   typed and gets no breed weighting.
 - **Age** in years (0–30, decimals allowed), **weight** in kg (above 0, at most 200): both may
   stay empty.
-- **Signs**: ↑/↓ move, **space** ticks; the line above the footer explains the highlighted sign.
+- **Exam date**: now by default; change it to record an exam done earlier (not in the future).
+- **Exam**: *quick* (scratch and cutaneous trunci reflexes) or *spinal* (adds the limb
+  reflexes, postural reactions and nociception).
+- **Signs**: ↑/↓ move, **space** ticks. Where the side matters (phantom scratching, forelimb
+  lameness, Horner's, touch aversion, scoliosis) **l**, **r**, **b** and **u** record left,
+  right, both sides or side unknown (←/→ step through them).
 
+Editing a running exam: every valid change is saved at once; a species change that leaves
+recorded findings without a step in the other species' exam names them and asks first.
 **escape** goes back (asks first if anything was typed).
 """
 
 
-class ChoiceSet(RadioSet):
-    """A compact radio row where ←/→ (and ↑/↓) choose at once, like a native radio group."""
-
-    _ready = False
-
-    def on_mount(self) -> None:
-        # Runs before RadioSet's own mount handler, which moves the cursor to the first button.
-        self.call_later(self._arm)
-
-    def _arm(self) -> None:
-        """Start on the pressed button; only from now on does moving the cursor choose."""
-        if self.pressed_index >= 0:
-            self._selected = self.pressed_index
-        self._ready = True
-
-    def action_next_button(self) -> None:
-        self._choose(super().action_next_button)
-
-    def action_previous_button(self) -> None:
-        self._choose(super().action_previous_button)
-
-    def _choose(self, move: Callable[[], None]) -> None:
-        # With nothing chosen yet, the first arrow press chooses the button under the cursor.
-        if not self._ready or self.pressed_index >= 0:
-            move()
-        if self._ready:
-            self.action_toggle_button()
+def local_now() -> datetime:
+    """The current local time (tests replace it for a fixed clock)."""
+    return datetime.now().astimezone()
 
 
-def _row(label: str, widget: Widget) -> Horizontal:
-    return Horizontal(Label(label, classes="field-label"), widget, classes="field")
+class _Form(VerticalScroll, can_focus=False):
+    """The scrolling form; its fields take focus, never the container."""
+
+
+def _question(*paragraphs: str) -> str:
+    """A ConfirmModal question: each paragraph on its own lines, wrapped to the dialog."""
+    return "\n".join(textwrap.fill(p, QUESTION_WIDTH) for p in paragraphs)
+
+
+def _row(label: str, widget: Widget, row_id: str | None = None) -> Horizontal:
+    return Horizontal(Label(label, classes="field-label"), widget, classes="field", id=row_id)
 
 
 def _number_text(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
-class IntakeScreen(Screen[None]):
-    """``IntakeScreen()`` starts a new exam; ``IntakeScreen(exam)`` edits a running exam's intake,
-    saving each valid change at once."""
+class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
+    """``IntakeScreen()`` starts a new exam (``patient_id`` prefills a known patient);
+    ``IntakeScreen(exam)`` edits a running exam's intake, saving each valid change at once.
+
+    Dismissed with the :class:`Intake` an exam was started with, with an :class:`IntakeEdit`
+    after editing, or with None when left without starting.
+    """
 
     DEFAULT_CSS = f"""
-    IntakeScreen #intake-form {{ height: 1fr; padding: 0 1; }}
+    IntakeScreen #intake-form {{ height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }}
     IntakeScreen #intake-title {{ text-style: bold; margin-bottom: 1; }}
     IntakeScreen #intake-columns {{ height: auto; layout: vertical; }}
     IntakeScreen.-wide #intake-columns {{ layout: horizontal; }}
     IntakeScreen #signalment, IntakeScreen #signs {{ height: auto; width: 1fr; }}
-    IntakeScreen.-wide #signalment {{ width: 64; margin-right: 2; }}
+    IntakeScreen.-wide #signalment {{ width: {SIGNALMENT_WIDTH}; margin-right: 1; }}
     IntakeScreen #signs {{ margin-top: 1; }}
     IntakeScreen.-wide #signs {{ margin-top: 0; }}
     IntakeScreen .section-title {{ text-style: bold; color: $text-primary; }}
-    IntakeScreen .field {{ height: 1; margin-top: 1; }}
+    IntakeScreen .field {{ height: auto; }}
     IntakeScreen .field-label {{ width: {LABEL_WIDTH}; color: $text-muted; }}
     IntakeScreen .field:focus-within .field-label {{ color: $text-accent; text-style: bold; }}
     IntakeScreen .field Input {{ width: 1fr; background: $boost; }}
     IntakeScreen .field Input:focus {{ background: $primary 25%; }}
-    IntakeScreen .field RadioSet {{ width: 1fr; height: 1; layout: horizontal; }}
-    IntakeScreen .field RadioButton {{ width: auto; margin-right: 2; }}
-    IntakeScreen .field RadioButton.-on > .toggle--label {{ text-style: bold underline; }}
     IntakeScreen .field-note {{
         padding-left: {LABEL_WIDTH}; color: $text-muted; width: 100%; height: auto;
     }}
@@ -143,7 +169,9 @@ class IntakeScreen(Screen[None]):
     }}
     IntakeScreen .field-error.-hidden, IntakeScreen .field-note.-hidden {{ display: none; }}
     IntakeScreen #breed-status {{ color: $text-success; }}
-    IntakeScreen #breed-status.-warn {{ color: $text-warning; }}
+    IntakeScreen #breed-status.-warn, IntakeScreen #patient-id-note.-warn {{
+        color: $text-warning;
+    }}
     IntakeScreen SelectionList {{
         height: auto; padding: 0; border: round $border-blurred;
     }}
@@ -154,20 +182,54 @@ class IntakeScreen(Screen[None]):
     }}
     """
 
+    #: Focus is given once the keys typed while the screen opened are in (see :meth:`_open`).
+    AUTO_FOCUS = ""
+
     BINDINGS = [
+        Binding("tab", "move('next')", "Next field", show=False, priority=True, id="intake.next"),
+        Binding(
+            "shift+tab",
+            "move('previous')",
+            "Previous field",
+            show=False,
+            priority=True,
+            id="intake.previous",
+        ),
+        Binding("enter", "move('enter')", "Next", show=False, priority=True, id="intake.enter"),
         Binding("f5", "start", "Start exam", id="intake.start"),
         Binding("escape", "back", "Back", id="intake.back"),
         Binding("f1", "help", "Help", id="intake.help"),
     ]
 
-    def __init__(self, exam: Exam | None = None) -> None:
+    def __init__(
+        self,
+        exam: Exam | None = None,
+        *,
+        patient_id: str = "",
+        parts: ExamParts = ExamParts.QUICK,
+    ) -> None:
         super().__init__()
         self.exam = exam
-        self._sign_labels: dict[str, str] = {}
+        self.parts = parts
+        self._launch_id = patient_id
+        #: The intake as it was when the screen opened (editing: what the edit started from).
+        self._before = Intake.of(exam, parts) if exam else None
+        self._sign_help: dict[str, str] = {}
         #: The text each note under a field shows now.
         self._shown: dict[str, str] = {}
+        #: Keys (and focus moves) that came while the screen opened, replayed in order.
+        self._phase = "opening"
+        self._pending: list[events.Key | str] = []
+        #: The patient on record for ``_known_id`` (None: unknown id).
+        self._known: KnownPatient | None = None
+        self._known_id = ""
+        self._prefilled_for = ""
+        self._date_default = ""
+        #: Editing: findings a confirmed species change left without a step.
+        self._orphaned: tuple[Finding, ...] = ()
+        self._asking_species = False
 
-    # ---------------------------------------------------------------- helpers
+    # ---------------------------------------------------------------- services
 
     @property
     def editing(self) -> bool:
@@ -175,35 +237,29 @@ class IntakeScreen(Screen[None]):
 
     @property
     def protocols(self) -> Protocols:
-        return self.app.protocols  # type: ignore[attr-defined]
+        return self.napp.protocols
 
     @property
     def breeds(self) -> BreedIndex:
         return breed_index(self.protocols)
 
-    def _input(self, widget_id: str) -> Input:
-        return self.query_one(f"#{widget_id}", Input)
-
-    def _breed_choices(self, species: Species | None) -> list[str]:
-        """Canonical names first (they win a shared prefix), then aliases."""
-        all_breeds = self.protocols.breeds.breeds
-        chosen = [b for b in all_breeds if species is None or b.species is species]
-        names = sorted(b.name for b in chosen)
-        aliases = sorted(a for b in chosen for a in b.aliases)
-        return list(dict.fromkeys([*names, *aliases]))
+    @property
+    def lookup(self) -> PatientLookup:
+        """Who a patient id belongs to (the one place the screen reaches the records for it)."""
+        return self.napp.patients
 
     # ---------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
         exam = self.exam
         yield Header()
-        with VerticalScroll(id="intake-form"):
+        with _Form(id="intake-form"):
             title = (
                 f"Edit intake — {exam.exam_id} (each valid change is saved at once)"
                 if exam
                 else "New exam — signalment and history"
             )
-            yield Label(title, id="intake-title")
+            yield Label(title, id="intake-title", markup=False)
             with Horizontal(id="intake-columns"):
                 with Vertical(id="signalment"):
                     yield from self._signalment(exam)
@@ -211,41 +267,31 @@ class IntakeScreen(Screen[None]):
                     yield Label(
                         "History and observed signs ([b]space[/b] ticks)", classes="section-title"
                     )
-                    chosen = set(exam.signs) if exam else set()
-                    for group in self.protocols.signs.groups:
-                        signs = [s for s in self.protocols.signs.signs if s.group == group.id]
-                        selection_list: SelectionList[str] = SelectionList(
-                            *[Selection(s.label, s.id, s.id in chosen) for s in signs],
-                            id=f"signs-{group.id}",
-                        )
-                        selection_list.border_title = group.label
-                        yield selection_list
+                    yield from self._sign_lists(exam)
             if not exam:
                 yield Button("Start exam (F5)", id="start", variant="primary")
-        yield Static("", id="context-help")
+        yield Static("", id="context-help", markup=False)
         yield Footer()
 
     def _signalment(self, exam: Exam | None) -> ComposeResult:
         patient = exam.patient if exam else None
         yield Label("Signalment", classes="section-title")
+        patient_id = patient.patient_id if patient else ""
+        yield _row("Patient id", FieldInput(patient_id, id="patient-id", compact=True))
+        yield Label("", id="patient-id-note", classes="field-note -hidden", markup=False)
+        yield _row("Name", FieldInput(patient.name if patient else "", id="name", compact=True))
         yield _row(
-            "Patient id",
-            Input(patient.patient_id if patient else "", id="patient-id", compact=True),
+            "Species",
+            Choice(
+                [(s.value, s.value.capitalize()) for s in Species],
+                patient.species.value if patient else None,
+                id="species",
+            ),
         )
-        yield Label("", id="patient-id-note", classes="field-note -hidden")
-        yield _row("Name", Input(patient.name if patient else "", id="name", compact=True))
-        species = ChoiceSet(
-            RadioButton("Dog", patient is not None and patient.species is Species.DOG, id="dog"),
-            RadioButton("Cat", patient is not None and patient.species is Species.CAT, id="cat"),
-            id="species",
-            compact=True,
-            disabled=exam is not None,
-        )
-        yield _row("Species", species)
-        yield Label("", id="species-note", classes="field-note -hidden")
+        yield Label("", id="species-note", classes="field-note -hidden", markup=False)
         yield _row(
             "Breed",
-            Input(
+            FieldInput(
                 patient.breed if patient else "",
                 placeholder="name or alias, e.g. CKCS; mixed",
                 id="breed",
@@ -256,46 +302,86 @@ class IntakeScreen(Screen[None]):
                 ),
             ),
         )
-        yield Label("", id="breed-status", classes="field-note -hidden")
+        yield Label("", id="breed-status", classes="field-note -hidden", markup=False)
         yield _row(
             "Age (years)",
-            Input(
+            FieldInput(
                 _number_text(patient.age_years if patient else None),
                 placeholder="0–30, e.g. 4.5",
                 id="age",
                 compact=True,
             ),
         )
-        yield Label("", id="age-error", classes="field-error -hidden")
+        yield Label("", id="age-error", classes="field-error -hidden", markup=False)
         sex = patient.sex if patient else Sex.UNKNOWN
-        yield _row(
-            "Sex",
-            ChoiceSet(
-                *[RadioButton(s.value, s is sex, id=f"sex-{s.value}") for s in Sex],
-                id="sex",
-                compact=True,
-            ),
-        )
+        yield _row("Sex", Choice([(s.value, s.value) for s in Sex], sex.value, id="sex"))
         yield _row(
             "Weight (kg)",
-            Input(
+            FieldInput(
                 _number_text(patient.weight_kg if patient else None),
                 placeholder="e.g. 12.5",
                 id="weight",
                 compact=True,
             ),
         )
-        yield Label("", id="weight-error", classes="field-error -hidden")
-        yield _row("Examiner", Input(exam.examiner if exam else "", id="examiner", compact=True))
+        yield Label("", id="weight-error", classes="field-error -hidden", markup=False)
+        examiner = exam.examiner if exam else ""
+        yield _row("Examiner", FieldInput(examiner, id="examiner", compact=True))
+        when = exam.exam_date if exam and exam.exam_date else local_now()
+        self._date_default = format_exam_date(when)
+        yield _row(
+            "Exam date",
+            FieldInput(
+                self._date_default, placeholder="YYYY-MM-DD HH:MM", id="exam-date", compact=True
+            ),
+        )
+        yield Label("", id="exam-date-error", classes="field-error -hidden", markup=False)
+        yield _row(
+            "Exam",
+            Choice(
+                [(p.value, PARTS_LABELS[p]) for p in ExamParts],
+                self.parts.value,
+                vertical=True,
+                id="parts",
+            ),
+        )
+
+    def _sign_lists(self, exam: Exam | None) -> ComposeResult:
+        """One list per group of ``signs.toml``, in file order."""
+        ticked = sign_sides(exam.signs) if exam else {}
+        signs = self.protocols.signs.signs
+        for group in self.protocols.signs.groups:
+            items = [
+                SignItem(s.id, s.label, bool(getattr(s, "sided", s.id in SIDED_SIGNS)))
+                for s in signs
+                if s.group == group.id
+            ]
+            sign_list = SignList(
+                items, {i.id: ticked[i.id] for i in items if i.id in ticked}, id=f"signs-{group.id}"
+            )
+            sign_list.border_title = group.label
+            yield sign_list
+
+    def _breed_choices(self, species: Species | None) -> list[str]:
+        """Canonical names first (they win a shared prefix), then aliases."""
+        all_breeds = self.protocols.breeds.breeds
+        chosen = [b for b in all_breeds if species is None or b.species is species]
+        names = sorted(b.name for b in chosen)
+        aliases = sorted(a for b in chosen for a in b.aliases)
+        return list(dict.fromkeys([*names, *aliases]))
 
     def on_mount(self) -> None:
         self.sub_title = "edit intake" if self.editing else "new exam"
         self._update_wide(self.app.size.width)
-        self._sign_labels = {s.id: s.label for s in self.protocols.signs.signs}
-        for selection_list in self.query(SelectionList):
-            self._mark_ticked(selection_list)
-        self._refresh_feedback()
-        self._input("patient-id").focus()
+        for sign in self.protocols.signs.signs:
+            normal = " (a normal behaviour on its own)" if sign.normal_behaviour else ""
+            self._sign_help[sign.id] = f"{sign.label}: {sign.help}{normal}"
+        for sign_list in self.query(SignList):
+            sign_list.refresh_marks()
+        if self._launch_id:
+            self._input("patient-id").value = self._launch_id
+        # Keys typed while the screen opened are queued ahead of this callback.
+        self.call_later(self._open)
 
     def on_resize(self, event: events.Resize) -> None:
         self._update_wide(event.size.width)
@@ -303,24 +389,106 @@ class IntakeScreen(Screen[None]):
     def _update_wide(self, width: int) -> None:
         self.set_class(width >= WIDE_AT, "-wide")
 
+    # ---------------------------------------------------------------- keys in order
+
+    async def _open(self) -> None:
+        """Focus the first field, then replay what was typed while the screen opened."""
+        self._phase = "draining"
+        patient_id = self._input("patient-id")
+        self.set_focus(patient_id)  # now: Widget.focus() would wait for the app's next turn
+        patient_id.cursor_position = len(patient_id.value)
+        if patient_id.value.strip():
+            self._id_committed()
+        else:
+            self._refresh_feedback()
+        for item in self._pending:
+            if isinstance(item, str):
+                self._move(item)
+            else:
+                await self._send(item)
+        self._pending.clear()
+        # Keys that reached the screen before the focus above are queued ahead of this.
+        self.call_later(self._drained)
+
+    def _drained(self) -> None:
+        self._phase = "ready"
+
+    async def on_key(self, event: events.Key) -> None:
+        """A key reaches the screen itself only while no field has focus: the screen opening."""
+        if self._phase == "ready":
+            return  # a key bubbling up from a field: the bindings take it
+        event.stop()
+        if self._phase == "opening":
+            self._pending.append(event)
+        else:
+            await self._send(event)
+
+    async def _send(self, event: events.Key) -> None:
+        """Replay a key: a screen key (F5, escape, F1) runs here, any other goes to the field."""
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if not binding.priority:
+                await self.run_action(binding.action)
+                return
+        if self.focused is not None:
+            self.focused.post_message(event)
+
+    def action_move(self, kind: str) -> None:
+        """Tab (``next``), shift+Tab (``previous``) or Enter: move on now, so the next keys
+        already go to the next field; while the screen opens, in order with the typed keys."""
+        if self._phase == "ready":
+            self._move(kind)
+        else:
+            self.call_later(self._move_in_order, kind)
+
+    def _move_in_order(self, kind: str) -> None:
+        if self._phase == "opening":
+            self._pending.append(kind)
+        else:
+            self._move(kind)
+
+    def _move(self, kind: str) -> None:
+        focused = self.focused
+        if kind == "enter" and isinstance(focused, Button):
+            focused.press()
+            return
+        if kind == "previous":
+            self.focus_previous()
+        else:
+            self.focus_next()
+
     # ---------------------------------------------------------------- reading the form
 
+    def _input(self, widget_id: str) -> FieldInput:
+        return self.query_one(f"#{widget_id}", FieldInput)
+
+    def _choice(self, widget_id: str) -> Choice:
+        return self.query_one(f"#{widget_id}", Choice)
+
     def _species(self) -> Species | None:
-        pressed = self.query_one("#species", RadioSet).pressed_button
-        return Species(pressed.id) if pressed is not None and pressed.id else None
+        value = self._choice("species").value
+        return Species(value) if value else None
 
     def _sex(self) -> Sex:
-        pressed = self.query_one("#sex", RadioSet).pressed_button
-        if pressed is None or not pressed.id:
-            return Sex.UNKNOWN
-        return Sex(pressed.id.removeprefix("sex-"))
+        value = self._choice("sex").value
+        return Sex(value) if value else Sex.UNKNOWN
+
+    def _parts(self) -> ExamParts:
+        value = self._choice("parts").value
+        return ExamParts(value) if value else ExamParts.QUICK
 
     def _signs(self) -> list[str]:
-        """Ticked sign ids in checklist order."""
-        ticked: set[str] = set()
-        for selection_list in self.query(SelectionList):
-            ticked.update(selection_list.selected)
-        return [s.id for s in self.protocols.signs.signs if s.id in ticked]
+        """Ticked signs in checklist order, with their sides (``id:left``…)."""
+        ticked = {}
+        for sign_list in self.query(SignList):
+            ticked.update(sign_list.ticked())
+        return encode_signs(ticked, (s.id for s in self.protocols.signs.signs))
+
+    def _exam_date(self) -> datetime | None:
+        """The entered exam date: unchanged when left as shown (a new exam: None, "now")."""
+        text = self._input("exam-date").value
+        if text.strip() == self._date_default:
+            return self.exam.exam_date if self.exam else None
+        return parse_exam_date(text, local_now())
 
     def _field_errors(self) -> dict[str, str]:
         """Field → message for every invalid field (species only when starting)."""
@@ -330,14 +498,45 @@ class IntakeScreen(Screen[None]):
                 parser(self._input(field).value)
             except ValueError as exc:
                 errors[field] = str(exc)
+        try:
+            self._exam_date()
+        except ValueError as exc:
+            errors["exam-date"] = str(exc)
         return errors
+
+    def _intake(self, species: Species, keep: Exam | None = None) -> Intake:
+        """The form as an :class:`Intake`; an invalid age or weight keeps ``keep``'s value.
+
+        Raises :class:`IntakeError` when a field is invalid and there is nothing to keep.
+        """
+        errors = self._field_errors()
+        old = keep.patient if keep else None
+        intake = build_patient(
+            species=species,
+            patient_id=self._input("patient-id").value,
+            name=self._input("name").value,
+            breed=self._input("breed").value,
+            age=old.age_years if old and "age" in errors else self._input("age").value,
+            sex=self._sex(),
+            weight=old.weight_kg if old and "weight" in errors else self._input("weight").value,
+            breeds=self.breeds,
+        )
+        keep_date = keep.exam_date if keep else None
+        return Intake(
+            patient=intake.patient,
+            examiner=self._input("examiner").value.strip(),
+            signs=tuple(self._signs()),
+            exam_date=keep_date if "exam-date" in errors else self._exam_date(),
+            parts=self._parts(),
+        )
 
     def _dirty(self) -> bool:
         typed = any(
-            self._input(i).value.strip()
+            self._input(i).value.strip() and not self._input(i).prefilled
             for i in ("patient-id", "name", "breed", "age", "weight", "examiner")
         )
-        return typed or self._species() is not None or bool(self._signs())
+        date_changed = self._input("exam-date").value.strip() != self._date_default
+        return typed or date_changed or self._species() is not None or bool(self._signs())
 
     # ---------------------------------------------------------------- feedback
 
@@ -352,17 +551,25 @@ class IntakeScreen(Screen[None]):
 
     def _refresh_feedback(self) -> None:
         errors = self._field_errors()
-        for field in ("age", "weight"):
+        for field in ("age", "weight", "exam-date"):
             self._note(f"{field}-error", errors.get(field, ""))
             self._input(field).set_class(field in errors, "-invalid")
-        has_id = bool(self._input("patient-id").value.strip())
-        self._note("patient-id-note", "" if has_id else PATIENT_ID_NOTE)
+        self._note("patient-id-note", *self._identity_feedback())
         species = self._species()
-        if species is None:
-            self._note("species-note", "required")
-        else:
-            self._note("species-note", "fixed once the exam has started" if self.editing else "")
+        self._note("species-note", "required" if species is None else "")
         self._note("breed-status", *self._breed_feedback(species))
+
+    def _identity_feedback(self) -> tuple[str, bool]:
+        """The known patient and any species/name mismatch, or the "optional" hint."""
+        typed_id = self._input("patient-id").value.strip()
+        if not typed_id:
+            return PATIENT_ID_NOTE, False
+        known = self._known if typed_id == self._known_id else None
+        if known is None:
+            return "", False
+        mismatches = identity_mismatches(known, self._species(), self._input("name").value)
+        lines = [known.line(), *(m.short() for m in mismatches)]
+        return "\n".join(lines), bool(mismatches)
 
     def _breed_feedback(self, species: Species | None) -> tuple[str, bool]:
         """The line under the breed and whether it is a warning."""
@@ -383,20 +590,68 @@ class IntakeScreen(Screen[None]):
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         widget = event.widget
-        if isinstance(widget, SelectionList):
+        if isinstance(widget, SignList):
             self._show_sign_help(widget)
         else:
             self._show_help(FIELD_HELP.get(widget.id or "", ""))
 
-    def _show_sign_help(self, selection_list: SelectionList[str]) -> None:
-        index = selection_list.highlighted
-        if index is None:
+    def _show_sign_help(self, sign_list: SignList) -> None:
+        item = sign_list.current
+        if item is None:
             self._show_help("↑/↓ move, space ticks a sign.")
             return
-        sign_id = selection_list.get_option_at_index(index).value
-        sign = next(s for s in self.protocols.signs.signs if s.id == sign_id)
-        normal = " (a normal behaviour on its own)" if sign.normal_behaviour else ""
-        self._show_help(f"[b]{sign.label}[/b]: {sign.help}{normal}")
+        keys = SIDE_KEYS if item.sided else SIGN_KEYS
+        self._show_help(f"{self._sign_help.get(item.id, item.label)}  [{keys}]")
+
+    # ---------------------------------------------------------------- the patient on record
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        # The id field handled every key typed into it before its blur: the id is complete.
+        if event.widget.id == "patient-id":
+            self._id_committed()
+
+    def _look_up(self, patient_id: str) -> KnownPatient | None:
+        patient_id = patient_id.strip()
+        excluding = self.exam.exam_id if self.exam else None
+        latest = self.lookup.latest(patient_id, excluding=excluding) if patient_id else None
+        self._known = KnownPatient.of(latest) if latest else None
+        self._known_id = patient_id
+        return self._known
+
+    def _id_committed(self) -> None:
+        """Look the id up; a new exam starts from the known patient's signalment."""
+        patient_id = self._input("patient-id").value.strip()
+        known = self._look_up(patient_id)
+        if not self.editing and patient_id != self._prefilled_for:
+            self._prefilled_for = patient_id
+            self._prefill(known)
+        self._refresh_feedback()
+
+    def _prefill(self, known: KnownPatient | None) -> None:
+        """Fill the fields the user has not changed from ``known`` (or empty them again)."""
+        weight = self._input("weight")
+        if known is None:
+            values: dict[str, str | None] = {
+                "name": "", "species": None, "breed": "", "age": "", "sex": Sex.UNKNOWN.value
+            }
+            weight.placeholder = "e.g. 12.5"
+        else:
+            patient = known.prefill(local_now())
+            values = {
+                "name": patient.name,
+                "species": patient.species.value,
+                "breed": patient.breed,
+                "age": _number_text(patient.age_years),
+                "sex": patient.sex.value,
+            }
+            if patient.weight_kg is not None and known.last_exam is not None:
+                weight.placeholder = (
+                    f"last {patient.weight_kg:g} kg on {known.last_exam.astimezone():%Y-%m-%d}"
+                )
+        for widget_id, value in values.items():
+            field = self.query_one(f"#{widget_id}")
+            assert isinstance(field, FieldInput | Choice)
+            field.prefill(value)
 
     # ---------------------------------------------------------------- changes
 
@@ -404,72 +659,102 @@ class IntakeScreen(Screen[None]):
         self._refresh_feedback()
         self._save_edit()
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        if event.radio_set.id == "species":
+    def on_choice_changed(self, event: Choice.Changed) -> None:
+        if event.choice.id == "species":
+            species = self._species()
             self._input("breed").suggester = SuggestFromList(
-                self._breed_choices(self._species()), case_sensitive=False
+                self._breed_choices(species), case_sensitive=False
             )
+            if self.exam and species and self._species_needs_asking(species):
+                return
         self._refresh_feedback()
         self._save_edit()
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
-        self._mark_ticked(event.selection_list)
+        sign_list = event.selection_list
+        if isinstance(sign_list, SignList):
+            sign_list.refresh_marks()
+            if sign_list.has_focus:
+                self._show_sign_help(sign_list)
         self._save_edit()
 
-    def _mark_ticked(self, selection_list: SelectionList[str]) -> None:
-        """A ✓ after each ticked sign, so the state does not rest on colour alone."""
-        ticked = set(selection_list.selected)
-        for index in range(selection_list.option_count):
-            sign_id = selection_list.get_option_at_index(index).value
-            label = self._sign_labels[sign_id]
-            prompt = f"{label}  ✓" if sign_id in ticked else label
-            selection_list.replace_option_prompt_at_index(index, prompt)
+    def on_sign_list_sides_changed(self, event: SignList.SidesChanged) -> None:
+        self._show_sign_help(event.sign_list)
+        self._save_edit()
 
     def on_selection_list_selection_highlighted(
         self, event: SelectionList.SelectionHighlighted
     ) -> None:
-        if event.selection_list.has_focus:
-            self._show_sign_help(event.selection_list)
+        sign_list = event.selection_list
+        if isinstance(sign_list, SignList) and sign_list.has_focus:
+            self._show_sign_help(sign_list)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in a field moves on, like tab."""
-        event.stop()
-        self.focus_next()
+        event.stop()  # Enter is the screen's (it moves on); never reached, kept for safety
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
             self.action_start()
 
+    # ---------------------------------------------------------------- editing a running exam
+
+    def _species_needs_asking(self, species: Species) -> bool:
+        """Editing, a new species: ask first when recorded findings have no step in its exam."""
+        exam = self.exam
+        assert exam is not None
+        if species is exam.patient.species or self._asking_species:
+            return False
+        steps = (step.key for step in all_steps(self.protocols.exam(species)))
+        orphaned = orphaned_findings(exam.findings, steps)
+        if not orphaned:
+            self._orphaned = ()
+            return False
+        from neuroexam.tui.widgets.modals import ConfirmModal
+
+        named = [f"• {finding_text(f)}" for f in orphaned[:NAMED_FINDINGS]]
+        hidden = len(orphaned) - NAMED_FINDINGS
+        more = [f"• and {hidden} more"] if hidden > 0 else []
+        question = _question(
+            f"Change the species to {species.value}? The {species.value} exam has no step for "
+            f"{len(orphaned)} recorded finding(s):",
+            *named,
+            *more,
+            "They would no longer be part of this exam.",
+        )
+        self._asking_species = True
+
+        def answer(confirmed: bool | None) -> None:
+            self._asking_species = False
+            if confirmed:
+                self._orphaned = tuple(orphaned)
+                self._refresh_feedback()
+                self._save_edit()
+            else:
+                self._choice("species").value = exam.patient.species.value
+
+        self.app.push_screen(ConfirmModal(question), answer)
+        return True
+
     def _save_edit(self) -> None:
         """Editing: apply every valid field to the exam and save it when something changed."""
         exam = self.exam
-        if exam is None or not self.is_mounted:
+        if exam is None or not self.is_mounted or self._asking_species:
             return
-        errors = self._field_errors()
-        old = exam.patient
+        species = self._species() or exam.patient.species
         try:
-            intake = build_patient(
-                species=old.species,
-                patient_id=self._input("patient-id").value,
-                name=self._input("name").value,
-                breed=self._input("breed").value,
-                age=old.age_years if "age" in errors else self._input("age").value,
-                sex=self._sex(),
-                weight=old.weight_kg if "weight" in errors else self._input("weight").value,
-                breeds=self.breeds,
-            )
+            intake = self._intake(species, keep=exam)
         except IntakeError:
             return
-        examiner = self._input("examiner").value.strip()
-        signs = self._signs()
-        if (intake.patient, examiner, signs) == (exam.patient, exam.examiner, exam.signs):
+        if intake.changes(Intake.of(exam, intake.parts)) == []:
             return
-        exam.patient = intake.patient
-        exam.examiner = examiner
-        exam.signs = signs
-        app = self.app
-        continued = app.store.continued(exam.exam_id)  # type: ignore[attr-defined]
-        app.save_ok(app.recorder.save_exam(exam, continued))  # type: ignore[attr-defined]
+        intake.apply_to(exam)
+        self.napp.save_intake(exam)
+
+    def _edit_result(self) -> IntakeEdit:
+        exam = self.exam
+        assert exam is not None and self._before is not None
+        after = Intake.of(exam, self._parts())
+        return IntakeEdit(self._before, after, self._orphaned)
 
     # ---------------------------------------------------------------- actions
 
@@ -492,29 +777,35 @@ class IntakeScreen(Screen[None]):
                 severity="error",
             )
             first = next(iter(errors))
-            self.query_one(f"#{first}").focus()
+            self.set_focus(self.query_one(f"#{first}"))
             return
-        intake = build_patient(
-            species=species,
-            patient_id=self._input("patient-id").value,
-            name=self._input("name").value,
-            breed=self._input("breed").value,
-            age=self._input("age").value,
-            sex=self._sex(),
-            weight=self._input("weight").value,
-            breeds=self.breeds,
-        )
-        now = datetime.now().astimezone()
-        exam = Exam(
-            exam_id=new_exam_id(now),
-            exam_date=now,
-            examiner=self._input("examiner").value.strip(),
-            patient=intake.patient,
-            signs=self._signs(),
-        )
-        app = self.app
-        app.pop_screen()
-        app.start_exam(exam)  # type: ignore[attr-defined]
+        assert species is not None
+        intake = self._intake(species)
+        patient_id = intake.patient.patient_id
+        known = self._look_up(patient_id)
+        self._refresh_feedback()
+        mismatches = identity_mismatches(known, species, intake.patient.name) if known else []
+        if not mismatches:
+            self._start(intake)
+            return
+        from neuroexam.tui.widgets.modals import ConfirmModal
+
+        assert known is not None
+        lines = [f"{m.message(patient_id)}." for m in mismatches]
+        question = _question(f"⚠ {known.line()}.", *lines, "Start this exam anyway?")
+
+        def answer(confirmed: bool | None) -> None:
+            if confirmed:
+                self._start(intake)
+
+        self.app.push_screen(ConfirmModal(question), answer)
+
+    def _start(self, intake: Intake) -> None:
+        now = local_now()
+        exam = intake.new_exam(new_exam_id(intake.exam_date or now), now)
+        app = self.napp
+        self.dismiss(intake)
+        app.start_exam(exam)
 
     def action_back(self) -> None:
         from neuroexam.tui.widgets.modals import ConfirmModal
@@ -522,13 +813,13 @@ class IntakeScreen(Screen[None]):
         if self.editing:
             errors = self._field_errors()
             if errors:
-                question = (
-                    f"Not saved: {'; '.join(errors.values())} (the last valid value is kept). "
-                    "Go back anyway?"
+                question = _question(
+                    f"Not saved: {'; '.join(errors.values())} (the last valid value is kept).",
+                    "Go back anyway?",
                 )
                 self.app.push_screen(ConfirmModal(question), self._leave_if)
                 return
-            self.dismiss(None)
+            self.dismiss(self._edit_result())
             return
         if self._dirty():
             self.app.push_screen(
@@ -539,7 +830,7 @@ class IntakeScreen(Screen[None]):
 
     def _leave_if(self, confirmed: bool | None) -> None:
         if confirmed:
-            self.dismiss(None)
+            self.dismiss(self._edit_result() if self.editing else None)
 
     def action_help(self) -> None:
         from neuroexam.tui.widgets.modals import HelpModal

@@ -163,6 +163,9 @@ class SummaryScreen(NeuroScreen[None]):
         Binding("x", "export", "Export CSV", id="summary.export"),
         Binding("h", "home", "Home", id="summary.home"),
         Binding("escape", "back", "Back", id="summary.back"),
+        Binding("d", "report_pdf", "PDF", id="summary.report_pdf"),
+        Binding("c", "copy_soap", "SOAP", id="summary.copy_soap"),
+        Binding("l", "referral", "Letter", id="summary.referral"),
     ]
 
     def __init__(
@@ -301,7 +304,7 @@ class SummaryScreen(NeuroScreen[None]):
             return status == "complete" and self.service is None
         if action == "void":
             return status in ("complete", "in_progress") and self.exam is not None
-        if action in ("export", "trail"):
+        if action in ("export", "trail", "report_pdf", "copy_soap", "referral"):
             return self.exam is not None
         return True
 
@@ -424,3 +427,45 @@ class SummaryScreen(NeuroScreen[None]):
             return
         noun = "finding" if count == 1 else "findings"
         self.app.notify(f"Exported {count} {noun} to {path}", markup=False)
+
+    # ---------------------------------------------------------------- reports (issue 12)
+
+    @work(thread=True, exit_on_error=False, group="report")
+    def action_report_pdf(self) -> None:
+        """Write the PDF report into the report folder of the settings."""
+        from neuroexam.reports import ReportError
+
+        service = self.napp.reports
+        try:
+            path = service.pdf(self.exam_id)
+        except ReportError as exc:
+            self.app.notify(f"Report failed: {exc}", severity="error", timeout=10, markup=False)
+            return
+        self.app.notify(f"PDF report written to {path}", markup=False)
+
+    @work(thread=True, exit_on_error=False, group="report")
+    def action_copy_soap(self) -> None:
+        """Copy the SOAP note to the clipboard (works over SSH: the terminal's clipboard)."""
+        from neuroexam.reports import ReportError
+
+        service = self.napp.reports
+        try:
+            text = service.soap(self.exam_id)
+        except ReportError as exc:
+            self.app.notify(f"SOAP note failed: {exc}", severity="error", timeout=10, markup=False)
+            return
+        self.app.call_from_thread(self.app.copy_to_clipboard, text)
+        self.app.notify("SOAP note copied to the clipboard (4 lines: S, O, A, P)")
+
+    @work(thread=True, exit_on_error=False, group="report")
+    def action_referral(self) -> None:
+        """Write the referral letter to a neurologist into the report folder."""
+        from neuroexam.reports import ReportError
+
+        service = self.napp.reports
+        try:
+            path = service.referral(self.exam_id)
+        except ReportError as exc:
+            self.app.notify(f"Letter failed: {exc}", severity="error", timeout=10, markup=False)
+            return
+        self.app.notify(f"Referral letter written to {path}", markup=False)

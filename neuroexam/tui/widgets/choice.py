@@ -1,0 +1,179 @@
+"""A radio choice shown as ``(•) Dog  ( ) Cat``, where the arrows move the selection itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import RadioSet
+
+from neuroexam.tui.widgets.fields import InOrderKeys, Prefillable
+
+
+class Choice(InOrderKeys, Prefillable, Widget, can_focus=True):
+    """One of a few options, marked ``(•)`` (chosen) or ``( )`` — text, not colour alone.
+
+    ←/→ (and ↑/↓ when the options stand one per line) choose the next or previous option at
+    once; a letter chooses the option it starts (again: the next such option); space chooses
+    the first option when none is chosen. Enter and Tab are left to the form (they move on).
+    """
+
+    DEFAULT_CSS = """
+    Choice { width: 1fr; height: 1; }
+    Choice.-vertical { height: auto; }
+    Choice > .choice--chosen { text-style: bold; }
+    Choice:focus > .choice--chosen { text-style: bold reverse; }
+    Choice:focus > .choice--cursor { text-style: reverse; }
+    """
+    COMPONENT_CLASSES = {"choice--chosen", "choice--cursor"}
+
+    BINDINGS = [
+        Binding("right", "move(1)", "Next option", show=False),
+        Binding("left", "move(-1)", "Previous option", show=False),
+        Binding("space", "pick", "Choose", show=False),
+    ]
+
+    value: reactive[str | None] = reactive(None, init=False)
+
+    class Changed(Message):
+        """The chosen option changed (by a key or by code)."""
+
+        def __init__(self, choice: Choice, value: str | None) -> None:
+            super().__init__()
+            self.choice = choice
+            self.value = value
+
+        @property
+        def control(self) -> Choice:
+            return self.choice
+
+    def __init__(
+        self,
+        options: Sequence[tuple[str, str]],
+        value: str | None = None,
+        *,
+        vertical: bool = False,
+        id: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        """``options``: (value, label) pairs in display order."""
+        super().__init__(id=id, disabled=disabled, classes="-vertical" if vertical else "")
+        self.options = list(options)
+        self.vertical = vertical
+        self.set_reactive(Choice.value, value)
+        self._initial = value
+
+    # ---------------------------------------------------------------- reading
+
+    @property
+    def values(self) -> list[str]:
+        return [value for value, _label in self.options]
+
+    @property
+    def index(self) -> int | None:
+        return self.values.index(self.value) if self.value in self.values else None
+
+    def label(self, value: str | None = None) -> str:
+        """The label of ``value`` (default: the chosen option), "" for none."""
+        value = self.value if value is None else value
+        return next((label for v, label in self.options if v == value), "")
+
+    # ---------------------------------------------------------------- rendering
+
+    def render(self) -> Text:
+        chosen = self.get_component_rich_style("choice--chosen")
+        cursor = self.get_component_rich_style("choice--cursor")
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        for number, (value, label) in enumerate(self.options):
+            if number:
+                text.append("\n" if self.vertical else "  ")
+            if value == self.value:
+                text.append(f"(•) {label}", style=chosen)
+            elif self.value is None and number == 0:
+                text.append(f"( ) {label}", style=cursor)  # where an arrow or space lands
+            else:
+                text.append(f"( ) {label}")
+        return text
+
+    def watch_value(self, value: str | None) -> None:
+        self.post_message(self.Changed(self, value))
+
+    # ---------------------------------------------------------------- keys
+
+    def action_move(self, step: int) -> None:
+        """The next (``1``) or previous (``-1``) option; stops at either end."""
+        if not self.options:
+            return
+        index = self.index
+        if index is None:
+            index = 0 if step > 0 else len(self.options) - 1
+        else:
+            index = max(0, min(len(self.options) - 1, index + step))
+        self.value = self.values[index]
+
+    def action_pick(self) -> None:
+        if self.value is None and self.options:
+            self.value = self.values[0]
+
+    def on_key(self, event: events.Key) -> None:
+        if self.vertical and event.key in ("up", "down"):
+            event.stop()
+            event.prevent_default()
+            self.action_move(-1 if event.key == "up" else 1)
+            return
+        character = event.character
+        if not event.is_printable or not character or character == " ":
+            return  # the bindings (InOrderKeys) take it
+        event.stop()
+        event.prevent_default()
+        letter = character.lower()
+        starting = [i for i, (_v, label) in enumerate(self.options) if label.lower()[:1] == letter]
+        if not starting:
+            self.app.bell()
+            return
+        current = self.index
+        later = [i for i in starting if current is not None and i > current]
+        self.value = self.values[(later or starting)[0]]
+
+    # ---------------------------------------------------------------- prefill
+
+    def _current(self) -> object:
+        return self.value
+
+    def _fill(self, value: object) -> None:
+        self.value = None if value is None else str(value)
+
+
+class ChoiceSet(RadioSet):
+    """A compact RadioSet row where ←/→ choose at once (the training screen's level row;
+    new forms use :class:`Choice`)."""
+
+    _ready = False
+
+    def on_mount(self) -> None:
+        # Runs before RadioSet's own mount handler, which moves the cursor to the first button.
+        self.call_later(self._arm)
+
+    def _arm(self) -> None:
+        """Start on the pressed button; only from now on does moving the cursor choose."""
+        if self.pressed_index >= 0:
+            self._selected = self.pressed_index
+        self._ready = True
+
+    def action_next_button(self) -> None:
+        self._choose(super().action_next_button)
+
+    def action_previous_button(self) -> None:
+        self._choose(super().action_previous_button)
+
+    def _choose(self, move: Callable[[], None]) -> None:
+        # With nothing chosen yet, the first arrow press chooses the button under the cursor.
+        if not self._ready or self.pressed_index >= 0:
+            move()
+        if self._ready:
+            self.action_toggle_button()

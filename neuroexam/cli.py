@@ -76,9 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, metavar="FILE", help="CSV file (default: stdout)")
     export.add_argument(
         "--layout",
-        choices=("findings", "summary"),
+        choices=("findings", "summary", "audit"),
         default="findings",
-        help="findings: one row per finding (default); summary: one row per exam",
+        help="findings: one row per finding (default); summary: one row per exam; "
+        "audit: every change to the records (every status), oldest first",
     )
     export.add_argument("--patient", metavar="ID", help="only this patient's exams")
     export.add_argument(
@@ -93,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument(
         "--include-unfinished", action="store_true", help="also write exams still in progress"
+    )
+    export.add_argument(
+        "--include-voided",
+        action="store_true",
+        help="also write voided exams (their exam_status column says voided)",
     )
     export.add_argument(
         "--bom", action="store_true", help="start with a UTF-8 byte-order mark (for Excel)"
@@ -336,6 +342,7 @@ def _export(args: argparse.Namespace) -> int:
         patient_id=args.patient,
         mode=None if args.mode == "all" else Mode(args.mode),
         include_unfinished=args.include_unfinished,
+        include_voided=args.include_voided,
         **bounds,
     )
     layout = Layout(args.layout)

@@ -19,7 +19,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -103,7 +103,7 @@ def export_csv(
         if layout is Layout.SUMMARY:
             return _write_summary(snap, where, handle, protocols, progress, workers)
         if layout is Layout.AUDIT:
-            return _write_audit(snap, where, handle)
+            return _write_audit(snap, where, handle, progress)
         return _write_findings(snap, where, handle, protocols, progress)
 
 
@@ -188,8 +188,11 @@ def _write_findings(
     return ExportResult(Layout.FINDINGS, total, rows)
 
 
-def _write_audit(snap: Store, where: ExamFilter, handle: TextIO) -> ExportResult:
+def _write_audit(
+    snap: Store, where: ExamFilter, handle: TextIO, progress: Progress | None
+) -> ExportResult:
     """FORMAT.md §5: every trail row of the chosen exams (every status), oldest first."""
+    total = snap.count_exams(replace(where, include_voided=True))
     exams: set[str] = set()
     rows, wrote_header = 0, False
     for batch in snap.iter_audit_rows(where, BATCH_ROWS):
@@ -201,8 +204,12 @@ def _write_audit(snap: Store, where: ExamFilter, handle: TextIO) -> ExportResult
         _to_csv(_frame(cells, AUDIT_COLUMNS), handle, header=not wrote_header)
         wrote_header = True
         rows += len(batch)
+        if progress is not None:
+            progress(min(len(exams), total), total)
     if not wrote_header:
         _header(handle, AUDIT_COLUMNS)
+    if progress is not None:
+        progress(total, total)
     return ExportResult(Layout.AUDIT, len(exams), rows)
 
 

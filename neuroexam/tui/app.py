@@ -147,9 +147,12 @@ class NeuroExamApp(App[None]):
     def save_intake(self, exam: Exam) -> bool:
         """An intake corrected while its exam is open: written with a trail row per field."""
         service = self.editing.get(exam.exam_id)
-        if service is None:
-            self.notify(f"Exam {exam.exam_id} is not open for editing.", severity="error")
-            return False
+        if service is None:  # edited outside the wizard: hold it like the wizard would
+            try:
+                service = self.open_exam_service(exam.exam_id)
+            except StoreError as exc:
+                self.notify(f"NOT SAVED — {exc}", severity="error", timeout=10, markup=False)
+                return False
         return self.save_ok(service.update_intake(exam))
 
     def _retry_saves(self) -> None:

@@ -42,7 +42,7 @@ KNOWN_LINE = "Known patient: Oscar, dog, Dachshund, last exam 2026-11-02"
 def seeded(tmp_path: Path) -> Store:
     """P-23 Oscar: an older exam as a cat (voided: a mistake) and the latest one as a dog."""
     store = Store(tmp_path / "t.db")
-    store.save_exam(
+    store.create_exam(
         Exam(
             exam_id="E-OLD",
             exam_date=datetime(2026, 10, 1, 9, 0, tzinfo=UTC),
@@ -50,7 +50,7 @@ def seeded(tmp_path: Path) -> Store:
             status=ExamStatus.VOIDED,
         )
     )
-    store.save_exam(
+    store.create_exam(
         Exam(
             exam_id="E-LAST",
             exam_date=datetime(2026, 11, 2, 9, 0, tzinfo=UTC),

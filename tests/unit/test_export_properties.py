@@ -148,10 +148,13 @@ def test_summary_layout_equals_assess_and_the_summary_screen(exams: list[Exam]) 
         store = filled_store(folder, exams)
         findings = folder / "findings.csv"
         export_csv(store, findings, EVERYTHING, protocols=PROTOCOLS)
-        summary = export_text(store, EVERYTHING, Layout.SUMMARY, PROTOCOLS)
+        # voided exams: left out of the summary unless asked, skipped by assess
+        summary = export_text(store, ExamFilter(), Layout.SUMMARY, PROTOCOLS)
         rows = list(csv.DictReader(io.StringIO(summary, newline="")))
         assessed = assess_file(findings, PROTOCOLS)
         assert assessed.errors == []
+        voided = [e.exam_id for e in exams if e.status is ExamStatus.VOIDED]
+        assert sorted(s["exam_id"] for s in assessed.skipped) == sorted(voided)
         # same exams, same order (export order: date, then id)
         assert [r["exam_id"] for r in rows] == [neutralise(a.exam_id) for a in assessed.assessments]
         for row, by_assess in zip(rows, assessed.assessments, strict=True):

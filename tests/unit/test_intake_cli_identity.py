@@ -32,7 +32,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[Exam | None]:
 def oscar() -> None:
     """P-23 on record (in the test's NEUROEXAM_HOME) as Oscar, a dog."""
     store = Store()
-    store.save_exam(
+    store.create_exam(
         Exam(
             exam_id="E-LAST",
             exam_date=datetime(2026, 11, 2, 9, tzinfo=UTC),

@@ -25,7 +25,7 @@ def exam(exam_id: str, days: int, patient_id: str = "P-23", **changes: object) -
 def test_latest_is_the_newest_exam_of_that_id(tmp_path: Path) -> None:
     store = Store(tmp_path / "t.db")
     for made in (exam("E1", 0), exam("E3", 2), exam("E2", 1), exam("X1", 5, "P-24")):
-        store.save_exam(made)
+        store.create_exam(made)
     lookup = PatientLookup(store)
     latest = lookup.latest(" P-23 ")
     assert latest is not None and latest.exam_id == "E3"
@@ -37,11 +37,11 @@ def test_latest_is_the_newest_exam_of_that_id(tmp_path: Path) -> None:
 
 def test_a_voided_exam_is_passed_over(tmp_path: Path) -> None:
     store = Store(tmp_path / "t.db")
-    store.save_exam(exam("E1", 0))
-    store.save_exam(exam("E2", 1, status=ExamStatus.VOIDED))
+    store.create_exam(exam("E1", 0))
+    store.create_exam(exam("E2", 1, status=ExamStatus.VOIDED))
     assert PatientLookup(store).latest("P-23").exam_id == "E1"  # type: ignore[union-attr]
-    store.save_exam(exam("E0", -1, status=ExamStatus.VOIDED))
-    store.save_exam(exam("E1", 0, status=ExamStatus.VOIDED))
+    store.create_exam(exam("E0", -1, status=ExamStatus.VOIDED))
+    store.void_exam("E1", by="test", reason="wrong patient")
     assert PatientLookup(store).latest("P-23") is None
 
 

@@ -94,7 +94,8 @@ def test_report_carries_name_flags_window_and_disclaimer(
     assert flat(protocols.rules.disclaimer) in text_of(reader, 1)  # on every page
     assert "!!! EMERGENCY" in page1
     assert "Signature" in page1  # not signed yet: a line to sign by hand
-    assert "Notes: cutaneous trunci L7 left: no twitch, repeated" in page1
+    assert "Notes: Carprofen given at 09:30; cage rest since admission." in page1  # exam note
+    assert "cutaneous trunci L7 left: no twitch, repeated" in page1
     # the engine's severity score, its scale and direction, and its change since E-PMM-1
     assert "Severity: Modified Frankel Score (MFS) 2 on 0-6 (0 worst, 6 normal)" in page1
     assert "MFS 3 -> 2 since exam E-PMM-1" in page1

@@ -28,10 +28,13 @@ def filter_sql(where: ExamFilter | None) -> tuple[str, tuple]:
     if where.mode is not None:
         parts.append("e.mode = ?")
         params.append(where.mode.value)
-    if not where.include_unfinished:
-        parts.append("e.status = 'complete'")
-    elif not where.include_voided:
-        parts.append("e.status != 'voided'")
+    allowed = ["complete"]
+    if where.include_unfinished:
+        allowed.append("in_progress")
+    if where.include_voided:
+        allowed.append("voided")
+    if len(allowed) < 3:
+        parts.append(f"e.status IN ({', '.join(repr(s) for s in allowed)})")
     if where.statuses:
         parts.append(f"e.status IN ({', '.join('?' * len(where.statuses))})")
         params += [s.value for s in where.statuses]

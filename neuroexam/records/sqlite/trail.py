@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import suppress
+from dataclasses import replace
 
 from neuroexam.records.audit import AuditRow
 from neuroexam.records.backend import ExamFilter
@@ -31,12 +32,8 @@ class SqliteTrail(SqliteListings):
     ) -> Iterator[list[tuple]]:
         """Trail rows (as stored texts, FORMAT.md §5 order) of the chosen exams, every status
         included, oldest first, ``batch_size`` at a time."""
-        where = where or ExamFilter()
-        if not where.include_voided:  # the audit layout always shows every status
-            where = ExamFilter(
-                patient_id=where.patient_id, mode=where.mode, since=where.since,
-                until=where.until, include_voided=True,
-            )
+        # the audit layout always shows every status
+        where = replace(where or ExamFilter(), include_voided=True, include_unfinished=True)
         clause, params = filter_sql(where)
         try:
             cursor = self._db.execute(

@@ -471,7 +471,7 @@ def _summary(
         parts.append(messages.cat_ctr_not_interpretable)
         marks = [m for m in _abnormal_marks(ctx) if not m.startswith("trunci ")]
         if marks:
-            parts.append(messages.not_all_normal.format(marks=", ".join(marks)))
+            parts.append(messages.outside_normal.format(marks=", ".join(marks)))
     elif marks := _abnormal_marks(ctx):
         parts.append(messages.not_all_normal.format(marks=", ".join(marks)))
     elif missing := _not_tested(ctx):

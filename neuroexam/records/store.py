@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from neuroexam.core.vocab import ExamStatus, Grade, Mode, Sex, Side, Species, TestId
-from neuroexam.records.paths import default_db_path
+from neuroexam.records.paths import default_db_path, secure_db_files
 
 if TYPE_CHECKING:  # pydantic models load on first use, not at start-up
     from neuroexam.core.models import Exam, Finding
@@ -229,7 +229,7 @@ class Store:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            secure_db_files(self.path)  # folder 0700, database (and so -wal/-shm) 0600
         except OSError as exc:
             raise StoreError(
                 f"{self.path.parent}: cannot create the data folder: {exc.strerror}"

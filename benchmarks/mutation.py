@@ -84,8 +84,44 @@ def _survivors(workdir: Path) -> list[str]:
     return found
 
 
+#: Runs mutmut's CLI with one fix: mutmut 3.3.1's wall-clock watchdog compares every running
+#: mutant with the smallest test estimate of its file (so, on a loaded machine, a mutant whose
+#: tests take over ~15 s is stopped and reported as a "timeout" although nothing was detected).
+#: Here each mutant is held to its own estimate, with room for a shared, loaded machine; the
+#: CPU-time limit mutmut sets in each child still stops a mutant that loops.
+WRAPPER = """
+import os, signal, sys
+from datetime import datetime
+from time import sleep
+import mutmut.__main__ as mm
+
+def timeout_checker(mutants):
+    files = {id(m): m for m, _, _ in mutants}.values()
+    def check():
+        while True:
+            sleep(1)
+            now = datetime.now()
+            for m in files:
+                with mm.START_TIMES_BY_PID_LOCK:
+                    started = dict(m.start_time_by_pid)
+                for pid, start in started.items():
+                    allowed = (m.estimated_time_of_tests_by_pid.get(pid, 0) + 1) * 15 + 180
+                    if (now - start).total_seconds() > allowed:
+                        try:
+                            os.kill(pid, signal.SIGXCPU)
+                        except ProcessLookupError:
+                            pass
+    return check
+
+mm.timeout_checker = timeout_checker
+sys.argv = ["mutmut", *sys.argv[1:]]
+mm.cli()
+"""
+
+
 def _score(counts: Counter) -> tuple[int, int, float]:
-    """(killed incl. timeouts, checked, percent); 'no tests' counts as not killed."""
+    """(killed incl. timeouts, checked, percent); 'no tests' counts as not killed. A timeout
+    here is a mutant that ran past its CPU limit or far past its estimate: it did not pass."""
     killed = counts["killed"] + counts["timeout"]
     checked = sum(n for k, n in counts.items() if k != "not checked")
     return killed, checked, (100.0 * killed / checked if checked else 0.0)
@@ -108,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     _copy(workdir, config)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    # The console script, not ``python -m mutmut``: its module must be imported only once.
+    # Not ``python -m mutmut``: mutmut.__main__ must be imported only once (as a module).
     mutmut = str(Path(sys.executable).with_name("mutmut"))
-    command = [mutmut, "run", "--max-children", str(args.children)]
+    command = [sys.executable, "-c", WRAPPER, "run", "--max-children", str(args.children)]
     if shutil.which("nice"):
         command = ["nice", "-n", "19", *command]
     print(f"mutmut in {workdir} ({' '.join(command)})", flush=True)

@@ -435,7 +435,7 @@ def _abnormal_marks(ctx: Context) -> list[str]:
             marks.append(f"trunci {s.side.value} {shown}")
     marks += [
         f"{f.test.value.replace('_', ' ')} {f.site.replace('_', ' ')} {f.side.value} "
-        f"{f.grade.value}"
+        f"{'delayed' if (f.test, f.grade) == (TestId.POSTURAL, Grade.REDUCED) else f.grade.value}"
         for f in sorted(ctx.exam.findings, key=_finding_order)
         if f.grade in (Grade.EXAGGERATED, Grade.CLONUS)
         or (f.test not in (TestId.CUTANEOUS_TRUNCI, TestId.SCRATCH) and f.grade.lowered)

@@ -152,6 +152,10 @@ def test_summary_layout_equals_assess_and_the_summary_screen(exams: list[Exam]) 
         rows = list(csv.DictReader(io.StringIO(summary, newline="")))
         assessed = assess_file(findings, PROTOCOLS)
         assert assessed.errors == []
+        # assess leaves voided exams out (FORMAT v2 §4 ``skipped``); the export keeps them
+        voided = {e.exam_id for e in exams if e.status is ExamStatus.VOIDED}
+        assert {s["exam_id"] for s in assessed.skipped} == voided
+        rows = [r for r in rows if r["exam_id"] not in {neutralise(v) for v in voided}]
         # same exams, same order (export order: date, then id)
         assert [r["exam_id"] for r in rows] == [neutralise(a.exam_id) for a in assessed.assessments]
         for row, by_assess in zip(rows, assessed.assessments, strict=True):

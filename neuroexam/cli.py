@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -352,7 +353,8 @@ def _export(args: argparse.Namespace) -> int:
         store = Store()
         try:
             if args.out is not None:
-                result = export_csv(store, args.out, where, layout, protocols, bom=args.bom)
+                with _clean_exit_on_signals():  # kill (TERM/HUP) leaves no partial file
+                    result = export_csv(store, args.out, where, layout, protocols, bom=args.bom)
             else:
                 sys.stdout.flush()
                 raw = getattr(sys.stdout, "buffer", None)
@@ -381,6 +383,29 @@ def _export(args: argparse.Namespace) -> int:
         else:
             print(f"wrote {result.rows} findings of {exams} to {safe_text(args.out)}")
     return EXIT_OK
+
+
+@contextmanager
+def _clean_exit_on_signals() -> Iterator[None]:
+    """While inside: SIGTERM and SIGHUP end the program through its clean-up (``finally``
+    blocks remove a partial export file) instead of stopping it where it stands."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    before = {sig: signal.signal(sig, stop) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -367,6 +367,7 @@ class Messages(_Strict):
     no_pattern_in_tests_done: str
     not_all_normal: str
     cat_ctr_not_interpretable: str
+    outside_normal: str
     mfs_zero_with_cutoff: str
     limbs_untested_side: str
 

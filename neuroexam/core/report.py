@@ -102,11 +102,20 @@ def assessment_lines(a: Assessment) -> list[str]:
 
 
 def render_report(
-    assessments: Iterable[Assessment], errors: Iterable[dict], disclaimer: str
+    assessments: Iterable[Assessment],
+    errors: Iterable[dict],
+    disclaimer: str,
+    skipped: Iterable[dict] = (),
 ) -> str:
+    """The readable ``assess`` report; ``skipped``: FORMAT.md §4 ``skipped`` entries."""
     lines: list[str] = []
     for a in assessments:
         lines += [*assessment_lines(a), ""]
+    skipped = list(skipped)
+    if skipped:
+        lines.append("Not assessed on purpose:")
+        lines += [f"  exam {s['exam_id']}: {s['reason']}" for s in skipped]
+        lines.append("")
     errors = list(errors)
     if errors:
         lines.append("Errors (these exams were not assessed):")

@@ -435,7 +435,7 @@ def _abnormal_marks(ctx: Context) -> list[str]:
             marks.append(f"trunci {s.side.value} {shown}")
     marks += [
         f"{f.test.value.replace('_', ' ')} {f.site.replace('_', ' ')} {f.side.value} "
-        f"{f.grade.value}"
+        f"{'delayed' if (f.test, f.grade) == (TestId.POSTURAL, Grade.REDUCED) else f.grade.value}"
         for f in sorted(ctx.exam.findings, key=_finding_order)
         if f.grade in (Grade.EXAGGERATED, Grade.CLONUS)
         or (f.test not in (TestId.CUTANEOUS_TRUNCI, TestId.SCRATCH) and f.grade.lowered)
@@ -471,7 +471,7 @@ def _summary(
         parts.append(messages.cat_ctr_not_interpretable)
         marks = [m for m in _abnormal_marks(ctx) if not m.startswith("trunci ")]
         if marks:
-            parts.append(messages.not_all_normal.format(marks=", ".join(marks)))
+            parts.append(messages.outside_normal.format(marks=", ".join(marks)))
     elif marks := _abnormal_marks(ctx):
         parts.append(messages.not_all_normal.format(marks=", ".join(marks)))
     elif missing := _not_tested(ctx):

@@ -8,7 +8,7 @@ need not build whole exams.
 - Exams are compared only within one non-empty ``patient_id`` and only when both are dated.
 - Voided exams are never compared, neither as the later nor as the earlier exam.
 - The earlier exam is the patient's latest exam strictly before this one whose trunci reflex was
-  tested (on either side); exams at the same instant are ordered by ``exam_id``.
+  tested (on either side); of several at that instant, the first by ``exam_id``.
 - A different species under one patient id is a record error: the later exam carries the
   warning and is not compared at all. A different name is warned about but still compared.
 - The **episode** is the run of the patient's consecutive trunci-tested exams with an abnormal
@@ -139,6 +139,9 @@ def _link(
     at = bisect_left(tested_keys, (head.date, "")) - 1
     if at < 0:
         return SerialLink()
+    # Several exams at that latest earlier instant: the first by exam_id (as the store lists a
+    # patient's history: date, then id).
+    at = bisect_left(tested_keys, (tested[at].date, ""))
     previous = tested[at]
     name_differs = None
     mine, theirs = head.name.strip(), previous.name.strip()

@@ -288,9 +288,10 @@ def _check_cells(path: Path, line: int, cells: list[str], columns: list[str]) ->
 
 def _not_csv(path: Path, lines: _Lines, exc: csv.Error) -> CsvInputError:
     if "field larger than field limit" in str(exc):
+        spans = " (a quote left open?)" if lines.line > lines.row_start else ""
         return CsvInputError(
             f"{path}: line {lines.row_start}: a cell is longer than the limit of "
-            f"{MAX_CELL_CHARS} characters per cell"
+            f"{MAX_CELL_CHARS} characters per cell{spans}"
         )
     if "unexpected end of data" in str(exc):
         return CsvInputError(

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ from neuroexam.records.audit import AUDIT_COLUMNS, at_text
 from neuroexam.records.backend import ExamFilter
 from neuroexam.records.backend import RecordStore as Store
 from neuroexam.records.formats import FINDINGS_COLUMNS, SUMMARY_COLUMNS, neutralise
+from neuroexam.records.paths import private_file_open
 from neuroexam.records.summary_rows import stored_exam_cells, stored_iso_seconds, summary_row
 
 if TYPE_CHECKING:
@@ -117,13 +120,71 @@ def _output(out: Path | TextIO) -> Iterator[TextIO]:
         with path.open("w", encoding="utf-8", newline="") as handle:
             yield handle
         return
+    sweep_partials(path.parent)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as handle:
+        # 0600 whatever the umask: the file holds patient records (os.replace keeps the mode)
+        with private_file_open(partial, encoding="utf-8", newline="") as handle:
             yield handle
         os.replace(partial, path)
-    finally:
+    finally:  # on any failure, even an interrupt, no partial file stays behind
         partial.unlink(missing_ok=True)
+
+
+#: ``.<name>.<pid>.partial``: how :func:`export_csv` names a file it is still writing.
+_PARTIAL = re.compile(r"\..+\.(\d+)\.partial")
+#: A partial file of a summary or findings export starts with this (after a byte-order mark).
+_EXPORT_START = (b"exam_id,", "\ufeffexam_id,".encode())
+#: Without a way to ask whether a process runs (Windows), a partial file this old is stale.
+_STALE_SECONDS = 24 * 3600
+
+
+def sweep_partials(folder: Path) -> list[Path]:
+    """Remove the partial files that exports killed before they could clean up (``kill -9``,
+    power loss) left in ``folder``; returns them.
+
+    Only files of this program are removed: named ``.<name>.<pid>.partial``, owned by this
+    user, empty or starting like an export (``exam_id,``), and whose process has ended.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _PARTIAL.fullmatch(entry.name)
+        if match is None or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(info.st_mode) or _running(int(match.group(1)), info.st_mtime):
+                continue
+            if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+                continue
+            with open(entry.path, "rb") as handle:
+                head = handle.read(16)
+            if not any(head.startswith(s) or s.startswith(head) for s in _EXPORT_START):
+                continue  # not an export's beginning (an empty file is one)
+            os.unlink(entry.path)
+        except OSError:
+            continue
+        removed.append(Path(entry.path))
+    return removed
+
+
+def _running(pid: int, mtime: float) -> bool:
+    """Whether the export that writes a partial file may still be running."""
+    if os.name != "posix":
+        import time
+
+        return time.time() - mtime < _STALE_SECONDS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's process, or no such pid
+        return True
+    return True
 
 
 def _frame(data: Any, names: tuple[str, ...]) -> Any:

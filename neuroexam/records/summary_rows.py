@@ -5,19 +5,19 @@ the TUI and the tests.
 - :func:`summary_row`: one FORMAT.md §3 row from an exam and its :func:`~neuroexam.core.rules.
   evaluate` result.
 - :func:`previous_exam_ids`: which exam each exam is compared with (serial comparison), found
-  from dates alone exactly as :func:`neuroexam.core.rules.previous_exam` finds it, so an export
-  can pass ``evaluate`` just that exam instead of the patient's whole record.
+  from exam heads by :mod:`neuroexam.core.serial` exactly as :func:`neuroexam.core.rules.
+  previous_exam` finds it, so an export can pass ``evaluate`` just that exam instead of the
+  patient's whole record.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from neuroexam.core.models import Assessment, Exam
 from neuroexam.records.formats import format_number, neutralise
-from neuroexam.records.store import exam_row
+from neuroexam.records.sqlite.rows import exam_row
 
 
 def stored_iso_seconds(text: str | None) -> str:
@@ -84,29 +84,27 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def previous_exam_ids(heads: Iterable[tuple[str, str, str | None, bool]]) -> dict[str, str]:
+def previous_exam_ids(heads: Iterable[tuple]) -> dict[str, str]:
     """``{exam_id: previous exam_id}`` for exams that have a previous exam.
 
-    ``heads`` are ``(exam_id, patient_id, exam_date text, has a trunci cut-off)`` of every exam
-    of the patients concerned, in the order a patient's history is read (date text, then id).
-    The previous exam is the same patient's most recent exam strictly before this one that has a
-    cut-off on either side; among exams at the same instant, the first in that order (as
-    ``max`` over the history picks it in :func:`~neuroexam.core.rules.previous_exam`).
+    ``heads`` are :meth:`Store.serial_heads` rows ``(exam_id, patient_id, exam_date text, has a
+    trunci cut-off, species, status, patient_name)`` of every exam of the patients concerned;
+    the rule is :func:`neuroexam.core.serial.links` (the one :func:`~neuroexam.core.rules.
+    previous_exam` uses): same patient and species, never a voided exam, the latest earlier
+    exam with a tested trunci reflex.
     """
-    by_patient: dict[str, list[tuple[int, str, datetime, bool]]] = {}
-    for position, (exam_id, patient_id, when, tested, *_species) in enumerate(heads):
-        if patient_id and when:
-            by_patient.setdefault(patient_id, []).append((position, exam_id, _moment(when), tested))
-    out: dict[str, str] = {}
-    for exams in by_patient.values():
-        # Candidates by time; at one instant the earliest position sorts last, so the last
-        # candidate before a time is the one previous_exam picks.
-        candidates = sorted(
-            ((when, -position, exam_id) for position, exam_id, when, tested in exams if tested),
+    from neuroexam.core.serial import SerialHead, links
+
+    found = links(
+        SerialHead(
+            exam_id=row[0],
+            patient_id=row[1],
+            species=row[4] if len(row) > 4 else "",
+            date=_moment(row[2]) if row[2] else None,
+            status=row[5] if len(row) > 5 else "complete",
+            has_trunci=bool(row[3]),
+            name=row[6] if len(row) > 6 else "",
         )
-        times = [c[0] for c in candidates]
-        for _position, exam_id, when, _tested in exams:
-            at = bisect_left(times, when) - 1
-            if at >= 0:
-                out[exam_id] = candidates[at][2]
-    return out
+        for row in heads
+    )
+    return {exam_id: link.previous for exam_id, link in found.items() if link.previous}

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from neuroexam.core import levels
 from neuroexam.core.models import Assessment, Exam, FlagId
-from neuroexam.core.rules import evaluate
+from neuroexam.core.rules import evaluate, evaluate_all
 from neuroexam.core.vocab import AuditEvent, ExamStatus
 from neuroexam.reports import ReportError
 from neuroexam.reports.words import (
@@ -223,7 +223,12 @@ def _course(
     if not earlier:
         return ()
     earlier.sort(key=lambda e: (e.exam_date, e.exam_id))
-    points = [_point(e, evaluate(e, history, protocols), current=False) for e in earlier]
+    # the serial links of the whole history found once (not once per exam: 50 exams, 50x)
+    assessed = {a.exam_id: a for a in evaluate_all(history, protocols)}
+    points = [
+        _point(e, assessed.get(e.exam_id) or evaluate(e, history, protocols), current=False)
+        for e in earlier
+    ]
     points.append(_point(exam, assessment, current=True))
     return tuple(points)
 

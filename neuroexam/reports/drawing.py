@@ -327,13 +327,19 @@ def course_chart(
     c.rect(px, ptop - ch, pw, ch, stroke=1, fill=0)
 
     # PMM alerts: a hatched column with its urgency mark
+    free = px - 100.0  # where the next alert label may start
     for k, p in enumerate(points):
         if p.pmm:
             band = min(col * 0.8, 16)
             hatch(c, col_x(k) - band / 2, ptop - ch, band, ch, 5.0, colour=LIGHT)
             mark = "!!!" if p.pmm == "emergency" else "!!"
             colour = EMERGENCY if p.pmm == "emergency" else URGENT
-            put(c, col_x(k), ptop + 3, f"PMM {mark}", BOLD, 6.5, "centre", colour)
+            for text in (f"PMM {mark}", mark):  # the short mark where alerts crowd
+                half = width(text, BOLD, 6.5) / 2
+                if col_x(k) - half >= free:
+                    put(c, col_x(k), ptop + 3, text, BOLD, 6.5, "centre", colour)
+                    free = col_x(k) + half + 2
+                    break
 
     # The two sides: left solid with filled circles, right dashed with open squares
     for side, dash in (("right", (3, 2)), ("left", ())):
@@ -382,8 +388,9 @@ def course_chart(
     # Exam labels under the chart
     label_every = max(1, round(n / max(1.0, pw / 34)))
     for k, p in enumerate(points):
-        if k % label_every and not p.current and k != n - 1:
-            continue
+        last = p.current or k == n - 1
+        if not last and (k % label_every or (n - 1 - k) < label_every * 0.7):
+            continue  # every few exams, and not crowding the last one
         font = BOLD if p.current else REGULAR
         text = p.when.strftime("%m-%d %H:%M") if n > 1 else p.when.strftime("%Y-%m-%d %H:%M")
         c.saveState()

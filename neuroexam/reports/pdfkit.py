@@ -32,7 +32,7 @@ LIGHT = Color(0.82, 0.82, 0.82)
 FAINT = Color(0.93, 0.93, 0.93)
 #: Accents for screens and colour printers; every meaning is also in the text.
 EMERGENCY = Color(0.70, 0.05, 0.05)
-URGENT = Color(0.72, 0.36, 0.0)
+URGENT = Color(0.62, 0.30, 0.0)
 ACCENT = Color(0.10, 0.25, 0.50)
 URGENCY_COLOUR = {"emergency": EMERGENCY, "urgent": URGENT, "routine": ACCENT}
 

@@ -4,7 +4,9 @@ A case describes a simulated patient: signalment, history in the owner's words, 
 what the student observes at every test site together with the correct grade. CTR responses
 are given per side as a cut-off (every level caudal to it gives no twitch, the cut-off level and
 every level cranial to it twitch) unless a level is listed explicitly; scratch responses are
-given per region and side, defaulting to a normal response.
+given per region and side, defaulting to a normal response. A case with ``limbs`` entries is a
+**spinal** case (DOMAIN.md 4): the student also walks the spinal part (limb reflexes, postural
+reactions, nociception); limb sites not listed respond normally.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from neuroexam.core.protocol import (
     default_root,
     format_validation_error,
 )
+from neuroexam.core.signs import parse_sign
 from neuroexam.core.vocab import (
     SCRATCH_REGIONS,
+    SPINAL_SITES,
     FlagId,
     Grade,
     Mode,
@@ -34,11 +38,18 @@ from neuroexam.core.vocab import (
     Species,
     Strength,
     TestId,
+    grades_for,
 )
 
 Level = Literal["beginner", "intermediate", "advanced"]
 LEVELS_ORDER: tuple[str, ...] = ("beginner", "intermediate", "advanced")
-Localization = Literal["T3-L3", "C6-T2", "C1-C5", "none"]
+Localization = Literal[
+    "T3-L3", "C6-T2", "C1-C5", "L4-S3", "C1-C5 or C6-T2", "multifocal", "none"
+]
+#: The localisations a student can commit to, in the order the commit screen offers them.
+LOCALIZATIONS: tuple[str, ...] = (
+    "T3-L3", "C6-T2", "C1-C5", "L4-S3", "C1-C5 or C6-T2", "multifocal", "none"
+)  # fmt: skip
 
 
 class _Strict(BaseModel):
@@ -79,6 +90,40 @@ class CtrSide(_Strict):
         return Response(observed=self.below, grade=Grade.ABSENT)
 
 
+class LimbResponse(_Strict):
+    """What the student sees at one limb site (both sides), with the correct grades."""
+
+    test: TestId
+    site: str
+    left: Response
+    right: Response
+
+    @model_validator(mode="after")
+    def _fits(self) -> LimbResponse:
+        if self.test not in SPINAL_SITES:
+            raise ValueError(f"test {self.test.value!r}: expected a spinal exam test")
+        if self.site not in SPINAL_SITES[self.test]:
+            expected = " or ".join(SPINAL_SITES[self.test])
+            raise ValueError(f"site {self.site!r}: expected {expected} for {self.test.value}")
+        for side in (self.left, self.right):
+            if side.grade not in grades_for(self.test):
+                raise ValueError(f"grade {side.grade.value!r} is not used for {self.test.value}")
+        return self
+
+    def response(self, side: Side) -> Response:
+        return self.left if side is Side.LEFT else self.right
+
+
+#: What a normal limb shows, per test (limb sites a case does not list).
+NORMAL_LIMB = {
+    TestId.PATELLAR: "One brisk kick of the stifle, like the other dogs you have tested.",
+    TestId.WITHDRAWAL: "Hip, stifle and hock (or shoulder, elbow and carpus) flex together.",
+    TestId.PERINEAL: "The anal sphincter tightens and the tail clamps down.",
+    TestId.POSTURAL: "The paw is put right at once and the hop is prompt.",
+    TestId.NOCICEPTION: "The animal turns its head and yelps at the squeeze.",
+}
+
+
 class ExpectedFlag(_Strict):
     id: FlagId
     strength: Strength
@@ -89,6 +134,15 @@ class Expected(_Strict):
 
     localization: Localization
     flags: list[ExpectedFlag] = Field(default_factory=list)
+    #: The Modified Frankel Score the student should commit to (0-6), ``"none"`` when it is not
+    #: defined for the case; left out, the case does not score the MFS.
+    mfs: int | Literal["none"] | None = Field(default=None)
+
+    @model_validator(mode="after")
+    def _mfs_range(self) -> Expected:
+        if isinstance(self.mfs, int) and not 0 <= self.mfs <= 6:
+            raise ValueError("mfs: expected 0-6 or 'none'")
+        return self
 
 
 class PreviousExam(_Strict):
@@ -97,6 +151,8 @@ class PreviousExam(_Strict):
     hours_before: float = Field(gt=0)
     signs: list[str] = Field(default_factory=list)
     ctr: dict[Side, CtrSide]
+    #: The earlier exam's limb findings (spinal cases), e.g. reflexes that were still normal.
+    limbs: list[LimbResponse] = Field(default_factory=list)
 
 
 class Case(_Strict):
@@ -115,6 +171,8 @@ class Case(_Strict):
     #: region → side → response; regions or sides left out respond normally.
     scratch: dict[str, dict[Side, Response]] = Field(default_factory=dict)
     normal_scratch: str = "A brief kick of the same-side hind leg that stops when you stop."
+    #: Limb responses of the spinal part (a spinal case); sites not listed respond normally.
+    limbs: list[LimbResponse] = Field(default_factory=list)
     previous: PreviousExam | None = None
     expected: Expected
     #: Why the findings mean what they mean; shown after the student commits.
@@ -130,12 +188,28 @@ class Case(_Strict):
         for region in self.scratch:
             if region not in SCRATCH_REGIONS:
                 raise ValueError(f"scratch.{region}: expected one of {', '.join(SCRATCH_REGIONS)}")
+        for where, entries in (("limbs", self.limbs), ("previous.limbs", self._previous_limbs)):
+            keys = [(e.test, e.site) for e in entries]
+            if len(set(keys)) != len(keys):
+                raise ValueError(f"{where}: each test and site once")
         return self
+
+    @property
+    def _previous_limbs(self) -> list[LimbResponse]:
+        return self.previous.limbs if self.previous is not None else []
+
+    @property
+    def part(self) -> str:
+        """``spinal`` when the case needs the limb reflexes, else ``quick``: the exam part
+        (``Protocols.exam(species, part)``) the training wizard walks."""
+        return "spinal" if self.limbs else "quick"
 
     def response(self, test: TestId, site: str, side: Side) -> Response:
         """What the simulated patient shows at a site, with the correct grade."""
         if test is TestId.CUTANEOUS_TRUNCI:
             return self.ctr[side].response(site)
+        if test in SPINAL_SITES:
+            return _limb_response(self.limbs, test, site, side)
         region = self.scratch.get(site, {})
         if side in region:
             return region[side]
@@ -151,6 +225,27 @@ class Case(_Strict):
             sex=self.sex,
             weight_kg=self.weight_kg,
         )
+
+
+def _limb_response(
+    limbs: list[LimbResponse], test: TestId, site: str, side: Side
+) -> Response:
+    for entry in limbs:
+        if (entry.test, entry.site) == (test, site):
+            return entry.response(side)
+    return Response(observed=NORMAL_LIMB[test], grade=Grade.PRESENT)
+
+
+def _limb_findings(limbs: list[LimbResponse]) -> list[Finding]:
+    """Every spinal-part site on both sides, with the correct grades."""
+    return [
+        Finding(
+            test=test, site=site, side=side, grade=_limb_response(limbs, test, site, side).grade
+        )
+        for test, sites in SPINAL_SITES.items()
+        for site in sites
+        for side in (Side.LEFT, Side.RIGHT)
+    ]
 
 
 def _ctr_findings(ctr: dict[Side, CtrSide]) -> list[Finding]:
@@ -183,6 +278,8 @@ def correct_exam(case: Case, exam_id: str = "CASE") -> tuple[Exam, list[Exam]]:
         for region in SCRATCH_REGIONS
         for side in (Side.LEFT, Side.RIGHT)
     ]
+    if case.part == "spinal":
+        findings += _limb_findings(case.limbs)
     exam = Exam(
         exam_id=exam_id,
         exam_date=now,
@@ -200,7 +297,8 @@ def correct_exam(case: Case, exam_id: str = "CASE") -> tuple[Exam, list[Exam]]:
                 mode=Mode.TRAINING,
                 patient=case.patient(),
                 signs=case.previous.signs,
-                findings=_ctr_findings(case.previous.ctr),
+                findings=_ctr_findings(case.previous.ctr)
+                + (_limb_findings(case.previous.limbs) if case.previous.limbs else []),
             )
         )
     return exam, history
@@ -225,8 +323,13 @@ def load_cases(root: Path | None = None, sign_ids: set[str] | None = None) -> li
             if case.previous is not None:
                 used += [("previous.signs", s) for s in case.previous.signs]
             for where, sign in used:
-                if sign not in sign_ids:
+                token = parse_sign(sign)
+                if token.id not in sign_ids:
                     raise ProtocolError(f"{path}: {where}: unknown sign id {sign!r}")
+                if token.bad_side:
+                    raise ProtocolError(
+                        f"{path}: {where}: {sign!r}: the side must be left or right"
+                    )
         seen[case.id] = path
         cases.append(case)
     return cases
@@ -237,4 +340,12 @@ def shipped_cases() -> tuple[Case, ...]:
     return tuple(load_cases())
 
 
-__all__ = ["LEVELS_ORDER", "Case", "correct_exam", "load_cases", "shipped_cases"]
+__all__ = [
+    "LEVELS_ORDER",
+    "LOCALIZATIONS",
+    "Case",
+    "LimbResponse",
+    "correct_exam",
+    "load_cases",
+    "shipped_cases",
+]

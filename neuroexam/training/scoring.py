@@ -3,13 +3,20 @@
 The rules (also in the README, "Training mode"):
 
 * **Weights.** total = 50 × grading + 20 × localisation + 30 × flags, each part a fraction
-  0–1, so the total is 0–100 (rounded to one decimal).
+  0–1, so the total is 0–100 (rounded to one decimal). A case that scores the Modified
+  Frankel Score (its ``expected.mfs`` is set) weighs 45 × grading + 20 × localisation +
+  25 × flags + 10 × MFS.
 * **Grading** is over the sites the student graded (the trunci series ends where the student's
   own answers end it). Per site: the grade the case gives → 1; a grade one step away on the
-  0–3 scale (absent↔reduced, reduced↔present, present↔exaggerated) → ½; anything else,
-  including *not tested* where the site could be tested, → 0. Grading = mean credit
-  (0 when nothing was graded).
-* **Localisation** is right (1) or wrong (0) against the case's expected localisation.
+  0–4 reflex scale (absent↔reduced, reduced↔present, present↔exaggerated, exaggerated↔clonus)
+  → ½; anything else, including *not tested* where the site could be tested, → 0 (so for
+  nociception, which is only absent or present, a wrong answer earns nothing).
+  Grading = mean credit (0 when nothing was graded).
+* **Localisation** is right (1) or wrong (0) against the case's expected localisation, among
+  every region of DOMAIN.md 4.2 (T3-L3, C6-T2, C1-C5, L4-S3, "C1-C5 or C6-T2", multifocal,
+  none).
+* **MFS** (spinal cases): the committed score equals the case's (0–6, or "none" when it is not
+  defined) → 1; one point away → ½; else 0.
 * **Flags.** Each expected flag is worth 3 points: 2 for raising it and 1 more for the right
   strength. Each flag raised that the case does not expect costs 1 point. When no flag is
   expected, "no flag" is worth 3 points. Flags = max(0, earned − penalties) / possible.
@@ -35,6 +42,8 @@ if TYPE_CHECKING:
 WEIGHT_GRADING = 50.0
 WEIGHT_LOCALIZATION = 20.0
 WEIGHT_FLAGS = 30.0
+#: Weights when the case scores the Modified Frankel Score (grading, localisation, flags, MFS).
+WEIGHTS_WITH_MFS = (45.0, 20.0, 25.0, 10.0)
 #: Points per expected flag: raising it, and rating its strength right.
 FLAG_FOUND_POINTS = 2.0
 FLAG_STRENGTH_POINTS = 1.0
@@ -46,12 +55,24 @@ LOCALIZATION_WORDS = {
     "T3-L3": "T3-L3 (thoracolumbar cord)",
     "C6-T2": "C6-T2 (brachial plexus / caudal cervical)",
     "C1-C5": "C1-C5 (cranial cervical)",
+    "L4-S3": "L4-S3 (lumbosacral intumescence, cauda equina)",
+    "C1-C5 or C6-T2": "C1-C5 or C6-T2 (cervical; the thoracic withdrawal cannot tell)",
+    "multifocal": "multifocal (findings in more than one region)",
     "none": "none (no localising finding)",
 }
 
 
+def mfs_credit(given: int | str | None, correct: int | str) -> float:
+    """1 for the right MFS (or "none" when it is not defined), ½ one point away, else 0."""
+    if given == correct:
+        return 1.0
+    if isinstance(given, int) and isinstance(correct, int) and abs(given - correct) == 1:
+        return 0.5
+    return 0.0
+
+
 def grade_credit(given: Grade, correct: Grade) -> float:
-    """1 for the right grade, ½ for a neighbour on the 0–3 scale, else 0."""
+    """1 for the right grade, ½ for a neighbour on the 0–4 reflex scale, else 0."""
     if given is correct:
         return 1.0
     if given.score is None or correct.score is None:
@@ -90,6 +111,10 @@ class Score:
     committed_flags: dict[str, str] = field(default_factory=dict)
     expected_flags: dict[str, str] = field(default_factory=dict)
     misses: list[Miss] = field(default_factory=list)
+    #: The MFS part 0–1, or None when the case does not score it.
+    mfs: float | None = None
+    committed_mfs: int | str | None = None
+    expected_mfs: int | str | None = None
 
     @property
     def percentages(self) -> tuple[float, float, float]:
@@ -131,16 +156,18 @@ def score(
     committed_localization: str,
     committed_flags: dict[FlagId, Strength],
     protocol: ExamProtocol | None = None,
+    committed_mfs: int | str | None = None,
 ) -> Score:
     """Score ``exam`` (the student's findings) and the committed interpretation.
 
-    ``protocol`` (the exam protocol of the case's species) supplies site labels and teaching
-    notes; without it the shipped protocol is used.
+    ``protocol`` (the exam protocol of the case's species and part) supplies site labels and
+    teaching notes; without it the shipped protocol is used. ``committed_mfs``: the student's
+    Modified Frankel Score (0–6, or ``"none"``), scored when the case sets ``expected.mfs``.
     """
     if protocol is None:
         from neuroexam.core.protocol import shipped
 
-        protocol = shipped().exam(case.species)
+        protocol = shipped().exam(case.species, case.part)
     misses: list[Miss] = []
 
     # ------------------------------------------------------------------ grading
@@ -242,7 +269,31 @@ def score(
         )
     flags = max(0.0, earned - penalties) / possible
 
-    total = WEIGHT_GRADING * grading + WEIGHT_LOCALIZATION * localization + WEIGHT_FLAGS * flags
+    # ------------------------------------------------------------------ MFS
+    expected_mfs = case.expected.mfs
+    mfs: float | None = None
+    if expected_mfs is None:
+        total = (
+            WEIGHT_GRADING * grading + WEIGHT_LOCALIZATION * localization + WEIGHT_FLAGS * flags
+        )
+    else:
+        mfs = mfs_credit(committed_mfs, expected_mfs)
+        w_grading, w_loc, w_flags, w_mfs = WEIGHTS_WITH_MFS
+        total = w_grading * grading + w_loc * localization + w_flags * flags + w_mfs * mfs
+        if mfs < 1.0:
+            shown = "none" if committed_mfs is None else committed_mfs
+            misses.append(
+                Miss(
+                    kind="mfs",
+                    title=(
+                        f"Modified Frankel Score (0 worst, 6 normal): you gave {shown}; "
+                        f"correct: {expected_mfs}"
+                        + (" (half credit: one point away)" if mfs == 0.5 else "")
+                    ),
+                    explanation=case.teaching,
+                    points=round(w_mfs * (1 - mfs), 2),
+                )
+            )
     return Score(
         grading=grading,
         localization=localization,
@@ -255,16 +306,21 @@ def score(
         committed_flags={k.value: v.value for k, v in committed.items()},
         expected_flags={k.value: v.value for k, v in expected.items()},
         misses=misses,
+        mfs=mfs,
+        committed_mfs=committed_mfs,
+        expected_mfs=expected_mfs,
     )
 
 
 __all__ = [
     "LOCALIZATION_WORDS",
+    "WEIGHTS_WITH_MFS",
     "WEIGHT_FLAGS",
     "WEIGHT_GRADING",
     "WEIGHT_LOCALIZATION",
     "Miss",
     "Score",
     "grade_credit",
+    "mfs_credit",
     "score",
 ]

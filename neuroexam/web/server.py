@@ -84,6 +84,7 @@ class Sessions:
 OPTIONS_KEY = web.AppKey("options", ServeOptions)
 SESSIONS_KEY = web.AppKey("sessions", Sessions)
 DOWNLOADS_KEY = web.AppKey("downloads", DownloadManager)
+HEARTBEAT_KEY = web.AppKey("heartbeat", float)
 
 
 def plain(status: int, text: str) -> web.Response:
@@ -275,7 +276,9 @@ async def session(request: web.Request) -> web.StreamResponse:
         return plain(503, pages.busy(sessions.limit))
     width = _int(request.query.get("width"), 80, MIN_SIZE, MAX_WIDTH)
     height = _int(request.query.get("height"), 24, MIN_SIZE, MAX_HEIGHT)
-    websocket = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=MAX_MESSAGE_BYTES)
+    websocket = web.WebSocketResponse(
+        heartbeat=request.app[HEARTBEAT_KEY], max_msg_size=MAX_MESSAGE_BYTES
+    )
     sessions.count += 1
     service: AppService | None = None
     try:
@@ -315,12 +318,15 @@ async def _await_ending(app: web.Application) -> None:
         await asyncio.gather(*ending, return_exceptions=True)
 
 
-def build_app(options: ServeOptions, token: str) -> web.Application:
+def build_app(
+    options: ServeOptions, token: str, heartbeat: float = HEARTBEAT_SECONDS
+) -> web.Application:
     """The guarded application (``aiohttp.test_utils`` serves it in the tests)."""
     app = web.Application(middlewares=[make_guard(options, token)])
     app[OPTIONS_KEY] = options
     app[SESSIONS_KEY] = Sessions(options.max_sessions)
     app[DOWNLOADS_KEY] = DownloadManager()
+    app[HEARTBEAT_KEY] = heartbeat
     app.router.add_get("/", index)
     app.router.add_get("/ws", session)
     app.router.add_get("/static/{path:.*}", asset)

@@ -48,11 +48,17 @@ def send_burst(app: App, keys: Sequence[str]) -> None:
         driver.send_message(event)
 
 
+#: Rounds of :func:`settle`: more than the longest chain of messages a key sets off (app →
+#: screen → replayed into a field → its blur → the screen → a prefill into another field…).
+SETTLE_ROUNDS = 10
+
+
 async def settle(pilot: Pilot) -> None:
-    """Wait until every widget has handled what it was sent."""
-    for _ in range(3):
-        await pilot.pause(0.05)
-        await pilot.app.workers.wait_for_complete()
+    """Wait until the keys sent and everything they set off have been handled: each round waits
+    for every message queued so far in the app and the current screen's widgets."""
+    for _ in range(SETTLE_ROUNDS):
+        await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
 
 
 def value(pilot: Pilot, widget_id: str) -> str | None:

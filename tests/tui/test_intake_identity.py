@@ -172,3 +172,16 @@ async def test_launching_with_a_known_id_prefills_at_once(tmp_path: Path) -> Non
         await settle(pilot)
         assert label_text(pilot, "patient-id-note") == KNOWN_LINE
         assert value(pilot, "patient-id") == "P-23"
+
+
+async def test_the_answer_typed_in_the_same_burst_answers_the_question(tmp_path: Path) -> None:
+    store = seeded(tmp_path)
+    app = NeuroExamApp(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_intake(pilot)
+        send_burst(app, [*"P-23", "enter", "enter", "c", "f5", "y", "a"])
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ExamScreen")
+        await settle(pilot)
+        exam = app.screen.session.exam  # type: ignore[attr-defined]
+        assert exam.patient.species is Species.CAT
+        assert [f.grade.value for f in exam.findings] == ["absent"]

@@ -186,3 +186,48 @@ async def test_tab_reaches_every_field_in_order_and_enter_on_start_starts(tmp_pa
         await focus(pilot, "start")
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ExamScreen")
+
+
+async def test_a_click_chooses_the_option_under_it(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_intake(pilot)
+        await pilot.click("#species", offset=(10, 0))  # "( ) Dog  ( ) Cat": on Cat
+        assert screen.query_one("#species", Choice).value == "cat"
+        await pilot.click("#species", offset=(8, 0))  # the gap between the options
+        assert screen.query_one("#species", Choice).value == "cat"
+        await pilot.click("#parts", offset=(3, 1))
+        assert screen.query_one("#parts", Choice).value == "spinal"
+
+
+async def test_keys_typed_after_start_go_to_the_wizard_not_the_form(tmp_path: Path) -> None:
+    """F5 in a burst: the breed is complete and unchanged, the grade keys after it grade."""
+    store = Store(tmp_path / "t.db")
+    app = NeuroExamApp(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_intake(pilot)
+        send_burst(app, [*"P-5", "tab", "tab", "d", "tab", *"Beagle", "f5", "a", "a", "p"])
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ExamScreen")
+        await settle(pilot)
+        [listing] = store.listings()
+        exam = store.load_exam(listing.exam_id)
+        assert exam is not None
+        assert (exam.patient.patient_id, exam.patient.breed) == ("P-5", "Beagle")
+        assert [f.grade.value for f in exam.findings] == ["absent", "absent", "present"]
+
+
+async def test_a_refused_start_keeps_the_keys_typed_after_it(tmp_path: Path) -> None:
+    """F5 without a species: focus goes to the species, and the ``d`` typed next chooses Dog."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_intake(pilot)
+        send_burst(app, [*"P-6", "f5", "d", "tab", *"Pug"])
+        await settle(pilot)
+        assert app.screen is screen
+        assert fields(pilot) == {
+            "patient-id": "P-6",
+            "name": "",
+            "species": "dog",
+            "breed": "Pug",
+            "age": "",
+        }

@@ -127,7 +127,7 @@ async def test_editing_saves_each_valid_change(tmp_path: Path) -> None:
         await app.push_screen(IntakeScreen(exam))
         screen = app.screen
         assert screen.query_one("#signs-skin_ears", SignList).selected == ["pruritus"]
-        assert screen.check_action("start", ()) is False  # no Start while editing
+        assert screen.check_action("key", ("f5",)) is False  # no Start while editing
 
         def saved_age() -> float | None:
             saved = store.load_exam("EX-1")

@@ -149,7 +149,8 @@ def test_void_keeps_the_record_and_leaves_it_out_of_use(tmp_path: Path) -> None:
     assert voided is not None and voided.status is ExamStatus.VOIDED and voided.findings
     assert store.count_exams(ExamFilter()) == 0
     assert store.count_exams(ExamFilter(include_voided=True)) == 1
-    assert store.serial_heads(ExamFilter(include_voided=True)) == []
+    [head] = store.serial_heads(ExamFilter(include_voided=True))
+    assert head[5] == "voided"  # core.serial never compares it
     with pytest.raises(RecordLocked, match="voided"):
         store.record_finding("E1", ctr("L6", "absent"))
     last = store.audit("E1")[-1]

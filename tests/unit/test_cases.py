@@ -32,6 +32,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 CASE_DIR = REPO / "tests" / "data" / "cases"
 CASE_FILES = sorted(CASE_DIR.glob("*.json"))
+#: The texts a clinician reads for each case (reasons, basis, warnings, summary), reviewed and
+#: kept as golden files: ``NEUROEXAM_UPDATE_GOLDEN=1`` rewrites them (review the diff).
+TEXT_DIR = CASE_DIR / "texts"
 
 #: FORMAT.md §2 column order (never reorder).
 CSV_COLUMNS = [
@@ -326,6 +329,7 @@ def test_case(path: Path, tmp_path: Path) -> None:
     assert sorted(s["exam_id"] for s in doc["skipped"]) == sorted(
         case.get("expected_skipped", [])
     ), f"[{name}] skipped: got {doc['skipped']}"
+    _check_texts(name, doc)
     got_errors = sorted((e["exam_id"], e["row"]) for e in doc["errors"])
     exp_errors = sorted((e["exam_id"], e["row"]) for e in case["expected_errors"])
     assert got_errors == exp_errors, (
@@ -336,6 +340,38 @@ def test_case(path: Path, tmp_path: Path) -> None:
     assert report.exit_status == case["exit_status"], (
         f"[{name}] exit status: got {report.exit_status}, expected {case['exit_status']}"
     )
+
+
+def _texts(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        e["exam_id"]: {
+            "localization_basis": e["localization_basis"],
+            "flags": [
+                {k: f[k] for k in ("id", "title", "reasons", "breed_context", "advice")}
+                for f in e["flags"]
+            ],
+            "warnings": e["warnings"],
+            "summary": e["summary"],
+        }
+        for e in sorted(doc["exams"], key=lambda e: e["exam_id"])
+    }
+
+
+def _check_texts(name: str, doc: dict[str, Any]) -> None:
+    """Every text of the case equals its reviewed golden file."""
+    path = TEXT_DIR / f"{name}.json"
+    texts = _texts(doc)
+    if os.environ.get("NEUROEXAM_UPDATE_GOLDEN"):
+        TEXT_DIR.mkdir(exist_ok=True)
+        path.write_text(json.dumps(texts, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    golden = json.loads(path.read_text(encoding="utf-8"))
+    for exam_id, want in golden.items():
+        for key, value in want.items():
+            assert texts[exam_id][key] == value, (
+                f"[{name} / {exam_id}] {key} differs from {path.name}:\n"
+                f"  got      {texts[exam_id][key]}\n  expected {value}"
+            )
+    assert texts.keys() == golden.keys(), f"[{name}] exams differ from {path.name}"
 
 
 CLI_CASE = CASE_DIR / "055_serial_pmm_reverse_order.json"

@@ -165,7 +165,7 @@ def test_export_to_an_unwritable_place_is_one_line_exit_2(
 def test_export_with_a_broken_store_is_one_line_exit_2(
     _isolated_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _isolated_home.mkdir(parents=True)
+    _isolated_home.mkdir(parents=True, mode=0o700)  # as the app makes it
     (_isolated_home / "neuroexam.db").write_bytes(b"this is not a database" * 100)
     assert cli.main(["export"]) == 2
     err = capsys.readouterr().err

@@ -6,12 +6,15 @@ import pytest
 
 from neuroexam.core.models import Exam, Finding
 from neuroexam.core.vocab import FlagId, Grade, Side, Strength, TestId
-from neuroexam.training.cases import Case, correct_exam
+from neuroexam.training.cases import LOCALIZATIONS, Case, correct_exam
 from neuroexam.training.scoring import (
+    LOCALIZATION_WORDS,
     WEIGHT_FLAGS,
     WEIGHT_GRADING,
     WEIGHT_LOCALIZATION,
+    WEIGHTS_WITH_MFS,
     grade_credit,
+    mfs_credit,
     score,
 )
 
@@ -209,5 +212,125 @@ def test_every_shipped_case_scores_100_when_answered_as_expected() -> None:
 
     for case in shipped_cases():
         exam, _ = correct_exam(case)
-        result = score(case, exam, case.expected.localization, expected_flags(case))
+        mfs = case.expected.mfs
+        result = score(
+            case, exam, case.expected.localization, expected_flags(case), committed_mfs=mfs
+        )
         assert result.total == 100, case.id
+
+
+# ------------------------------------------------------------------ version 2: limbs and MFS
+
+
+def spinal_case(**changes) -> Case:
+    """A paraplegic Labrador with LMN pelvic limbs: L4-S3, ivdd moderate, MFS 2."""
+    weak = {"observed": "The stifle barely moves.", "grade": "reduced"}
+    feels = {"observed": "He turns and whines.", "grade": "present"}
+    data = {
+        "id": "test_lab",
+        "title": "Test Lab",
+        "level": "intermediate",
+        "species": "dog",
+        "breed": "Labrador Retriever",
+        "age_years": 6,
+        "sex": "MN",
+        "weight_kg": 30,
+        "history": "His back legs gave way.",
+        "signs": ["paraplegia"],
+        "ctr": {"left": {"cutoff": "L6"}, "right": {"cutoff": "L6"}},
+        "limbs": [
+            {"test": "patellar", "site": "pelvic_limb", "left": weak, "right": weak},
+            {"test": "nociception", "site": "pelvic_limb", "left": feels, "right": feels},
+        ],
+        "expected": {
+            "localization": "L4-S3",
+            "flags": [{"id": "ivdd", "strength": "moderate"}],
+            "mfs": 2,
+        },
+        "teaching": "LMN pelvic limbs: L4-S3.",
+        "references": ["Test 2020"],
+    }
+    data.update(changes)
+    return Case.model_validate(data)
+
+
+def test_grade_credit_on_the_0_to_4_scale() -> None:
+    assert grade_credit(Grade.CLONUS, Grade.EXAGGERATED) == 0.5
+    assert grade_credit(Grade.CLONUS, Grade.PRESENT) == 0.0
+    assert grade_credit(Grade.CLONUS, Grade.CLONUS) == 1.0
+    assert grade_credit(Grade.ABSENT, Grade.PRESENT) == 0.0  # nociception: no half credit
+
+
+def test_mfs_credit() -> None:
+    assert mfs_credit(2, 2) == 1.0
+    assert mfs_credit(1, 2) == mfs_credit(3, 2) == 0.5
+    assert mfs_credit(0, 2) == 0.0
+    assert mfs_credit("none", "none") == 1.0
+    assert mfs_credit(None, 2) == mfs_credit(6, "none") == 0.0
+
+
+def test_spinal_case_walks_the_spinal_part() -> None:
+    case = spinal_case()
+    assert case.part == "spinal"
+    exam, _ = correct_exam(case)
+    tests = {f.test for f in exam.findings}
+    assert {TestId.PATELLAR, TestId.WITHDRAWAL, TestId.NOCICEPTION, TestId.POSTURAL} <= tests
+    assert make_case().part == "quick"
+
+
+def test_mfs_case_weights_and_full_marks() -> None:
+    case = spinal_case()
+    exam, _ = correct_exam(case)
+    result = score(case, exam, "L4-S3", expected_flags(case), committed_mfs=2)
+    assert result.total == 100.0 and result.mfs == 1.0 and not result.misses
+    assert sum(WEIGHTS_WITH_MFS) == 100.0
+
+
+def test_wrong_mfs_costs_its_weight_with_an_explanation() -> None:
+    case = spinal_case()
+    exam, _ = correct_exam(case)
+    weight = WEIGHTS_WITH_MFS[3]
+    one_off = score(case, exam, "L4-S3", expected_flags(case), committed_mfs=3)
+    assert one_off.total == 100.0 - weight / 2
+    wrong = score(case, exam, "L4-S3", expected_flags(case), committed_mfs=6)
+    assert wrong.total == 100.0 - weight
+    miss = next(m for m in wrong.misses if m.kind == "mfs")
+    assert "0 worst, 6 normal" in miss.title and miss.points == weight
+    assert score(case, exam, "L4-S3", expected_flags(case)).mfs == 0.0  # nothing committed
+
+
+def test_new_localisations_are_marked_right_or_wrong() -> None:
+    case = spinal_case()
+    exam, _ = correct_exam(case)
+    wrong = score(case, exam, "T3-L3", expected_flags(case), committed_mfs=2)
+    assert wrong.localization == 0.0
+    assert wrong.total == 100.0 - WEIGHTS_WITH_MFS[1]
+    assert "L4-S3 (lumbosacral" in next(m for m in wrong.misses if m.kind == "localization").title
+    assert set(LOCALIZATION_WORDS) == set(LOCALIZATIONS)
+
+
+def test_cases_without_mfs_keep_the_version_1_weights() -> None:
+    case = make_case()
+    exam, _ = correct_exam(case)
+    result = score(case, exam, "T3-L3", expected_flags(case), committed_mfs=4)
+    assert result.mfs is None and result.total == 100.0
+    assert WEIGHT_GRADING + WEIGHT_LOCALIZATION + WEIGHT_FLAGS == 100.0
+
+
+def test_mfs_none_case() -> None:
+    case = spinal_case(expected={"localization": "L4-S3", "flags": [], "mfs": "none"})
+    exam, _ = correct_exam(case)
+    assert score(case, exam, "L4-S3", {}, committed_mfs="none").mfs == 1.0
+    assert score(case, exam, "L4-S3", {}, committed_mfs=2).mfs == 0.0
+
+
+def test_limb_entries_are_validated() -> None:
+    bad = {"observed": "x", "grade": "clonus"}
+    with pytest.raises(ValueError, match="not used for nociception"):
+        entry = {"test": "nociception", "site": "pelvic_limb", "left": bad, "right": bad}
+        spinal_case(limbs=[entry])
+    ok = {"observed": "x", "grade": "present"}
+    with pytest.raises(ValueError, match="expected pelvic_limb"):
+        spinal_case(limbs=[{"test": "patellar", "site": "thoracic_limb", "left": ok, "right": ok}])
+    with pytest.raises(ValueError, match="mfs"):
+        spinal_case(expected={"localization": "L4-S3", "mfs": 7})

@@ -55,7 +55,7 @@ def test_order_of_heads_never_matters() -> None:
 def test_same_instant_is_not_earlier_and_ties_go_by_exam_id() -> None:
     found = links([head("A", 0), head("B", 0), head("C", 1)])
     assert found["A"].previous is None and found["B"].previous is None
-    assert found["C"].previous == "B"
+    assert found["C"].previous == "A"  # the first by exam_id at the latest earlier instant
 
 
 def test_only_the_same_patient_id_and_never_an_empty_one() -> None:

@@ -14,7 +14,8 @@ import pytest
 
 from neuroexam.core.protocol import shipped
 from neuroexam.core.rules import breed_index, evaluate
-from neuroexam.core.vocab import FlagId, Side, Species
+from neuroexam.core.signs import sign_ids
+from neuroexam.core.vocab import FlagId, Side, Species, TestId
 from neuroexam.training.cases import LEVELS_ORDER, Case, CtrSide, correct_exam, load_cases
 
 CASES: list[Case] = load_cases()
@@ -42,6 +43,14 @@ def _observed_texts(case: Case) -> Iterator[tuple[str, str]]:
             yield f"scratch.{region}.{side}", response.observed
     if case.previous is not None:
         yield from _ctr_texts("previous.ctr", case.previous.ctr)
+    limbs = [("limbs", case.limbs)]
+    if case.previous is not None:
+        limbs.append(("previous.limbs", case.previous.limbs))
+    for where, entries in limbs:
+        for entry in entries:
+            for side in (Side.LEFT, Side.RIGHT):
+                response = entry.response(side)
+                yield f"{where}.{entry.test.value}.{entry.site}.{side}", response.observed
 
 
 # ------------------------------------------------------------------ the bank as a whole
@@ -73,6 +82,36 @@ def test_bank_has_a_cat_and_a_serial_case() -> None:
     assert any(case.previous is not None for case in CASES), "no serial (previous exam) case"
 
 
+def test_bank_has_spinal_cases_for_every_new_region_and_the_mfs() -> None:
+    """Issue 11: at least 8 cases need the limb reflexes, among them L4-S3, spinal shock,
+    C6-T2, PMM with pelvic reflexes lost and an MFS 0 case."""
+    spinal = [case for case in CASES if case.part == "spinal"]
+    assert len(CASES) >= 32 and len(spinal) >= 8
+    localizations = {case.expected.localization for case in spinal}
+    assert {"L4-S3", "T3-L3", "C6-T2", "C1-C5"} <= localizations
+    assert any(case.expected.mfs == 0 for case in spinal)
+    assert any(
+        case.previous is not None and case.previous.limbs and case.expected.mfs == 0
+        for case in spinal
+    ), "no PMM case with pelvic reflexes lost"
+    assert any("spinal shock" in case.teaching for case in spinal)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.part == "spinal"], ids=lambda c: c.id)
+def test_spinal_case_walks_every_spinal_step(case: Case) -> None:
+    """The correct exam of a spinal case grades every site of the spinal part, and every
+    grade is one the test offers."""
+    from neuroexam.core.session import all_steps
+    from neuroexam.core.vocab import grades_for
+
+    exam, _ = correct_exam(case)
+    protocol = shipped().exam(case.species, case.part)
+    steps = {s.key for s in all_steps(protocol) if s.test not in (TestId.CUTANEOUS_TRUNCI,)}
+    graded = {f.key for f in exam.findings if f.test is not TestId.CUTANEOUS_TRUNCI}
+    assert steps == graded
+    assert all(f.grade in grades_for(f.test) for f in exam.findings)
+
+
 # ------------------------------------------------------------------ per case
 
 
@@ -92,12 +131,17 @@ def test_case_matches_engine(case: Case) -> None:
         f"case {case.id}: engine flags {got}, the case teaches {want} "
         f"(reasons: {[(f.id.value, f.reasons) for f in result.flags]})"
     )
+    if case.expected.mfs is not None:
+        mfs = result.severity.score if result.severity else "none"
+        assert mfs == case.expected.mfs, (
+            f"case {case.id}: engine MFS {mfs!r}, the case teaches {case.expected.mfs!r}"
+        )
 
 
 @pytest.mark.parametrize("case", _by_id())
 def test_case_signs_exist(case: Case) -> None:
     known = shipped().sign_ids()
-    used = set(case.signs) | set(case.previous.signs if case.previous else [])
+    used = sign_ids([*case.signs, *(case.previous.signs if case.previous else [])])
     unknown = sorted(used - known)
     assert not unknown, f"case {case.id}: unknown sign id(s) {unknown} (see signs.toml)"
 

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from neuroexam.records.paths import data_dir
 from neuroexam.web.options import ServeOptions
-from neuroexam.web.server import COOKIE_NAME, build_app
+from neuroexam.web.server import COOKIE_NAME, HEARTBEAT_SECONDS, build_app
 from neuroexam.web.token import cookie_value, load_or_create_token
 
 TINY_APP = "exec " + shlex.join([sys.executable, str(Path(__file__).with_name("tiny_app.py"))])
@@ -26,11 +26,14 @@ def token() -> str:
 
 
 @asynccontextmanager
-async def served(token: str, **fields: object) -> AsyncIterator[TestClient]:
+async def served(
+    token: str, heartbeat: float = HEARTBEAT_SECONDS, **fields: object
+) -> AsyncIterator[TestClient]:
     """A test client of the guarded app on 127.0.0.1 (the tiny app per tab unless ``command``)."""
     fields.setdefault("command", TINY_APP)
     options = ServeOptions(**fields)  # type: ignore[arg-type]
-    client = TestClient(TestServer(build_app(options, token), host="127.0.0.1"))
+    app = build_app(options, token, heartbeat=heartbeat)
+    client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:
         yield client

@@ -268,6 +268,17 @@ async def test_each_tab_is_its_own_process(token: str) -> None:
         assert _tiny_app_children() == set()
 
 
+async def test_a_frozen_tab_loses_its_app(token: str) -> None:
+    """A client that stops answering the heartbeat (a frozen tablet) is closed, its app ends."""
+    async with served(token, heartbeat=0.5) as client:
+        headers = {**signed_in(token), "Origin": origin(client)}
+        frozen = await client.ws_connect("/ws", headers=headers, autoping=False)
+        await _until(lambda: client.app[SESSIONS_KEY].count == 1)
+        await _until(lambda: client.app[SESSIONS_KEY].count == 0)  # no pong: closed
+        assert _tiny_app_children() == set()
+        await frozen.close()
+
+
 async def test_pages_are_escaped_and_font_size_bounded(token: str) -> None:
     async with served(token) as client:
         page = await (

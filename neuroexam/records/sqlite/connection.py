@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Self
 
 from neuroexam.records.backend import StoreError
-from neuroexam.records.paths import default_db_path
+from neuroexam.records.paths import default_db_path, secure_db_files
 from neuroexam.records.sqlite.migrations import MIGRATIONS
 
 
@@ -43,7 +43,7 @@ class SqliteConnection:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            secure_db_files(self.path)  # folder 0700, database (and so -wal/-shm) 0600
         except OSError as exc:
             raise StoreError(
                 f"{self.path.parent}: cannot create the data folder: {exc.strerror}"

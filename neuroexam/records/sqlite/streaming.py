@@ -157,22 +157,24 @@ class SqliteStreaming(SqliteLeases):
             yield exam_from_row(heads[current], findings)
             current, findings = current + 1, []
 
-    def serial_heads(self, where: ExamFilter | None = None) -> list[tuple]:
-        """``(exam_id, patient_id, exam_date text, has a trunci cut-off, species)`` for every
-        exam that can be compared (any mode or status but voided) of the patients of the
-        chosen exams, in store order (date, then id): what serial comparison needs to find
-        each exam's previous exam."""
+    def serial_heads(
+        self, where: ExamFilter | None = None
+    ) -> list[tuple[str, str, str, bool, str, str, str]]:
+        """``(exam_id, patient_id, exam_date text, has a trunci cut-off, species, status,
+        patient_name)`` for every exam (any mode or status) of the patients of the chosen
+        exams, in store order (date, then id): what serial comparison
+        (:mod:`neuroexam.core.serial`) needs to find each exam's previous exam."""
         clause, params = filter_sql(where)
         rows = self._query(
             "SELECT x.exam_id, x.patient_id, x.exam_date, EXISTS (SELECT 1 FROM findings f "
             "WHERE f.exam_id = x.exam_id AND f.test = 'cutaneous_trunci' "
-            "AND f.grade != 'not_tested'), x.species FROM exams x WHERE x.patient_id != '' "
-            "AND x.status != 'voided' "
+            "AND f.grade != 'not_tested'), x.species, x.status, x.patient_name "
+            "FROM exams x WHERE x.patient_id != '' "
             f"AND x.patient_id IN (SELECT e.patient_id FROM exams e {clause}) "
             "ORDER BY x.exam_date, x.exam_id",
             params,
         )
-        return [(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
+        return [(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6]) for r in rows]
 
     def patient_exams(
         self, patient_id: str, *, limit: int | None = None, offset: int = 0

@@ -10,12 +10,15 @@ and keys typed while the screen opens are kept and replayed into the fields in o
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from datetime import datetime
 
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.keys import key_to_character
+from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, SelectionList, Static
@@ -63,6 +66,10 @@ SIGNALMENT_WIDTH = LABEL_WIDTH + 4 + len(PARTS_LABELS[ExamParts.SPINAL])
 NAMED_FINDINGS = 6
 #: The text width of a dialog (app.tcss ``.dialog``: 70 columns less border and padding).
 QUESTION_WIDTH = 64
+
+#: Keys the screen acts on as the app reads them (priority bindings), so that focus has moved
+#: (or Start has begun) before the next key is routed.
+ORDERED_KEYS = ("tab", "shift+tab", "enter", "f5")
 
 PATIENT_ID_NOTE = "optional, but earlier exams are compared only by patient id"
 CHOICE_KEYS = "←/→ choose (or the first letter); Enter moves on."
@@ -130,6 +137,32 @@ def _question(*paragraphs: str) -> str:
     return "\n".join(textwrap.fill(p, QUESTION_WIDTH) for p in paragraphs)
 
 
+def _hand_over(
+    screen: Screen[object],
+    keys: list[events.Key],
+    leftover: Callable[[list[events.Key]], None] | None = None,
+) -> None:
+    """Keys typed after Start, for the screen that opened (the wizard or a question): run
+    there once it is mounted, ahead of the keys the app hands it directly from now on. Keys
+    after one that closes ``screen`` (a question answered) go to ``leftover``."""
+    if keys:
+        screen.call_later(_run_bindings, screen, list(keys), leftover)
+
+
+async def _run_bindings(
+    screen: Screen[object],
+    keys: list[events.Key],
+    leftover: Callable[[list[events.Key]], None] | None,
+) -> None:
+    for index, key in enumerate(keys):
+        if leftover is not None and not screen.is_current:
+            leftover(keys[index:])
+            return
+        active = screen.active_bindings.get(key.key)
+        if active is not None and active.enabled:
+            await screen.app.run_action(active.binding.action, active.node)
+
+
 def _row(label: str, widget: Widget, row_id: str | None = None) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="field", id=row_id)
 
@@ -186,17 +219,17 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
     AUTO_FOCUS = ""
 
     BINDINGS = [
-        Binding("tab", "move('next')", "Next field", show=False, priority=True, id="intake.next"),
+        Binding("tab", "key('tab')", "Next field", show=False, priority=True, id="intake.next"),
         Binding(
             "shift+tab",
-            "move('previous')",
+            "key('shift+tab')",
             "Previous field",
             show=False,
             priority=True,
             id="intake.previous",
         ),
-        Binding("enter", "move('enter')", "Next", show=False, priority=True, id="intake.enter"),
-        Binding("f5", "start", "Start exam", id="intake.start"),
+        Binding("enter", "key('enter')", "Next", show=False, priority=True, id="intake.enter"),
+        Binding("f5", "key('f5')", "Start exam", priority=True, id="intake.start"),
         Binding("escape", "back", "Back", id="intake.back"),
         Binding("f1", "help", "Help", id="intake.help"),
     ]
@@ -219,7 +252,9 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
         self._shown: dict[str, str] = {}
         #: Keys (and focus moves) that came while the screen opened, replayed in order.
         self._phase = "opening"
-        self._pending: list[events.Key | str] = []
+        self._pending: list[events.Key] = []
+        #: The field focused when Start was pressed (focus returns there if it cannot start).
+        self._resume: Widget | None = None
         #: The patient on record for ``_known_id`` (None: unknown id).
         self._known: KnownPatient | None = None
         self._known_id = ""
@@ -390,6 +425,13 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
         self.set_class(width >= WIDE_AT, "-wide")
 
     # ---------------------------------------------------------------- keys in order
+    #
+    # Phases: ``opening`` (keys wait here until the first field has focus) → ``draining`` (keys
+    # that reached the screen before that focus go to the field) → ``ready`` (fields take their
+    # keys) ⇄ ``closing`` (Start pressed: the focused field finishes the keys it was sent, keys
+    # typed after Start wait here) → ``ready`` again if the exam cannot start, ``asking`` while
+    # the identity question is up (the waiting keys answer it; those after the answer come
+    # back), ``gone`` once the wizard has opened (the waiting keys go to it).
 
     async def _open(self) -> None:
         """Focus the first field, then replay what was typed while the screen opened."""
@@ -401,30 +443,42 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
             self._id_committed()
         else:
             self._refresh_feedback()
-        for item in self._pending:
-            if isinstance(item, str):
-                self._move(item)
-            else:
-                await self._send(item)
-        self._pending.clear()
+        await self._replay()
         # Keys that reached the screen before the focus above are queued ahead of this.
         self.call_later(self._drained)
 
     def _drained(self) -> None:
-        self._phase = "ready"
+        if self._phase == "draining":
+            self._phase = "ready"
+
+    async def _replay(self) -> None:
+        """The waiting keys, in order, into the form (until one of them presses Start)."""
+        pending, self._pending = self._pending, []
+        for event in pending:
+            if self._phase == "closing":
+                self._pending.append(event)  # typed after Start: for the screen that opens
+            else:
+                await self._send(event)
 
     async def on_key(self, event: events.Key) -> None:
-        """A key reaches the screen itself only while no field has focus: the screen opening."""
+        """A key reaches the screen itself only while no field has focus: the screen opening,
+        or Start pressed."""
         if self._phase == "ready":
             return  # a key bubbling up from a field: the bindings take it
         event.stop()
-        if self._phase == "opening":
-            self._pending.append(event)
-        else:
+        if self._phase == "draining":
             await self._send(event)
+        elif self._phase in ("asking", "gone"):
+            _hand_over(self.app.screen, [event])
+        else:
+            self._pending.append(event)
 
     async def _send(self, event: events.Key) -> None:
-        """Replay a key: a screen key (F5, escape, F1) runs here, any other goes to the field."""
+        """Replay a key: Tab, Enter or F5 act here, a screen key (escape, F1) runs here, any
+        other goes to the focused field."""
+        if event.key in ORDERED_KEYS:
+            self._act(event.key)
+            return
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
             if not binding.priority:
                 await self.run_action(binding.action)
@@ -432,26 +486,27 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
         if self.focused is not None:
             self.focused.post_message(event)
 
-    def action_move(self, kind: str) -> None:
-        """Tab (``next``), shift+Tab (``previous``) or Enter: move on now, so the next keys
-        already go to the next field; while the screen opens, in order with the typed keys."""
+    def action_key(self, key: str) -> None:
+        """Tab, shift+Tab, Enter, F5: when the form is ready, act as the app reads the key, so
+        the next keys already go where this one sends them; else wait in order with the rest."""
         if self._phase == "ready":
-            self._move(kind)
+            self._act(key)
         else:
-            self.call_later(self._move_in_order, kind)
+            self.call_later(self._key_in_order, events.Key(key, key_to_character(key)))
 
-    def _move_in_order(self, kind: str) -> None:
-        if self._phase == "opening":
-            self._pending.append(kind)
+    async def _key_in_order(self, event: events.Key) -> None:
+        if self._phase == "draining":
+            await self._send(event)
+        elif self._phase in ("asking", "gone"):
+            _hand_over(self.app.screen, [event])
         else:
-            self._move(kind)
+            self._pending.append(event)
 
-    def _move(self, kind: str) -> None:
+    def _act(self, key: str) -> None:
         focused = self.focused
-        if kind == "enter" and isinstance(focused, Button):
-            focused.press()
-            return
-        if kind == "previous":
+        if key == "f5" or (key == "enter" and isinstance(focused, Button)):
+            self._press_start()
+        elif key == "shift+tab":
             self.focus_previous()
         else:
             self.focus_next()
@@ -693,8 +748,8 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
         event.stop()  # Enter is the screen's (it moves on); never reached, kept for safety
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "start":
-            self.action_start()
+        if event.button.id == "start" and self._phase == "ready":
+            self._press_start()
 
     # ---------------------------------------------------------------- editing a running exam
 
@@ -760,11 +815,25 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Editing a running exam: no Start (escape goes back), so F5 leaves the footer.
-        return not (action == "start" and self.editing)
+        return not (action == "key" and parameters == ("f5",) and self.editing)
 
-    def action_start(self) -> None:
+    def _press_start(self) -> None:
+        """Start: the focused field first handles the keys it was sent (its value is then
+        complete), keys typed from now on wait here; then :meth:`_start_now`."""
         if self.editing:
             return
+        focused = self.focused
+        self._phase = "closing"
+        self._resume = focused
+        self.set_focus(None)
+        if focused is None:
+            self.call_later(self._start_now)
+        else:  # after the field's keys, then after the keys that reached the screen meanwhile
+            focused.call_later(self.call_later, self._start_now)
+
+    async def _start_now(self) -> None:
+        """Start the exam, after the identity question when the id is on record differently;
+        the keys typed after Start go to the wizard (or the question)."""
         self._refresh_feedback()
         errors = self._field_errors()
         species = self._species()
@@ -776,8 +845,7 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
                 title="Check the intake",
                 severity="error",
             )
-            first = next(iter(errors))
-            self.set_focus(self.query_one(f"#{first}"))
+            await self._resume_form(self.query_one(f"#{next(iter(errors))}"))
             return
         assert species is not None
         intake = self._intake(species)
@@ -794,18 +862,42 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
         lines = [f"{m.message(patient_id)}." for m in mismatches]
         question = _question(f"⚠ {known.line()}.", *lines, "Start this exam anyway?")
 
-        def answer(confirmed: bool | None) -> None:
+        async def answer(confirmed: bool | None) -> None:
             if confirmed:
                 self._start(intake)
+            else:
+                await self._resume_form(self._resume)
 
-        self.app.push_screen(ConfirmModal(question), answer)
+        modal = ConfirmModal(question)
+        self.app.push_screen(modal, answer)
+        self._phase = "asking"
+        _hand_over(modal, self._pending, self._after_answer)
+        self._pending = []
+
+    def _after_answer(self, keys: list[events.Key]) -> None:
+        """Keys typed after the identity question's answer: for the wizard, or the form."""
+        self._pending = [*keys, *self._pending]
+        if self._phase == "gone":  # the wizard opened already
+            _hand_over(self.app.screen, self._pending)
+            self._pending = []
+        elif self._phase == "ready":  # back in the form already
+            self.call_later(self._replay)
+
+    async def _resume_form(self, field: Widget | None) -> None:
+        """Back to the form (the exam did not start): focus ``field``, replay the waiting keys."""
+        self._phase = "ready"
+        self.set_focus(field)
+        await self._replay()
 
     def _start(self, intake: Intake) -> None:
         now = local_now()
         exam = intake.new_exam(new_exam_id(intake.exam_date or now), now)
         app = self.napp
+        self._phase = "gone"
         self.dismiss(intake)
         app.start_exam(exam)
+        _hand_over(app.screen, self._pending)
+        self._pending = []
 
     def action_back(self) -> None:
         from neuroexam.tui.widgets.modals import ConfirmModal

@@ -140,6 +140,23 @@ class Choice(InOrderKeys, Prefillable, Widget, can_focus=True):
         later = [i for i in starting if current is not None and i > current]
         self.value = self.values[(later or starting)[0]]
 
+    def on_click(self, event: events.Click) -> None:
+        """A click on an option chooses it (the mouse is optional, never needed)."""
+        index = self._option_at(event.x, event.y)
+        if index is not None:
+            self.value = self.values[index]
+
+    def _option_at(self, x: int, y: int) -> int | None:
+        if self.vertical:
+            return y if 0 <= y < len(self.options) else None
+        start = 0
+        for index, (_value, label) in enumerate(self.options):
+            end = start + len(f"( ) {label}")
+            if start <= x < end:
+                return index
+            start = end + 2
+        return None
+
     # ---------------------------------------------------------------- prefill
 
     def _current(self) -> object:

@@ -91,7 +91,7 @@ FIELD_HELP = {
     "start": "Start the exam wizard with these details (Enter or F5).",
 }
 SIGN_KEYS = "space ticks"
-SIDE_KEYS = "space ticks · l left · r right · b both · u side unknown (←/→ step)"
+SIDE_KEYS = "space ticks · l left · r right · b both · u side unknown"
 HELP_TEXT = """\
 # Intake
 
@@ -655,7 +655,8 @@ class IntakeScreen(Screen[Intake | IntakeEdit | None]):
             self._show_help("↑/↓ move, space ticks a sign.")
             return
         keys = SIDE_KEYS if item.sided else SIGN_KEYS
-        self._show_help(f"{self._sign_help.get(item.id, item.label)}  [{keys}]")
+        # The keys first: a long explanation is cut at the end, never the keys.
+        self._show_help(f"[{keys}] {self._sign_help.get(item.id, item.label)}")
 
     # ---------------------------------------------------------------- the patient on record
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from textual.app import App
 from textual.binding import Binding
 
+from neuroexam.core.text import safe_text
 from neuroexam.core.vocab import ExamStatus
 from neuroexam.records.recorder import Recorder
 from neuroexam.records.store import Store
@@ -97,7 +98,11 @@ class NeuroExamApp(App[None]):
     def resume_exam(self, exam_id: str) -> None:
         exam = self.store.load_exam(exam_id)
         if exam is None:
-            self.notify(f"Exam {exam_id} is no longer in the records.", severity="error")
+            self.notify(
+                f"Exam {safe_text(exam_id)} is no longer in the records.",
+                severity="error",
+                markup=False,
+            )
             return
         from neuroexam.core.session import ExamSession
         from neuroexam.core.vocab import Mode
@@ -168,10 +173,12 @@ class NeuroExamApp(App[None]):
         """Tell the user at once when a write failed; the data stays in memory."""
         if not saved:
             self.notify(
-                f"NOT SAVED — {self.recorder.last_error}. Your findings are kept in memory "
-                f"({self.recorder.unsaved} waiting) and will be saved as soon as writing works.",
+                f"NOT SAVED — {safe_text(self.recorder.last_error)}. Your findings are kept in "
+                f"memory ({self.recorder.unsaved} waiting) and will be saved as soon as writing "
+                "works.",
                 severity="error",
                 timeout=10,
+                markup=False,
             )
         return saved
 

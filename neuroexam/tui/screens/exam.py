@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
@@ -13,6 +14,7 @@ from neuroexam.core.localize import analyse_ctr
 from neuroexam.core.models import Exam, FlagId, Grade, Side, TestId
 from neuroexam.core.rules import evaluate, previous_exam
 from neuroexam.core.session import ExamSession, Step
+from neuroexam.core.text import safe_text
 from neuroexam.tui.widgets.modals import ChoiceModal, HelpModal, TextModal
 from neuroexam.tui.widgets.spine_map import SpineMap
 
@@ -87,7 +89,8 @@ class ExamScreen(Screen[None]):
     def on_mount(self) -> None:
         patient = self.session.exam.patient
         who = " ".join(x for x in (patient.patient_id, patient.name) if x)
-        self.sub_title = f"{who} · {patient.species.value} · {patient.breed or 'breed not given'}"
+        breed = patient.breed or "breed not given"
+        self.sub_title = safe_text(f"{who} · {patient.species.value} · {breed}")
         self._load_history()
         self.refresh_view()
 
@@ -166,7 +169,7 @@ class ExamScreen(Screen[None]):
             out.append("Recorded: ", style="bold")
             out.append(GRADE_WORDS[finding.grade] + " — press a grade key to change it")
             if finding.note:
-                out.append(f"   Note: {finding.note}", style="italic")
+                out.append(f"   Note: {safe_text(finding.note)}", style="italic")
             out.append("\n")
         out.append("a", style="bold reverse")
         out.append(" absent  ")
@@ -194,8 +197,10 @@ class ExamScreen(Screen[None]):
         word = flag.urgency.value.upper()
         mark = "!!!" if flag.urgency.value == "emergency" else "!!"
         alert.update(
-            f"{mark} {word}: {flag.reasons[0]}: progressive myelomalacia risk. "
-            "Refer to a neurologist now."
+            Content(
+                f"{mark} {word}: {safe_text(flag.reasons[0])}: progressive myelomalacia risk. "
+                "Refer to a neurologist now."
+            )
         )
         key = f"{flag.urgency.value}:{'|'.join(flag.reasons)}"
         if key not in self._alerted:

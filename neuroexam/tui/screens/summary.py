@@ -21,6 +21,7 @@ from neuroexam.core.models import Assessment, Exam, Flag, FollowUp, Side
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.report import URGENCY_MARK, cutoff_text, lesion_window_text, serial_text
 from neuroexam.core.rules import evaluate
+from neuroexam.core.text import safe_text
 from neuroexam.records.store import Store
 from neuroexam.tui.widgets.export_modal import ExportModal, default_export_path
 from neuroexam.tui.widgets.spine_map import SpineMap
@@ -61,7 +62,7 @@ def bullet(text: str, classes: str = "") -> Widget:
     """A bullet line whose wrapped lines stay indented under the text."""
     return Horizontal(
         Label("•", classes="bullet-mark"),
-        Static(Content(text), classes="bullet-text"),
+        Static(Content(safe_text(text)), classes="bullet-text"),
         classes=f"bullet {classes}".strip(),
     )
 
@@ -91,10 +92,12 @@ def patient_line(exam: Exam, breed: str = "") -> str:
     when = exam.exam_date.strftime("%Y-%m-%d %H:%M") if exam.exam_date else "no date"
     status = "complete" if exam.status.value == "complete" else "in progress"
     who = " ".join(x for x in (p.patient_id, p.name) if x) or "no patient id"
+    examiner = exam.examiner or "not recorded"
+    # text as recorded, its control characters shown escaped (the line break is the layout's)
     return (
-        f"{who} · {p.species.value} · {shown} · {age} · "
+        f"{safe_text(who)} · {p.species.value} · {safe_text(shown)} · {age} · "
         f"{p.sex.value} · {weight}\n"
-        f"Exam {exam.exam_id} · {when} · examiner {exam.examiner or 'not recorded'} · {status}"
+        f"Exam {safe_text(exam.exam_id)} · {when} · examiner {safe_text(examiner)} · {status}"
     )
 
 
@@ -172,7 +175,8 @@ class SummaryScreen(Screen[None]):
             body.mount_all(
                 [
                     Static(
-                        Content(f"Exam {self.exam_id} is no longer in the records."), id="missing"
+                        Content(f"Exam {safe_text(self.exam_id)} is no longer in the records."),
+                        id="missing",
                     ),
                     Static(Content(disclaimer), id="disclaimer"),
                 ]
@@ -205,7 +209,7 @@ class SummaryScreen(Screen[None]):
             where += f" · suspected lesion window {lesion_window_text(a.lesion_window)}"
         out.append(Static(Content(where), id="localisation"))
         if a.serial:
-            out.append(Static(Content(serial_text(a.serial)), id="serial"))
+            out.append(Static(Content(safe_text(serial_text(a.serial))), id="serial"))
         previous = None
         if a.serial:
             before = next((e for e in history if e.exam_id == a.serial.previous_exam_id), None)
@@ -293,14 +297,14 @@ class SummaryScreen(Screen[None]):
         except OSError as exc:
             why = exc.strerror or str(exc)
             self.app.notify(
-                f"Export failed: cannot write {path}: {why}",
+                f"Export failed: cannot write {safe_text(path)}: {why}",
                 severity="error",
                 timeout=10,
                 markup=False,
             )
             return
         noun = "finding" if count == 1 else "findings"
-        self.app.notify(f"Exported {count} {noun} to {path}", markup=False)
+        self.app.notify(f"Exported {count} {noun} to {safe_text(path)}", markup=False)
 
     # ---------------------------------------------------------------- reports (issue 12)
 
@@ -314,9 +318,11 @@ class SummaryScreen(Screen[None]):
         try:
             path = service.pdf(self.exam_id)
         except ReportError as exc:
-            self.app.notify(f"Report failed: {exc}", severity="error", timeout=10, markup=False)
+            self.app.notify(
+                f"Report failed: {safe_text(exc)}", severity="error", timeout=10, markup=False
+            )
             return
-        self.app.notify(f"PDF report written to {path}", markup=False)
+        self.app.notify(f"PDF report written to {safe_text(path)}", markup=False)
 
     @work(thread=True, exit_on_error=False, group="report")
     def action_copy_soap(self) -> None:
@@ -328,7 +334,9 @@ class SummaryScreen(Screen[None]):
         try:
             text = service.soap(self.exam_id)
         except ReportError as exc:
-            self.app.notify(f"SOAP note failed: {exc}", severity="error", timeout=10, markup=False)
+            self.app.notify(
+                f"SOAP note failed: {safe_text(exc)}", severity="error", timeout=10, markup=False
+            )
             return
         self.app.call_from_thread(self.app.copy_to_clipboard, text)
         self.app.notify("SOAP note copied to the clipboard (4 lines: S, O, A, P)")
@@ -343,6 +351,8 @@ class SummaryScreen(Screen[None]):
         try:
             path = service.referral(self.exam_id)
         except ReportError as exc:
-            self.app.notify(f"Letter failed: {exc}", severity="error", timeout=10, markup=False)
+            self.app.notify(
+                f"Letter failed: {safe_text(exc)}", severity="error", timeout=10, markup=False
+            )
             return
-        self.app.notify(f"Referral letter written to {path}", markup=False)
+        self.app.notify(f"Referral letter written to {safe_text(path)}", markup=False)

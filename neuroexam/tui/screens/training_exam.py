@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from neuroexam.core.models import Exam
 from neuroexam.core.session import ExamSession, Step
+from neuroexam.core.text import safe_text
 from neuroexam.training.cases import Case, shipped_cases
 from neuroexam.training.exams import case_id_of, training_exams
 from neuroexam.tui.screens.exam import GRADE_WORDS, ExamScreen
@@ -99,7 +100,8 @@ class TrainingExamScreen(ExamScreen):
         self.call_after_refresh(self._after_mount)
 
     def _after_mount(self) -> None:
-        self.sub_title = f"training · {self.case.title} · student {self.student or '?'}"
+        student = safe_text(self.student or "?")
+        self.sub_title = f"training · {safe_text(self.case.title)} · student {student}"
         if not self.session.exam.findings:
             self.action_case()
 

@@ -7,7 +7,9 @@ mutants. Exit status 0 when the total reaches ``--min-score`` (default 90), else
 
 Options: ``--workdir DIR`` (default: a folder under the system temp dir), ``--children N``
 (parallel mutants, default 2), ``--keep`` (reuse the previous run's results: only mutants not yet
-checked are run), ``--show-survivors N`` (diffs printed, default 20).
+checked, or of functions that changed, are run), ``--rerun-survivors`` (with ``--keep``: then
+check the previous survivors again against the current tests), ``--show-survivors N`` (diffs
+printed, default 20).
 """
 
 from __future__ import annotations
@@ -134,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--children", type=int, default=2)
     parser.add_argument("--min-score", type=float, default=90.0)
     parser.add_argument("--keep", action="store_true", help="reuse the previous run's results")
+    parser.add_argument("--rerun-survivors", action="store_true")
     parser.add_argument("--show-survivors", type=int, default=20)
     args = parser.parse_args(argv)
 
@@ -154,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     if done.returncode not in (0, 1):
         print(f"mutmut stopped with exit status {done.returncode}", file=sys.stderr)
         return 2
+    again = _survivors(workdir) if args.keep and args.rerun_survivors else []
+    if again:
+        print(f"checking {len(again)} earlier survivors again", flush=True)
+        subprocess.run([*command, *again], cwd=workdir, env=env, check=False)
 
     results = _results(workdir)
     total: Counter = Counter()

@@ -64,7 +64,7 @@ def previous_exam(exam: Exam, history: Iterable[Exam], protocols: Protocols) -> 
     """The exam ``exam`` is compared with (same patient and species, not voided, earlier, with
     a tested trunci reflex), or None."""
     head, heads, others = _serial_heads(exam, history, protocols)
-    found = link(head, heads, protocols.rules.thresholds.serial.episode_gap_days).previous
+    found = link(head, heads).previous  # the episode (and its gap) does not matter here
     return others.get(found) if found else None
 
 
@@ -428,11 +428,12 @@ def _not_tested(ctx: Context) -> list[str]:
 
 def _abnormal_marks(ctx: Context) -> list[str]:
     """Findings or signs shown as abnormal although no flag was raised."""
-    marks = []
-    for s in ctx.ctr.sides:
-        if s.status in (CtrStatus.BORDERLINE, CtrStatus.ABNORMAL, CtrStatus.ABSENT):
-            shown = "no response" if s.cutoff == "none" else s.cutoff
-            marks.append(f"trunci {s.side.value} {shown}")
+    # Without a flag only a dog's L4 beside an untested side, or a cat's trunci, is not normal.
+    marks = [
+        f"trunci {s.side.value} {s.cutoff}"
+        for s in ctx.ctr.sides
+        if s.status is not CtrStatus.NORMAL and s.cutoff is not None
+    ]
     marks += [
         f"{f.test.value.replace('_', ' ')} {f.site.replace('_', ' ')} {f.side.value} "
         f"{'delayed' if (f.test, f.grade) == (TestId.POSTURAL, Grade.REDUCED) else f.grade.value}"

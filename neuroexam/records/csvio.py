@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from os import PathLike
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -23,6 +24,7 @@ from neuroexam.records.formats import (
     neutralise,
     unneutralise,
 )
+from neuroexam.records.paths import private_file_open
 
 
 class CsvInputError(Exception):
@@ -480,5 +482,9 @@ def write_findings(exams: Iterable[Exam], out: Any, protocols: Protocols | None 
     import pandas as pd
 
     frame = pd.DataFrame(finding_rows(exams, protocols), columns=list(FINDINGS_COLUMNS), dtype=str)
+    if isinstance(out, str | PathLike):  # a file of patient records: 0600 (paths.py)
+        with private_file_open(Path(out), encoding="utf-8", newline="") as handle:
+            frame.to_csv(handle, index=False, lineterminator="\r\n")
+        return len(frame)
     frame.to_csv(out, index=False, lineterminator="\r\n", encoding="utf-8")
     return len(frame)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from textual.app import App
 from textual.binding import Binding
 
+from neuroexam.core.text import safe_text
 from neuroexam.records.backend import LeaseHeld, RecordLocked, StoreError
 from neuroexam.services.exam import LEASE_RENEW, ExamService
 from neuroexam.services.patients import PatientLookup
@@ -122,7 +123,7 @@ class NeuroExamApp(App[None]):
                 self._store, self.protocols, self.saver, exam, user=self.user or exam.examiner
             )
         except StoreError as exc:
-            self.notify(f"NOT SAVED — {exc}", severity="error", timeout=10, markup=False)
+            self.not_saved(str(exc))
             return None
         self.editing[service.exam_id] = service
         return service
@@ -151,7 +152,7 @@ class NeuroExamApp(App[None]):
             try:
                 service = self.open_exam_service(exam.exam_id)
             except StoreError as exc:
-                self.notify(f"NOT SAVED — {exc}", severity="error", timeout=10, markup=False)
+                self.not_saved(str(exc))
                 return False
         return self.save_ok(service.update_intake(exam))
 
@@ -171,7 +172,7 @@ class NeuroExamApp(App[None]):
         if service is not None:
             service.refused_write(key, exc)
         else:
-            self.notify(f"NOT SAVED — {exc}", severity="error", timeout=10, markup=False)
+            self.not_saved(str(exc))
 
     # ---------------------------------------------------------------- navigation
 
@@ -194,7 +195,7 @@ class NeuroExamApp(App[None]):
             self._ask_take_over(exam_id, held, reason)
             return
         except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.notify(safe_text(str(exc)), severity="error", markup=False)
             return
         from neuroexam.core.vocab import Mode
 
@@ -294,12 +295,16 @@ class NeuroExamApp(App[None]):
 
     # ---------------------------------------------------------------- saving
 
+    def not_saved(self, why: str) -> None:
+        """Say at once that something was not written, and why (record text shown as is)."""
+        self.notify(f"NOT SAVED — {safe_text(why)}", severity="error", timeout=10, markup=False)
+
     def save_ok(self, saved: bool) -> bool:
         """Tell the user at once when a write failed; the data stays in memory."""
         if not saved:
             self.notify(
-                f"NOT SAVED — {self.saver.last_error}. Your findings are kept in memory "
-                f"({self.saver.unsaved} waiting) and are saved as soon as writing works "
+                f"NOT SAVED — {safe_text(self.saver.last_error or '')}. Your findings are kept "
+                f"in memory ({self.saver.unsaved} waiting) and are saved as soon as writing works "
                 f"(tried again every {RETRY_EVERY:g} s).",
                 severity="error",
                 timeout=10,

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,8 +106,9 @@ class ServeOptions:
         """This process speaks TLS itself (``--cert``/``--key``)."""
         return self.cert is not None
 
-    @property
+    @cached_property
     def loopback(self) -> bool:
+        """Whether ``host`` is this machine only (resolved once, not per request)."""
         return is_loopback(self.host)
 
     @property

@@ -160,10 +160,13 @@ def make_guard(options: ServeOptions, token: str) -> Callable[..., Awaitable[web
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not _host_allowed(request, options):
+            log.warning("refused host %r from %s", request.host, request.remote)
             return plain(403, pages.FORBIDDEN_HOST)
         if "token" in request.query:
             if request.path != "/" or not same_secret(request.query.get("token"), token):
+                log.warning("refused a wrong token from %s", request.remote)
                 return plain(401, pages.UNAUTHORIZED)
+            log.info("signed in a browser at %s", request.remote)
             response = web.Response(text=pages.signed_in_page(), content_type="text/html")
             _set_cookie(response, options, expected_cookie)
             return response
@@ -271,6 +274,8 @@ async def session(request: web.Request) -> web.StreamResponse:
     options = request.app[OPTIONS_KEY]
     sessions = request.app[SESSIONS_KEY]
     if not origin_allowed(request, options):
+        given = request.headers.get("Origin")
+        log.warning("refused a websocket from origin %r at %s", given, request.remote)
         return plain(403, pages.FORBIDDEN_ORIGIN)
     if sessions.full:
         return plain(503, pages.busy(sessions.limit))

@@ -136,3 +136,11 @@ def test_helpers(umask: int, tmp_path: Path) -> None:
     secure_db_files(made / "n.db")
     assert mode(made / "n.db") == 0o600 and (made / "n.db").stat().st_size == 0
     secure_db_files(Path(":memory:"))  # nothing to do
+
+
+def test_the_summary_screens_export_is_private(umask: int, tmp_path: Path) -> None:
+    from neuroexam.records.csvio import write_findings
+
+    path = tmp_path / "one.csv"
+    write_findings(golden_exams()[:1], path)
+    assert mode(path) == 0o600

@@ -246,3 +246,46 @@ def test_pelvic_reflexes_normal() -> None:
     assert not pelvic_reflexes_normal(grades(pat="present", wpl=("reduced", "present")))
     assert not pelvic_reflexes_normal(grades(wtl="present"))  # none graded
     assert not pelvic_reflexes_normal(grades(pat="not_tested"))
+
+
+# ------------------------------------------------------------------ the spinal part (protocol)
+
+
+def test_spinal_part_of_the_protocol(protocols) -> None:  # type: ignore[no-untyped-def]
+    from neuroexam.core.session import all_steps, grade_keys
+    from neuroexam.core.vocab import SPINAL_SITES, Species, grades_for
+
+    part = protocols.spinal
+    assert part is not None and part.label.startswith("spinal:")
+    assert [pid for pid, _ in protocols.parts()] == ["quick", "spinal"]
+    for species in Species:
+        quick = protocols.exam(species)
+        spinal_exam = protocols.exam(species, "spinal")
+        assert [t.id for t in quick.tests] == [TestId.CUTANEOUS_TRUNCI, TestId.SCRATCH]
+        assert spinal_exam.parts == ["quick", "spinal"]
+        assert [t.id for t in spinal_exam.tests][:2] == [TestId.CUTANEOUS_TRUNCI, TestId.SCRATCH]
+        assert {t.id for t in spinal_exam.tests[2:]} == set(SPINAL_SITES)
+        extra = [s for s in all_steps(spinal_exam) if s.test in SPINAL_SITES]
+        assert len(extra) == 2 * sum(len(sites) for sites in SPINAL_SITES.values())
+    for test in part.tests:
+        assert test.technique and test.normal and test.abnormal and test.teaching
+        assert {s.id for s in test.sites} == set(SPINAL_SITES[test.id])
+    with pytest.raises(KeyError):
+        protocols.exam(Species.DOG, "full")
+    assert "4" in grade_keys(TestId.PATELLAR) and "4" not in grade_keys(TestId.CUTANEOUS_TRUNCI)
+    assert set(grade_keys(TestId.NOCICEPTION).values()) == set(grades_for(TestId.NOCICEPTION))
+    assert Grade.EXAGGERATED not in grades_for(TestId.POSTURAL)
+
+
+def test_findings_refuse_grades_and_sites_a_test_does_not_offer() -> None:
+    from pydantic import ValidationError
+
+    from neuroexam.core.models import Finding
+
+    Finding(test="patellar", site="pelvic_limb", side="left", grade="clonus")
+    with pytest.raises(ValidationError, match="not used for nociception"):
+        Finding(test="nociception", site="pelvic_limb", side="left", grade="reduced")
+    with pytest.raises(ValidationError, match="not used for cutaneous_trunci"):
+        Finding(test="cutaneous_trunci", site="L2", side="left", grade="clonus")
+    with pytest.raises(ValidationError, match="bad site 'perineum' for withdrawal"):
+        Finding(test="withdrawal", site="perineum", side="left", grade="present")

@@ -16,7 +16,7 @@ from neuroexam.records.store import Store
 from neuroexam.web.options import app_command
 from neuroexam.web.server import SESSIONS_KEY
 from tests.web.conftest import origin, served, signed_in
-from tests.web.terminal import Tab
+from tests.web.terminal import KEYS, Tab
 
 PATIENT_ID = "P-WEB-1"
 
@@ -101,3 +101,42 @@ async def test_intake_and_three_findings_through_the_websocket(token: str) -> No
     finally:
         reopened.close()
     assert again is not None and len(again.findings) == 3
+
+
+async def test_a_burst_in_one_websocket_message_lands_in_the_right_fields(token: str) -> None:
+    """A paste, or a touch keyboard's whole word, arrives as one ``stdin`` message: the intake
+    keeps each part in its field, and the keys after F5 answer the wizard."""
+    async with served(token, command=app_command()) as client:
+        headers = {**signed_in(token), "Origin": origin(client)}
+        tab = Tab(await client.ws_connect("/ws?width=100&height=32", headers=headers))
+        await tab.wait_for_text("scratch and cutaneous trunci reflex exam")
+        await tab.settle()
+        mark = len(tab.output)
+        await tab.send_key("n")
+        await tab.wait_for_text("Signalment", since=mark)
+        await tab.settle()
+        tab_key, right, f5 = KEYS["tab"], KEYS["right"], KEYS["f5"]
+        burst = f"P-BURST-1{tab_key}Bella{tab_key}{right}{tab_key}Dachshund{tab_key}5{f5}arp"
+        await tab.websocket.send_json(["stdin", burst])
+        store = Store()
+        try:
+            await _until(
+                lambda: (exam := _exam_of(store, "P-BURST-1")) is not None
+                and len(exam.findings) == 3,
+                "the burst's exam and its three findings saved",
+            )
+            exam = _exam_of(store, "P-BURST-1")
+        finally:
+            store.close()
+        await tab.close()
+        await _until(lambda: client.app[SESSIONS_KEY].count == 0, "the app exited")
+
+    assert exam is not None
+    patient = exam.patient
+    assert (patient.name, patient.species.value, patient.breed, patient.age_years) == (
+        "Bella",
+        "dog",
+        "Dachshund",
+        5,
+    )
+    assert [f.grade.value for f in exam.findings] == ["absent", "reduced", "present"]

@@ -19,6 +19,7 @@ from neuroexam.core.localize import NONE, SideCtr, analyse_ctr, movement
 from neuroexam.core.models import Assessment, Exam, Flag, Side
 from neuroexam.core.report import URGENCY_MARK
 from neuroexam.core.rules import evaluate
+from neuroexam.core.text import safe_text
 from neuroexam.tui.screens.patients import status_text
 from neuroexam.tui.typed import NeuroScreen
 from neuroexam.tui.widgets.exam_table import cutoffs_cell, when_text
@@ -156,7 +157,7 @@ class CompareScreen(NeuroScreen[None]):
         if missing:
             body.mount(
                 Static(
-                    Content(f"Exam {', '.join(missing)} is no longer in the records."),
+                    Content(f"Exam {safe_text(', '.join(missing))} is no longer in the records."),
                     id="missing",
                 )
             )
@@ -182,13 +183,14 @@ class CompareScreen(NeuroScreen[None]):
         self, older: Exam, newer: Exam, before: Assessment, now: Assessment, protocols
     ) -> list[Widget]:
         p = newer.patient
-        who = " ".join(x for x in (p.patient_id, p.name) if x) or "no patient id"
-        breed = now.breed or p.breed or "breed not given"
+        who = safe_text(" ".join(x for x in (p.patient_id, p.name) if x) or "no patient id")
+        breed = safe_text(now.breed or p.breed or "breed not given")
         out: list[Widget] = [
             Static(Content(f"{who} · {p.species.value} · {breed}"), id="compare-patient"),
             Static(
                 Content(
-                    f"Exam {older.exam_id} ({when_text(older)}) → exam {newer.exam_id} "
+                    f"Exam {safe_text(older.exam_id)} ({when_text(older)}) → exam "
+                    f"{safe_text(newer.exam_id)} "
                     f"({when_text(newer)}): {hours_text(hours_between(older, newer))}"
                 ),
                 id="compare-title",
@@ -200,7 +202,7 @@ class CompareScreen(NeuroScreen[None]):
         if now.serial and now.serial.previous_exam_id != older.exam_id:
             notes.append(
                 f"the later exam's serial flags compare it with exam "
-                f"{now.serial.previous_exam_id}, its previous exam"
+                f"{safe_text(now.serial.previous_exam_id)}, its previous exam"
             )
         if notes:
             out.append(Static(Content("Note: " + "; ".join(notes)), id="compare-note"))
@@ -220,7 +222,8 @@ class CompareScreen(NeuroScreen[None]):
             Static(Content("\n".join(lines)), id="movement", classes="worse" if worse else "")
         )
         out.append(Static(Content("Flags, earlier → later"), classes="section"))
-        out.append(Static(Content("\n".join(flag_changes(before, now))), id="flag-changes"))
+        changes = safe_text("\n".join(flag_changes(before, now)), multiline=True)
+        out.append(Static(Content(changes), id="flag-changes"))
         out.append(
             Container(
                 self._side("earlier", older, before),
@@ -237,8 +240,8 @@ class CompareScreen(NeuroScreen[None]):
         return Vertical(
             Static(
                 Content(
-                    f"{which.capitalize()}: {when_text(exam)} · exam {exam.exam_id}\n"
-                    f"{exam.examiner or 'examiner not recorded'} · "
+                    f"{which.capitalize()}: {when_text(exam)} · exam {safe_text(exam.exam_id)}\n"
+                    f"{safe_text(exam.examiner or 'examiner not recorded')} · "
                     f"{status_text(exam.status, exam.mode)}\n"
                     f"cut-off L/R {cutoffs_cell(a)} · {where}"
                 ),

@@ -13,6 +13,7 @@ from neuroexam.core.localize import analyse_ctr
 from neuroexam.core.models import FlagId, Grade, Side, TestId
 from neuroexam.core.rules import previous_exam
 from neuroexam.core.session import ExamSession, Step
+from neuroexam.core.text import safe_text
 from neuroexam.records.backend import StoreError
 from neuroexam.services.exam import ExamService
 from neuroexam.services.messages import ExamChanged, ExamTakenOver, SaveStateChanged
@@ -130,9 +131,10 @@ class ExamScreen(NeuroScreen[None]):
         banner = self.query_one("#save-state", Static)
         banner.display = bool(message.unsaved)
         if message.unsaved:
+            why = safe_text(message.error or "")
             banner.update(
                 Content(
-                    f"NOT SAVED: {message.unsaved} change(s) waiting — {message.error}. "
+                    f"NOT SAVED: {message.unsaved} change(s) waiting — {why}. "
                     "Kept in memory; retried every few seconds."
                 )
             )
@@ -152,7 +154,7 @@ class ExamScreen(NeuroScreen[None]):
             try:
                 new_id = self.service.save_as_new_exam()
             except StoreError as exc:
-                self.notify(f"NOT SAVED — {exc}", severity="error", markup=False)
+                self.napp.not_saved(str(exc))
                 return
             self.notify(f"Kept as new exam {new_id}.", markup=False)
         self.napp.go_home()
@@ -165,7 +167,8 @@ class ExamScreen(NeuroScreen[None]):
     def refresh_view(self) -> None:
         patient = self.session.exam.patient
         who = " ".join(x for x in (patient.patient_id, patient.name) if x)
-        self.sub_title = f"{who} · {patient.species.value} · {patient.breed or 'breed not given'}"
+        breed = patient.breed or "breed not given"
+        self.sub_title = safe_text(f"{who} · {patient.species.value} · {breed}")
         step = self.session.cursor
         done, total = self.session.progress()
         title = self.query_one("#step-title", Static)
@@ -224,7 +227,7 @@ class ExamScreen(NeuroScreen[None]):
             out.append("Recorded: ", style="bold")
             out.append(GRADE_WORDS[finding.grade] + " — press a grade key to change it")
             if finding.note:
-                out.append(f"   Note: {finding.note}", style="italic")
+                out.append(f"   Note: {safe_text(finding.note)}", style="italic")
             out.append("\n")
         out.append("a", style="bold reverse")
         out.append(" absent  ")
@@ -252,8 +255,10 @@ class ExamScreen(NeuroScreen[None]):
         word = flag.urgency.value.upper()
         mark = "!!!" if flag.urgency.value == "emergency" else "!!"
         alert.update(
-            f"{mark} {word}: {flag.reasons[0]}: progressive myelomalacia risk. "
-            "Refer to a neurologist now."
+            Content(
+                f"{mark} {word}: {safe_text(flag.reasons[0])}: progressive myelomalacia risk. "
+                "Refer to a neurologist now."
+            )
         )
         key = f"{flag.urgency.value}:{'|'.join(flag.reasons)}"
         if key not in self._alerted:

@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 from neuroexam.core.models import Exam
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate
+from neuroexam.core.text import safe_text
 from neuroexam.records.backend import ExamFilter, StoreError
 from neuroexam.services.records import RecordsService
 from neuroexam.tui.screens.exam_list import ExamListScreen
@@ -115,7 +116,7 @@ class HistoryScreen(ExamListScreen):
     def _unreadable(self, why: str) -> None:
         if self.is_attached:
             self.query_one("#history-title", Label).update(
-                Content(f"Cannot read the records: {why}")
+                Content(f"Cannot read the records: {safe_text(why)}")
             )
 
     def show_rows(self, rows: list[tuple[str, tuple[str, ...]]]) -> None:
@@ -123,8 +124,8 @@ class HistoryScreen(ExamListScreen):
             return
         table = self.query_one("#history-table", DataTable)
         for exam_id, cells in rows:
-            # rich Text: shown as typed (no markup) and measured for the column widths.
-            table.add_row(*(Text(c) for c in cells), key=exam_id)
+            # rich Text: shown as typed (no markup, controls escaped), measured for the widths.
+            table.add_row(*(Text(safe_text(c)) for c in cells), key=exam_id)
         more = f" (the {HISTORY_LIMIT} most recent)" if len(rows) >= HISTORY_LIMIT else ""
         self.query_one("#history-title", Label).update(
             Content(
@@ -162,7 +163,9 @@ class HistoryScreen(ExamListScreen):
         """Export every complete clinical exam in a thread owned by the app (it goes on if
         this screen is left); progress shows here while the screen is open."""
         status = self.query_one("#export-status", Label)
-        status.update(Content(f"Exporting complete clinical exams to {request.path}…"))
+        status.update(
+            Content(f"Exporting complete clinical exams to {safe_text(request.path)}…")
+        )
         status.display = True
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=None, progress=0)
@@ -200,11 +203,11 @@ class HistoryScreen(ExamListScreen):
         except _Cancelled:
             return
         except StoreError as exc:
-            app.call_from_thread(self._export_done, f"Export failed: {exc}", True)
+            app.call_from_thread(self._export_done, f"Export failed: {safe_text(exc)}", True)
             return
         except OSError as exc:
             why = exc.strerror or str(exc)
-            message = f"Export failed: cannot write {request.path}: {why}"
+            message = f"Export failed: cannot write {safe_text(request.path)}: {why}"
             app.call_from_thread(self._export_done, message, True)
             return
         what = (
@@ -212,7 +215,8 @@ class HistoryScreen(ExamListScreen):
             if result.layout is Layout.FINDINGS
             else f"{result.exams} exams (summary)"
         )
-        app.call_from_thread(self._export_done, f"Exported {what} to {request.path}", False)
+        done = f"Exported {what} to {safe_text(request.path)}"
+        app.call_from_thread(self._export_done, done, False)
 
     def _show_progress(self, done: int, total: int) -> None:
         if not self.is_attached:

@@ -5,19 +5,22 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
+from neuroexam.core.text import safe_text
 from neuroexam.records.backend import ExamListing
 from neuroexam.tui.typed import NeuroScreen
 
 
 def listing_label(item: ExamListing, total: int | None = None) -> str:
+    """One line of the resume list, as text (control characters of the record escaped)."""
     when = item.exam_date.strftime("%Y-%m-%d %H:%M") if item.exam_date else "no date"
     who = " ".join(x for x in (item.patient_id, item.patient_name) if x) or "no patient id"
     breed = f", {item.breed}" if item.breed else ""
     progress = f" — {item.findings} finding{'s' if item.findings != 1 else ''}"
-    return f"{when}  {who} ({item.species}{breed}){progress}"
+    return safe_text(f"{when}  {who} ({item.species}{breed}){progress}")
 
 
 class HomeScreen(NeuroScreen[None]):
@@ -56,7 +59,8 @@ class HomeScreen(NeuroScreen[None]):
         resume.clear_options()
         items = self.napp.records.unfinished()
         for item in items:
-            resume.add_option(Option(listing_label(item), id=item.exam_id))
+            # Content: the label is shown as typed, never read as markup
+            resume.add_option(Option(Content(listing_label(item)), id=item.exam_id))
         empty = self.query_one("#resume-empty", Label)
         empty.update("" if items else "No unfinished exams. Press [b]n[/b] to start one.")
         resume.display = bool(items)

@@ -49,6 +49,7 @@ from neuroexam.core.models import Exam, Finding, Sex, Species
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import breed_index
 from neuroexam.core.session import all_steps
+from neuroexam.core.text import safe_text
 from neuroexam.services.patients import PatientLookup
 from neuroexam.tui.typed import NeuroScreen
 from neuroexam.tui.widgets.choice import Choice, ChoiceSet
@@ -91,7 +92,7 @@ FIELD_HELP = {
     "start": "Start the exam wizard with these details (Enter or F5).",
 }
 SIGN_KEYS = "space ticks"
-SIDE_KEYS = "space ticks · l left · r right · b both · u side unknown (←/→ step)"
+SIDE_KEYS = "space ticks · l left · r right · b both · u side unknown"
 HELP_TEXT = """\
 # Intake
 
@@ -250,7 +251,8 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
         self._sign_help: dict[str, str] = {}
         #: The text each note under a field shows now.
         self._shown: dict[str, str] = {}
-        #: Keys (and focus moves) that came while the screen opened, replayed in order.
+        #: Where keys go (see "keys in order"), and the keys waiting for a field or for the
+        #: screen Start opens.
         self._phase = "opening"
         self._pending: list[events.Key] = []
         #: The field focused when Start was pressed (focus returns there if it cannot start).
@@ -466,6 +468,11 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
         if self._phase == "ready":
             return  # a key bubbling up from a field: the bindings take it
         event.stop()
+        await self._take(event)
+
+    async def _take(self, event: events.Key) -> None:
+        """A key no field could take as it came: into the form now (draining), to the screen
+        that opened over the form, or waiting for one of them."""
         if self._phase == "draining":
             await self._send(event)
         elif self._phase in ("asking", "gone"):
@@ -491,16 +498,8 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
         the next keys already go where this one sends them; else wait in order with the rest."""
         if self._phase == "ready":
             self._act(key)
-        else:
-            self.call_later(self._key_in_order, events.Key(key, key_to_character(key)))
-
-    async def _key_in_order(self, event: events.Key) -> None:
-        if self._phase == "draining":
-            await self._send(event)
-        elif self._phase in ("asking", "gone"):
-            _hand_over(self.app.screen, [event])
-        else:
-            self._pending.append(event)
+        else:  # behind the keys that reached the screen before it
+            self.call_later(self._take, events.Key(key, key_to_character(key)))
 
     def _act(self, key: str) -> None:
         focused = self.focused
@@ -599,7 +598,8 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
         """Show ``text`` under a field (hidden when empty); repaint only what changed."""
         label = self.query_one(f"#{widget_id}", Label)
         if self._shown.get(widget_id) != text:
-            label.update(text)
+            # record text (a known patient's name) may hold controls: shown escaped
+            label.update(safe_text(text, multiline=True))
             self._shown[widget_id] = text
         label.set_class(not text, "-hidden")
         label.set_class(warn, "-warn")
@@ -656,7 +656,8 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
             self._show_help("↑/↓ move, space ticks a sign.")
             return
         keys = SIDE_KEYS if item.sided else SIGN_KEYS
-        self._show_help(f"{self._sign_help.get(item.id, item.label)}  [{keys}]")
+        # The keys first: a long explanation is cut at the end, never the keys.
+        self._show_help(f"[{keys}] {self._sign_help.get(item.id, item.label)}")
 
     # ---------------------------------------------------------------- the patient on record
 
@@ -743,9 +744,6 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
         sign_list = event.selection_list
         if isinstance(sign_list, SignList) and sign_list.has_focus:
             self._show_sign_help(sign_list)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()  # Enter is the screen's (it moves on); never reached, kept for safety
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start" and self._phase == "ready":

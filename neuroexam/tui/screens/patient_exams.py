@@ -18,6 +18,7 @@ from neuroexam.core.localize import analyse_ctr
 from neuroexam.core.models import Exam
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate
+from neuroexam.core.text import safe_text
 from neuroexam.tui.screens.exam_list import ExamListScreen
 from neuroexam.tui.screens.patients import status_text
 from neuroexam.tui.widgets.exam_table import assessed_row
@@ -131,13 +132,13 @@ class PatientExamsScreen(ExamListScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"patient {self.patient_id} (read only)"
+        self.sub_title = f"patient {safe_text(self.patient_id)} (read only)"
         table = self.query_one("#patient-exams-table", DataTable)
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         table.display = False
         self.query_one("#patient-exams-title", Static).update(
-            Content(f"Loading the exams of patient {self.patient_id}…")
+            Content(f"Loading the exams of patient {safe_text(self.patient_id)}…")
         )
         self.load(self.napp.records.patient_exams(self.patient_id), self.napp.protocols)
 
@@ -155,14 +156,14 @@ class PatientExamsScreen(ExamListScreen):
         self.exams = exams
         title = self.query_one("#patient-exams-title", Static)
         if not exams:
-            title.update(Content(f"No exams recorded for patient {self.patient_id}."))
+            title.update(Content(f"No exams recorded for patient {safe_text(self.patient_id)}."))
             self.refresh_bindings()
             return
         table = self.query_one("#patient-exams-table", DataTable)
         self._cells = dict(rows)
         for exam_id, cells in rows:
             mark = MARKED if exam_id in self.marked else UNMARKED
-            table.add_row(*(Text(c) for c in (mark, *cells)), key=exam_id)
+            table.add_row(*(Text(safe_text(c)) for c in (mark, *cells)), key=exam_id)
         more = (
             f" Showing the {len(rows)} most recent of {len(exams)}."
             if len(exams) > len(rows)
@@ -170,7 +171,7 @@ class PatientExamsScreen(ExamListScreen):
         )
         title.update(
             Content(
-                f"{patient_heading(exams[0], len(exams))}, newest first.{more}\n"
+                f"{safe_text(patient_heading(exams[0], len(exams)))}, newest first.{more}\n"
                 "enter summary · space mark [x] · c compare the two marked "
                 "(or this exam with the one before it)"
             )
@@ -186,9 +187,8 @@ class PatientExamsScreen(ExamListScreen):
         cells = self._cells.get(event.row_key.value or "")
         if cells is not None:
             when, _examiner, _status, cutoffs, flags = cells
-            self.query_one("#patient-exams-detail", Static).update(
-                Content(f"{event.row_key.value} · {when} · cut-off L/R {cutoffs} · flags: {flags}")
-            )
+            detail = f"{event.row_key.value} · {when} · cut-off L/R {cutoffs} · flags: {flags}"
+            self.query_one("#patient-exams-detail", Static).update(Content(safe_text(detail)))
 
     # ---------------------------------------------------------------- keys
 
@@ -217,7 +217,9 @@ class PatientExamsScreen(ExamListScreen):
         if len(self.marked) == 2:
             dropped = self.marked.pop(0)
             table.update_cell(dropped, "mark", Text(UNMARKED))
-            self.notify(f"Two exams can be compared: unmarked {dropped}.", markup=False)
+            self.notify(
+                f"Two exams can be compared: unmarked {safe_text(dropped)}.", markup=False
+            )
         self.marked.append(exam_id)
         table.update_cell(exam_id, "mark", Text(MARKED))
 

@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
+from neuroexam.core.text import safe_text
 from neuroexam.core.vocab import ExamStatus, Mode
 from neuroexam.records.backend import PatientListing
 from neuroexam.tui.typed import NeuroScreen
@@ -88,24 +89,26 @@ class PatientsScreen(NeuroScreen[None]):
     def refresh_rows(self) -> None:
         """One store query (a GROUP BY over the exams index); fast enough to run per search."""
         text = self.search_text
+        shown = safe_text(text)
         items = self.napp.records.patients(text, limit=PATIENTS_LIMIT)
         table = self.query_one("#patients-table", DataTable)
         table.clear()
         for item in items:
-            # rich Text: shown as typed (no markup) and measured for the column widths.
-            table.add_row(*(Text(c) for c in patient_cells(item)), key=item.patient_id)
+            # rich Text: shown as typed (no markup, controls escaped), measured for the widths.
+            cells = (Text(safe_text(c)) for c in patient_cells(item))
+            table.add_row(*cells, key=item.patient_id)
         self.row_count = len(items)
         title = self.query_one("#patients-title", Label)
         if not items:
             title.update(
-                Content(f"No patient matches '{text}'.")
+                Content(f"No patient matches '{shown}'.")
                 if text
                 else Content("No patients yet: exams with a patient id appear here.")
             )
         else:
             noun = "patient" if len(items) == 1 else "patients"
             more = f" (the {PATIENTS_LIMIT} most recent)" if len(items) >= PATIENTS_LIMIT else ""
-            found = f" matching '{text}'" if text else ""
+            found = f" matching '{shown}'" if text else ""
             title.update(
                 Content(
                     f"{len(items)} {noun}{found}{more}, newest exam first. "

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
+from neuroexam.core.text import safe_text
 from neuroexam.training.attempts import Attempt
 from neuroexam.training.cases import LEVELS_ORDER
 from neuroexam.tui.typed import NeuroScreen
@@ -85,12 +86,13 @@ class ProgressScreen(NeuroScreen[None]):
         self.load()
 
     def load(self) -> None:
-        self.sub_title = f"training progress · {self.student}"
+        self.sub_title = f"training progress · {safe_text(self.student)}"
         self.attempts = self.napp.records.attempts(self.student)
         n = len(self.attempts)
-        title = f"Progress of {self.student}: {n} attempt{'' if n == 1 else 's'}, newest first"
+        who = safe_text(self.student)
+        title = f"Progress of {who}: {n} attempt{'' if n == 1 else 's'}, newest first"
         if not n:
-            title = f"{self.student} has no finished training case yet."
+            title = f"{who} has no finished training case yet."
         self.query_one("#progress-title", Static).update(Content(title))
         table = self.query_one(DataTable)
         table.clear()

@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
 from neuroexam.core.rules import evaluate
+from neuroexam.core.text import safe_text
 from neuroexam.training.scoring import (
     LOCALIZATION_WORDS,
     WEIGHT_FLAGS,
@@ -101,7 +102,7 @@ class ScoreScreen(NeuroScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"training score · {self.student}"
+        self.sub_title = f"training score · {safe_text(self.student)}"
         body = self.query_one("#score", VerticalScroll)
         body.mount_all(self._widgets())
         body.focus()

@@ -19,6 +19,7 @@ from neuroexam.core.localize import analyse_ctr
 from neuroexam.core.models import Assessment, Exam, Flag, FollowUp, Side
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.report import URGENCY_MARK, cutoff_text, lesion_window_text, serial_text
+from neuroexam.core.text import safe_text
 from neuroexam.records.audit import AuditRow
 from neuroexam.records.backend import StoreError
 from neuroexam.services.exam import ExamService
@@ -56,7 +57,7 @@ def bullet(text: str, classes: str = "") -> Widget:
     """A bullet line whose wrapped lines stay indented under the text."""
     return Horizontal(
         Label("•", classes="bullet-mark"),
-        Static(Content(text), classes="bullet-text"),
+        Static(Content(safe_text(text)), classes="bullet-text"),
         classes=f"bullet {classes}".strip(),
     )
 
@@ -86,10 +87,12 @@ def patient_line(exam: Exam, breed: str = "") -> str:
     when = exam.exam_date.strftime("%Y-%m-%d %H:%M") if exam.exam_date else "no date"
     status = status_text(exam)
     who = " ".join(x for x in (p.patient_id, p.name) if x) or "no patient id"
+    examiner = exam.examiner or "not recorded"
+    # text as recorded, its control characters shown escaped (the line break is the layout's)
     return (
-        f"{who} · {p.species.value} · {shown} · {age} · "
+        f"{safe_text(who)} · {p.species.value} · {safe_text(shown)} · {age} · "
         f"{p.sex.value} · {weight}\n"
-        f"Exam {exam.exam_id} · {when} · examiner {exam.examiner or 'not recorded'} · {status}"
+        f"Exam {safe_text(exam.exam_id)} · {when} · examiner {safe_text(examiner)} · {status}"
     )
 
 
@@ -208,7 +211,8 @@ class SummaryScreen(NeuroScreen[None]):
             body.mount_all(
                 [
                     Static(
-                        Content(f"Exam {self.exam_id} is no longer in the records."), id="missing"
+                        Content(f"Exam {safe_text(self.exam_id)} is no longer in the records."),
+                        id="missing",
                     ),
                     Static(Content(disclaimer), id="disclaimer"),
                 ]
@@ -252,7 +256,7 @@ class SummaryScreen(NeuroScreen[None]):
             where += f" · suspected lesion window {lesion_window_text(a.lesion_window)}"
         out.append(Static(Content(where), id="localisation"))
         if a.serial:
-            out.append(Static(Content(serial_text(a.serial)), id="serial"))
+            out.append(Static(Content(safe_text(serial_text(a.serial))), id="serial"))
         previous = None
         if a.serial:
             before = next((e for e in history if e.exam_id == a.serial.previous_exam_id), None)
@@ -351,12 +355,12 @@ class SummaryScreen(NeuroScreen[None]):
         if signer is None or self.service is None:
             return
         if self.service.complete(signer):
-            self.notify("Exam saved as complete" + (f", signed by {signer}" if signer else ""),
-                        markup=False)
+            signed = f", signed by {safe_text(signer)}" if signer else ""
+            self.notify(f"Exam saved as complete{signed}", markup=False)
             self.napp.go_home()
         else:
             why = self.service.saver.last_error or "the exam is no longer held by this window"
-            self.notify(f"NOT COMPLETE — {why}", severity="error", timeout=10, markup=False)
+            self.notify(f"NOT COMPLETE — {safe_text(why)}", severity="error", markup=False)
 
     def action_reopen(self) -> None:
         """Reopen a complete exam for amendment: a reason is required and kept in the trail."""
@@ -370,7 +374,7 @@ class SummaryScreen(NeuroScreen[None]):
         try:
             self.napp.records.reopen(self.exam_id, reason.strip())
         except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.notify(safe_text(str(exc)), severity="error", markup=False)
             return
         self.dismiss()
         self.napp.resume_exam(self.exam_id, reason=reason.strip())
@@ -392,7 +396,7 @@ class SummaryScreen(NeuroScreen[None]):
         try:
             self.napp.records.void(self.exam_id, reason.strip())
         except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.notify(safe_text(str(exc)), severity="error", markup=False)
             return
         self.notify(f"Exam {self.exam_id} voided.", markup=False)
         self.napp.go_home()
@@ -419,14 +423,14 @@ class SummaryScreen(NeuroScreen[None]):
         except OSError as exc:
             why = exc.strerror or str(exc)
             self.app.notify(
-                f"Export failed: cannot write {path}: {why}",
+                f"Export failed: cannot write {safe_text(path)}: {why}",
                 severity="error",
                 timeout=10,
                 markup=False,
             )
             return
         noun = "finding" if count == 1 else "findings"
-        self.app.notify(f"Exported {count} {noun} to {path}", markup=False)
+        self.app.notify(f"Exported {count} {noun} to {safe_text(path)}", markup=False)
 
     # ---------------------------------------------------------------- reports (issue 12)
 
@@ -439,9 +443,11 @@ class SummaryScreen(NeuroScreen[None]):
         try:
             path = service.pdf(self.exam_id)
         except ReportError as exc:
-            self.app.notify(f"Report failed: {exc}", severity="error", timeout=10, markup=False)
+            self.app.notify(
+                f"Report failed: {safe_text(exc)}", severity="error", timeout=10, markup=False
+            )
             return
-        self.app.notify(f"PDF report written to {path}", markup=False)
+        self.app.notify(f"PDF report written to {safe_text(path)}", markup=False)
 
     @work(thread=True, exit_on_error=False, group="report")
     def action_copy_soap(self) -> None:
@@ -452,7 +458,9 @@ class SummaryScreen(NeuroScreen[None]):
         try:
             text = service.soap(self.exam_id)
         except ReportError as exc:
-            self.app.notify(f"SOAP note failed: {exc}", severity="error", timeout=10, markup=False)
+            self.app.notify(
+                f"SOAP note failed: {safe_text(exc)}", severity="error", timeout=10, markup=False
+            )
             return
         self.app.call_from_thread(self.app.copy_to_clipboard, text)
         self.app.notify("SOAP note copied to the clipboard (4 lines: S, O, A, P)")
@@ -466,6 +474,8 @@ class SummaryScreen(NeuroScreen[None]):
         try:
             path = service.referral(self.exam_id)
         except ReportError as exc:
-            self.app.notify(f"Letter failed: {exc}", severity="error", timeout=10, markup=False)
+            self.app.notify(
+                f"Letter failed: {safe_text(exc)}", severity="error", timeout=10, markup=False
+            )
             return
-        self.app.notify(f"Referral letter written to {path}", markup=False)
+        self.app.notify(f"Referral letter written to {safe_text(path)}", markup=False)

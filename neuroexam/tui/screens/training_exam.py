@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from neuroexam.core.session import Step
+from neuroexam.core.text import safe_text
 from neuroexam.services.exam import ExamService
 from neuroexam.training.cases import Case, shipped_cases
 from neuroexam.training.exams import case_id_of, training_exams
@@ -98,7 +99,8 @@ class TrainingExamScreen(ExamScreen):
         self.call_after_refresh(self._after_mount)
 
     def _after_mount(self) -> None:
-        self.sub_title = f"training · {self.case.title} · student {self.student or '?'}"
+        student = safe_text(self.student or "?")
+        self.sub_title = f"training · {safe_text(self.case.title)} · student {student}"
         if not self.session.exam.findings:
             self.action_case()
 

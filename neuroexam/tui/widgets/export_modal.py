@@ -12,10 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet
 
+from neuroexam.core.text import safe_text
 from neuroexam.tui.widgets.modals import ConfirmModal
 
 #: Tests (and users) can point exports somewhere other than the home folder.
@@ -73,9 +73,8 @@ class ExportModal(ModalScreen[Path | None]):
                 if overwrite:
                     self.dismiss(self._result(path))
 
-            self.app.push_screen(
-                ConfirmModal(f"{escape(str(path))} already exists. Overwrite it?"), answered
-            )
+            # the question is shown as typed (no markup), its controls escaped
+            self.app.push_screen(ConfirmModal(f"{path} already exists. Overwrite it?"), answered)
             return
         self.dismiss(self._result(path))
 
@@ -85,7 +84,7 @@ class ExportModal(ModalScreen[Path | None]):
 
     def _problem(self, message: str) -> None:
         problem = self.query_one("#export-problem", Label)
-        problem.update(Content(message))
+        problem.update(Content(safe_text(message)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

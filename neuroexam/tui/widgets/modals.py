@@ -5,9 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown, OptionList
 from textual.widgets.option_list import Option
+
+from neuroexam.core.text import first_unsafe, safe_text
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -24,7 +27,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, id="question", markup=False)
+            yield Label(safe_text(self.question, multiline=True), id="question", markup=False)
             yield Label("[b]y[/b] yes   [b]n[/b] no", classes="hint")
 
     def action_answer(self, value: bool) -> None:
@@ -44,12 +47,16 @@ class TextModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, id="title", markup=False)
+            yield Label(safe_text(self.title_text), id="title", markup=False)
             yield Input(value=self.value, placeholder=self.placeholder, id="text")
             yield Label("[b]enter[/b] save   [b]escape[/b] cancel", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        unsafe = first_unsafe(event.value, allow="\t")
+        if unsafe is not None:  # pasted text can carry terminal controls: never stored
+            self.notify(f"Control character {unsafe} is not allowed; remove it.", markup=False)
+            return
         self.dismiss(event.value)
 
     def action_cancel(self) -> None:
@@ -68,8 +75,9 @@ class ChoiceModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, id="title", markup=False)
-            yield OptionList(*[Option(label, id=key) for key, label in self.options], id="choices")
+            yield Label(safe_text(self.title_text), id="title", markup=False)
+            options = [Option(Content(safe_text(label)), id=key) for key, label in self.options]
+            yield OptionList(*options, id="choices")
             yield Label("[b]enter[/b] choose   [b]escape[/b] cancel", classes="hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

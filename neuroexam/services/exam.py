@@ -150,7 +150,7 @@ class ExamService:
 
         exam = store.load_exam(exam_id)
         if exam is None:
-            raise StoreError(f"exam {exam_id} is no longer in the records")
+            raise StoreError(f"Exam {exam_id} is no longer in the records.")
         if exam.status is not ExamStatus.IN_PROGRESS:
             raise RecordLocked(f"exam {exam_id} is {exam.status.value.replace('_', ' ')}")
         session = ExamSession(

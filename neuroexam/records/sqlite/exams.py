@@ -357,6 +357,9 @@ class SqliteExams(SqliteStreaming):
                 if f.note:
                     self._audit(db, exam.exam_id, pid, by, finding_event, field, "",
                                 NOTE_PREFIX + f.note)
+            if event is AuditEvent.CREATED and exam.status is ExamStatus.COMPLETE:
+                self._audit(db, exam.exam_id, pid, by, AuditEvent.COMPLETED, "",
+                            ExamStatus.IN_PROGRESS.value, ExamStatus.COMPLETE.value)
 
     def import_exam(self, exam: Exam, *, by: str, source: str) -> None:
         """Write a whole exam from a file in one transaction, with ``imported`` trail rows."""

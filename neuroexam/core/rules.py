@@ -326,8 +326,15 @@ def _pattern_warnings(ctx: Context) -> list[str]:
         missing = ctx.ctr.left if ctx.ctr.left.cutoff is None else ctx.ctr.right
         warnings.append(messages.untested_side.format(side=missing.side.value))
     if ctx.window.apart and ctx.kept_window is None:
-        cutoffs = [s.cutoff for s in ctx.ctr.sides]
-        warnings.append(messages.windows_apart.format(left=cutoffs[0], right=cutoffs[1]))
+        cranial, caudal = sorted(ctx.ctr.sides, key=lambda s: levels.index(s.cutoff or "L7"))
+        warnings.append(
+            messages.windows_apart.format(
+                cranial=cranial.cutoff,
+                cranial_side=cranial.side.value,
+                caudal=caudal.cutoff,
+                caudal_side=caudal.side.value,
+            )
+        )
     return warnings
 
 

@@ -50,7 +50,7 @@ def _serial_heads(
     limits = protocols.rules.thresholds.ctr
     pid = exam.patient.patient_id
     others = {e.exam_id: e for e in history if e.exam_id != exam.exam_id}
-    mine = [e for e in others.values() if pid and e.patient.patient_id == pid]
+    mine = [e for e in others.values() if e.patient.patient_id == pid]  # "" is never compared
     return head_of(exam, limits), [head_of(e, limits) for e in mine], others
 
 
@@ -152,7 +152,7 @@ def evaluate_all(exams: Sequence[Exam], protocols: Protocols | None = None) -> l
     for exam in kept:
         by_patient.setdefault(exam.patient.patient_id, []).append(exam)
     return [
-        evaluate(exam, by_patient.get(exam.patient.patient_id, []), protocols, found[exam.exam_id])
+        evaluate(exam, by_patient[exam.patient.patient_id], protocols, found[exam.exam_id])
         for exam in kept
     ]
 
@@ -326,8 +326,15 @@ def _pattern_warnings(ctx: Context) -> list[str]:
         missing = ctx.ctr.left if ctx.ctr.left.cutoff is None else ctx.ctr.right
         warnings.append(messages.untested_side.format(side=missing.side.value))
     if ctx.window.apart and ctx.kept_window is None:
-        cutoffs = [s.cutoff for s in ctx.ctr.sides]
-        warnings.append(messages.windows_apart.format(left=cutoffs[0], right=cutoffs[1]))
+        cranial, caudal = sorted(ctx.ctr.sides, key=lambda s: levels.index(s.cutoff or "L7"))
+        warnings.append(
+            messages.windows_apart.format(
+                cranial=cranial.cutoff,
+                cranial_side=cranial.side.value,
+                caudal=caudal.cutoff,
+                caudal_side=caudal.side.value,
+            )
+        )
     return warnings
 
 

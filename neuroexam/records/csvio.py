@@ -203,8 +203,11 @@ def _rows(handle: TextIO, path: Path) -> Iterator[dict[str, Any]]:
     if header_line is None:
         raise CsvInputError(f"{path}: empty file, expected a header row")
     header_at = lines.line
-    sep = _separator(header_line)
-    columns = [c.strip() for c in next(csv.reader([header_line], delimiter=sep))]
+    try:
+        sep = _separator(header_line)
+        columns = [c.strip() for c in next(csv.reader([header_line], delimiter=sep))]
+    except csv.Error as exc:
+        raise _not_csv(path, lines, exc) from None
     if len(columns) > MAX_COLUMNS:
         raise CsvInputError(
             f"{path}: line {header_at} (the header) has {len(columns)} columns, more than the "

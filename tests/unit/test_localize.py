@@ -437,3 +437,10 @@ def test_serial_exams_report_movement(protocols: Protocols) -> None:
     assert pm.urgency.value == "emergency"
     assert pm.strength.value == "moderate"  # moved >= 2, no paraplegia / deep pain loss
     assert pm.side is FlagSide.BILATERAL  # both sides moved cranially
+
+
+def test_window_offsets_come_from_the_thresholds(limits: CtrThresholds) -> None:
+    """The window is X-cranial_offset ... X-caudal_offset (rules.toml), not fixed numbers."""
+    shifted = limits.model_copy(update={"window_caudal_offset": 1, "window_cranial_offset": 3})
+    w = lesion_window("L2", shifted)
+    assert (w.cranial, w.caudal) == ("T12", "L1")

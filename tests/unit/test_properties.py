@@ -288,9 +288,9 @@ def test_swapping_left_and_right_swaps_sides_only(exam: Exam) -> None:
 
 def _swap_words(text: str) -> str:
     """``left`` ↔ ``right`` in a text (warnings name sides)."""
-    return " ".join(
-        {"left": "right", "right": "left"}.get(word, word) for word in text.split(" ")
-    )
+    import re
+
+    return re.sub(r"\b(left|right)\b", lambda m: {"left": "right", "right": "left"}[m[1]], text)
 
 
 # ------------------------------------------------------------------ order independence

@@ -204,3 +204,43 @@ def test_species_conflict_warning_in_the_assessment(protocols, species: str) -> 
     result = evaluate(b, [a], protocols)
     assert result.serial is None
     assert any("record error" in w and "P1" in w for w in result.warnings)
+
+
+def with_serial_thresholds(protocols, **changes):  # type: ignore[no-untyped-def]
+    """A copy of the protocols with other serial thresholds (rules.toml data, not code)."""
+    thresholds = protocols.rules.thresholds
+    serial = thresholds.serial.model_copy(update=changes)
+    rules = protocols.rules.model_copy(
+        update={"thresholds": thresholds.model_copy(update={"serial": serial})}
+    )
+    return protocols.model_copy(update={"rules": rules})
+
+
+def test_the_episode_gap_is_read_from_the_rules(protocols) -> None:
+    a, b = exam("A", 0, "L1"), exam("B", 72, "T12")
+    kept = evaluate_all([a, b], protocols)[1]
+    assert kept.lesion_window is not None and kept.lesion_window.caudal == "L1"
+    short = with_serial_thresholds(protocols, episode_gap_days=1)
+    own = evaluate_all([a, b], short)[1]
+    assert own.lesion_window is not None and own.lesion_window.caudal == "T12"
+    assert serial_link(b, [a], short).episode_start is None
+    assert serial_link(b, [a], protocols).episode_start == "A"
+    assert evaluate(b, [a], short).lesion_window == own.lesion_window
+
+
+def test_the_lateralisation_threshold_is_read_from_the_rules(protocols) -> None:
+    one_apart = Exam(
+        exam_id="E1",
+        patient=Patient(species="dog"),
+        findings=[
+            *[Finding(test="cutaneous_trunci", site=lv, side="left", grade="absent")
+              for lv in ("L7", "L6", "L5", "L4", "L3", "L2")],
+            Finding(test="cutaneous_trunci", site="L1", side="left", grade="present"),
+            *[Finding(test="cutaneous_trunci", site=lv, side="right", grade="absent")
+              for lv in ("L7", "L6", "L5", "L4", "L3")],
+            Finding(test="cutaneous_trunci", site="L2", side="right", grade="present"),
+        ],
+    )
+    assert evaluate_all([one_apart], protocols)[0].flags[0].side.value == "bilateral"
+    strict = with_serial_thresholds(protocols, lateralise_min_difference=1)
+    assert evaluate_all([one_apart], strict)[0].flags[0].side.value == "left"

@@ -16,6 +16,7 @@ from neuroexam.core.text import safe_text
 
 if TYPE_CHECKING:
     from neuroexam.core.models import Exam, Patient
+    from neuroexam.records.backend import RecordStore
     from neuroexam.tui.screens.training import TrainingStart
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -209,12 +210,41 @@ def _run_tui(start_exam: Exam | None = None, training: TrainingStart | None = No
     except StoreError as exc:
         return _usage_error(f"neuroexam: {exc}")
     try:
-        NeuroExamApp(store=store, start_exam=start_exam, training=training).run()
+        app = NeuroExamApp(store=store, start_exam=start_exam, training=training)
+        app.run()
+        return _exam_outcome(store, app.started_exam_id) if start_exam is not None else EXIT_OK
     except StoreError as exc:
         return _usage_error(f"neuroexam: {exc}")
     finally:
         store.close()
-    return EXIT_OK
+
+
+#: ``neuroexam exam`` exits 0 when the exam it started was completed, else this.
+EXIT_NOT_COMPLETED = 1
+
+
+def _exam_outcome(store: RecordStore, exam_id: str | None) -> int:
+    """Print what became of the exam ``neuroexam exam`` started; 0 only when completed."""
+    from neuroexam.core.text import safe_text
+    from neuroexam.core.vocab import ExamStatus
+
+    exam = store.load_exam(exam_id) if exam_id else None
+    if exam is None:
+        print(f"exam {safe_text(exam_id or '?')}: discarded (no finding was recorded)")
+        return EXIT_NOT_COMPLETED
+    if exam.status is ExamStatus.COMPLETE:
+        signed = f", signed by {exam.signed_by}" if exam.signed_by else ""
+        print(safe_text(f"exam {exam.exam_id}: complete{signed}"))
+        return EXIT_OK
+    if exam.status is ExamStatus.VOIDED:
+        print(safe_text(f"exam {exam.exam_id}: voided"))
+        return EXIT_NOT_COMPLETED
+    count = len(exam.findings)
+    print(
+        safe_text(f"exam {exam.exam_id}: in progress ({count} finding(s) saved); ")
+        + "resume it from the home screen (r)"
+    )
+    return EXIT_NOT_COMPLETED
 
 
 #: Intake field → the ``exam`` option that carries it.
@@ -325,13 +355,14 @@ def _identity_confirmed(patient: Patient, yes: bool) -> bool:
 
 def _export(args: argparse.Namespace) -> int:
     import io
+    from datetime import date
 
     from neuroexam.core.models import Mode
     from neuroexam.core.protocol import ProtocolError, shipped
     from neuroexam.records.export import Layout, export_csv, parse_when
     from neuroexam.records.store import ExamFilter, Store, StoreError
 
-    bounds = {}
+    bounds: dict[str, date] = {}
     for option in ("since", "until"):
         text = getattr(args, option)
         if text is not None:
@@ -344,7 +375,8 @@ def _export(args: argparse.Namespace) -> int:
         mode=None if args.mode == "all" else Mode(args.mode),
         include_unfinished=args.include_unfinished,
         include_voided=args.include_voided,
-        **bounds,
+        since=bounds.get("since"),
+        until=bounds.get("until"),
     )
     layout = Layout(args.layout)
     target = args.out if args.out is not None else "stdout"

@@ -423,10 +423,18 @@ def _exam_from_rows(exam_id: str, rows: list[dict[str, Any]]) -> tuple[Exam | No
             signs=[s for s in first.get("signs", "").split(";") if s.strip()],
             findings=findings,
             status=first.get("exam_status") or ExamStatus.COMPLETE,
+            signed_by=first.get("signed_by", ""),
+            signed_at=first.get("signed_at") or None,
+            exam_note=first.get("exam_note", ""),
+            parts="spinal" if any(f.test.value in _SPINAL_TESTS for f in findings) else "quick",
         )
     except ValidationError as exc:
         return None, [RowError(exam_id, first["_line"], _messages(exc))]
     return exam, []
+
+
+#: Tests of the optional spinal part: an imported exam holding one was a spinal exam.
+_SPINAL_TESTS = frozenset({"patellar", "withdrawal", "perineal", "postural", "nociception"})
 
 
 def read_exams(path: Path) -> ReadResult:
@@ -475,6 +483,9 @@ def finding_rows(exams: Iterable[Exam], protocols: Protocols | None = None) -> l
                     neutralise(f.note),
                     _iso(f.recorded_at),
                     exam.status.value,
+                    neutralise(exam.signed_by),
+                    _iso(exam.signed_at),
+                    neutralise(exam.exam_note),
                 ]
             )
     return rows

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from neuroexam.records.audit import AUDIT_COLUMNS, at_text
 from neuroexam.records.backend import ExamFilter
@@ -125,7 +125,7 @@ def _output(out: Path | TextIO) -> Iterator[TextIO]:
     try:
         # 0600 whatever the umask: the file holds patient records (os.replace keeps the mode)
         with private_file_open(partial, encoding="utf-8", newline="") as handle:
-            yield handle
+            yield cast(TextIO, handle)
         os.replace(partial, path)
     finally:  # on any failure, even an interrupt, no partial file stays behind
         partial.unlink(missing_ok=True)
@@ -217,15 +217,18 @@ def _write_findings(
     breeds = breed_index(protocols)
     names: dict[tuple[str, str], str] = {}
     exams = snap.exam_rows(where)
-    # Per exam: its 12 exam cells and its status, written on each of its rows.
-    heads = np.empty((len(exams), 13), dtype=object)
+    # Per exam: its 12 exam cells, status and sign-off, written on each of its rows.
+    heads = np.empty((len(exams), 16), dtype=object)
     position: dict[str, int] = {}
     for i, row in enumerate(exams):
         key = (row[7], row[6])  # breed, species
         if key not in names:
             names[key] = breeds.lookup(key[0], Species(key[1])).name
         heads[i, :12] = stored_exam_cells(row, names[key])
-        heads[i, 12] = row[12]
+        heads[i, 12] = row[12]  # status
+        heads[i, 13] = neutralise(row[14])  # signed_by
+        heads[i, 14] = stored_iso_seconds(row[15])  # signed_at
+        heads[i, 15] = neutralise(row[16])  # exam_note
         position[row[0]] = i
     total, rows, wrote_header = len(exams), 0, False
     for batch in snap.iter_finding_rows(where, BATCH_ROWS):
@@ -236,7 +239,7 @@ def _write_findings(
         block[:, 12:16] = found[:, 1:5]  # test, site, side, grade
         block[:, 16] = [neutralise(n) if n else "" for n in found[:, 5]]
         block[:, 17] = [stored_iso_seconds(t) for t in found[:, 6]]
-        block[:, 18] = heads[rows_of, 12]
+        block[:, 18:22] = heads[rows_of, 12:16]
         _to_csv(_frame(block, FINDINGS_COLUMNS), handle, header=not wrote_header)
         wrote_header = True
         rows += len(batch)
@@ -321,12 +324,12 @@ def _compared(snap: Store, where: ExamFilter) -> Iterator[tuple[Exam, Exam | Non
             if loaded is not None:
                 kept[before] = loaded
     for exam in snap.iter_exams(where, notes=False):  # evaluation reads no notes
-        before = previous.get(exam.exam_id)
-        yield exam, kept[before] if before is not None else None
-        if before is not None:
-            wanted[before] -= 1
-            if wanted[before] <= 0:
-                kept.pop(before, None)
+        compared = previous.get(exam.exam_id)
+        yield exam, kept[compared] if compared is not None else None
+        if compared is not None:
+            wanted[compared] -= 1
+            if wanted[compared] <= 0:
+                kept.pop(compared, None)
         if wanted.get(exam.exam_id, 0) > 0:
             kept[exam.exam_id] = exam
 

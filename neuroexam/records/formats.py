@@ -26,9 +26,19 @@ FINDINGS_COLUMNS: tuple[str, ...] = (
     "note",
     "recorded_at",
     "exam_status",
+    # version 2: sign-off and the exam note, repeated on each row of the exam
+    "signed_by",
+    "signed_at",
+    "exam_note",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("exam_id", "species", "test", "site", "side", "grade")
-EXAM_COLUMNS: tuple[str, ...] = (*_EXAM_DETAIL_COLUMNS, "exam_status")
+EXAM_COLUMNS: tuple[str, ...] = (
+    *_EXAM_DETAIL_COLUMNS,
+    "exam_status",
+    "signed_by",
+    "signed_at",
+    "exam_note",
+)
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "exam_id",
     *_EXAM_DETAIL_COLUMNS,
@@ -39,6 +49,11 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "flags",
     "urgency",
     "follow_up",
+    # version 2
+    "mfs",
+    "exam_status",
+    "signed_by",
+    "signed_at",
 )
 #: Cells a spreadsheet would run as a formula start with one of these (FORMAT.md §2).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

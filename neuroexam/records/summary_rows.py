@@ -76,6 +76,10 @@ def summary_row(exam: Exam, assessment: Assessment) -> list[str]:
         ";".join(f.id.value for f in a.flags),
         a.urgency.value if a.urgency else "",
         ";".join(follow_up),
+        str(a.severity.score) if a.severity is not None else "",
+        exam.status.value,
+        neutralise(exam.signed_by),
+        stored_iso_seconds(exam.signed_at.isoformat()) if exam.signed_at else "",
     ]
 
 

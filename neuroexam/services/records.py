@@ -56,11 +56,11 @@ class RecordsService:
         by patient id, read from one snapshot (safe to call from a worker thread)."""
         with self._store.snapshot() as snap:
             complete = snap.exam_dates(ExamStatus.COMPLETE)
-            when = {r[0]: datetime.fromisoformat(r[1]) if r[1] else None for r in complete}
-            # timestamp() orders naive and aware dates alike (naive ones as local time).
-            complete.sort(
-                key=lambda r: (when[r[0]] is not None, when[r[0]] and when[r[0]].timestamp())
-            )
+            # timestamp() orders naive and aware dates alike (naive ones as local time);
+            # undated exams first, so they are the oldest
+            stamp = {r[0]: datetime.fromisoformat(r[1]).timestamp() if r[1] else None
+                     for r in complete}
+            complete.sort(key=lambda r: (stamp[r[0]] is not None, stamp[r[0]] or 0.0))
             newest = complete[::-1][:limit]
             by_patient = snap.exams_of_patients((r[2] for r in newest), notes=False)
             loaded = {e.exam_id: e for exams in by_patient.values() for e in exams}

@@ -106,3 +106,67 @@ def test_kill_while_typing_keeps_a_consistent_prefix(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     expected = ["absent"] * 6 + ["present"] + ["absent"] * 6 + ["present"] + ["present"] * 10
     assert [g for _, _, g in saved] == expected[: len(saved)]
+
+
+AMEND_DRIVER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from neuroexam.records.store import Store
+    from neuroexam.tui.app import NeuroExamApp
+
+    async def main() -> None:
+        app = NeuroExamApp(Store())
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.resume_exam("E1", reason="L7 re-tested")
+            await pilot.pause()
+            for key in sys.argv[1].split(","):
+                await pilot.press(key)
+                await pilot.pause()
+            print("READY", flush=True)
+            await asyncio.sleep(3600)
+
+    asyncio.run(main())
+    """
+)
+
+
+async def test_kill_during_an_amendment_loses_nothing(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from neuroexam.records.store import Store
+    from tests.tui.records_seed import OSCAR, save_exam
+
+    home = tmp_path / "home"
+    store = Store(home / "neuroexam.db")
+    save_exam(store, "E1", datetime(2026, 11, 2, 9, 0, tzinfo=UTC), OSCAR, "L1")
+    store.reopen_exam("E1", by="Dr Vogel", reason="L7 re-tested")
+    store.close()
+    env = {**os.environ, "NEUROEXAM_HOME": str(home), "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", AMEND_DRIVER, "j,enter,p,n"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.strip() == "READY", proc.stderr.read() if proc.stderr else ""
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    store = Store(home / "neuroexam.db")
+    exam = store.load_exam("E1")
+    assert exam is not None and exam.status is ExamStatus.IN_PROGRESS
+    assert exam.grade(TestId.CUTANEOUS_TRUNCI, "L7", Side.LEFT) is Grade.PRESENT
+    assert exam.grade(TestId.CUTANEOUS_TRUNCI, "L1", Side.RIGHT) is Grade.PRESENT
+    assert len(exam.findings) == 14
+    last = store.audit("E1")[-1]
+    assert (last.event.value, last.field, last.old_value, last.new_value, last.reason) == (
+        "amended", "cutaneous_trunci/L7/left", "absent", "present", "L7 re-tested"
+    )
+    # the killed window's lease does not lock the exam: it opens again at once
+    app = make_app(tmp_path / "again")
+    app = type(app)(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.resume_exam("E1")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ExamScreen"

@@ -80,6 +80,9 @@ def golden_exams() -> list[Exam]:
                 ),
             ],
             status=ExamStatus.COMPLETE,
+            signed_by="Dr Vogel",
+            signed_at=datetime(2026, 3, 2, 9, 40, 12, 500000, tzinfo=CET),
+            exam_note='-owner: "found him dragging his legs", at 07:00',
         ),
         Exam(
             exam_id="EX-002",

@@ -17,7 +17,7 @@ from neuroexam.records.store import Store
 #: FORMAT.md §2, in order.
 HEADER = (
     "exam_id,exam_date,examiner,mode,patient_id,patient_name,species,breed,age_years,sex,"
-    "weight_kg,signs,test,site,side,grade,note,recorded_at,exam_status"
+    "weight_kg,signs,test,site,side,grade,note,recorded_at,exam_status,signed_by,signed_at,exam_note"
 )
 WHEN = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -110,19 +110,22 @@ def test_export_to_stdout_writes_complete_exams_in_format_order(
         "",
         "2026-03-01T09:00:00+00:00",
         "complete",
+        "",
+        "",
+        "",
     ]
     assert rows[2][16] == '\'+1 twitch, "odd", here'
     assert rows[3][12:17] == ["scratch", "neck", "right", "present", "'@note"]
     assert [r[0] for r in rows[1:]] == ["E1", "E1", "E1", "E2"]
     assert rows[4][7] == "mixed" and rows[4][8] == "" and rows[4][10] == ""
-    assert {r[-1] for r in rows[1:]} == {"complete"}
+    assert {r[18] for r in rows[1:]} == {"complete"}
 
 
 def test_export_include_unfinished_and_round_trip(store: Store, tmp_path: Path) -> None:
     out = tmp_path / "all.csv"
     assert cli.main(["export", "--out", str(out), "--include-unfinished"]) == 0
     rows = rows_of(out.read_text(encoding="utf-8"))
-    assert [(r[0], r[-1]) for r in rows[1:]] == [
+    assert [(r[0], r[18]) for r in rows[1:]] == [
         ("E1", "complete"),
         ("E1", "complete"),
         ("E1", "complete"),

@@ -73,8 +73,8 @@ class SqliteStreaming(SqliteLeases):
         for row in rows:
             if notes:
                 finding = finding_from_row(row)
-            elif (finding := shared.get(row[1:5])) is None:
-                finding = shared[row[1:5]] = finding_from_row(row)
+            else:
+                finding = shared.get(row[1:5]) or shared.setdefault(row[1:5], finding_from_row(row))
             out.setdefault(row[0], []).append(finding)
         return out
 
@@ -137,7 +137,8 @@ class SqliteStreaming(SqliteLeases):
         heads = self.exam_rows(where)
         at = {row[0]: i for i, row in enumerate(heads)}
         shared: dict[tuple, Finding] = {}
-        current, findings = 0, []
+        current = 0
+        findings: list[Finding] = []
         for batch in self.iter_finding_rows(where, batch_size, notes=notes):
             for row in batch:
                 i = at.get(row[0], -1)

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
 from neuroexam.core.localize import analyse_ctr
-from neuroexam.core.models import Exam
+from neuroexam.core.models import Exam, ExamStatus
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate
 from neuroexam.core.text import safe_text
@@ -65,10 +65,10 @@ def serial_candidates(
     def history(exam: Exam) -> list[Exam]:
         if exam.exam_date is None:
             return patient_exams
-        earlier = bisect_left(dates, exam.exam_date)  # type: ignore[arg-type]
+        earlier = bisect_left(dates, exam.exam_date)  # type: ignore[type-var]
         if earlier == 0:
             return []
-        return tested[bisect_left(dates, dates[earlier - 1]) : earlier]  # type: ignore[arg-type]
+        return tested[bisect_left(dates, dates[earlier - 1]) : earlier]  # type: ignore[type-var]
 
     return history
 
@@ -161,9 +161,13 @@ class PatientExamsScreen(ExamListScreen):
             return
         table = self.query_one("#patient-exams-table", DataTable)
         self._cells = dict(rows)
+        voided = {e.exam_id for e in exams if e.status is ExamStatus.VOIDED}
         for exam_id, cells in rows:
             mark = MARKED if exam_id in self.marked else UNMARKED
-            table.add_row(*(Text(safe_text(c)) for c in (mark, *cells)), key=exam_id)
+            style = "strike" if exam_id in voided else ""  # with "✗ VOIDED" in its status
+            table.add_row(
+                *(Text(safe_text(c), style=style) for c in (mark, *cells)), key=exam_id
+            )
         more = (
             f" Showing the {len(rows)} most recent of {len(exams)}."
             if len(exams) > len(rows)

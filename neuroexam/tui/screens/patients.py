@@ -23,7 +23,9 @@ COLUMNS = ("Patient id", "Name", "Species", "Breed", "Exams", "Last exam", "Last
 
 
 def status_text(status: ExamStatus, mode: Mode) -> str:
-    """``complete`` / ``in progress``; a training exam says so in words."""
+    """``complete`` / ``in progress`` / ``✗ VOIDED``; a training exam says so in words."""
+    if status is ExamStatus.VOIDED:
+        return "✗ VOIDED"
     text = "complete" if status is ExamStatus.COMPLETE else "in progress"
     return f"training: {text}" if mode is Mode.TRAINING else text
 

@@ -204,8 +204,8 @@ def exam_window(ctr: CtrAnalysis, limits: CtrThresholds) -> ExamWindow:
     caudal = min((w.caudal for w in windows), key=levels.index)
     if levels.index(cranial) > levels.index(caudal):
         return ExamWindow(lesion_window(min(abnormal, key=levels.index), limits), apart=True)
-    likely_sets = [set(levels.span(w.most_likely[0], w.most_likely[-1])) for w in windows]
-    common = sorted(likely_sets[0] & likely_sets[1], key=levels.index)
+    first, second = (set(levels.span(w.most_likely[0], w.most_likely[-1])) for w in windows)
+    common = [lv for lv in levels.span(cranial, caudal) if lv in first and lv in second]
     if not common:
         span = levels.span(cranial, caudal)
         middle = (len(span) - 1) / 2

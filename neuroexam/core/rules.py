@@ -77,10 +77,16 @@ def evaluate(
     """Assess one exam; ``history`` holds other exams (any patient, any order). ``serial``:
     the exam's link when the caller already computed it (:func:`evaluate_all`)."""
     protocols = protocols or shipped()
-    rules = protocols.rules
-    breed = breed_index(protocols).lookup(exam.patient.breed, exam.patient.species)
     if serial is None:
         serial = serial_link(exam, history, protocols)
+    return _assess(exam, history, protocols, serial)
+
+
+def _assess(
+    exam: Exam, history: Sequence[Exam], protocols: Protocols, serial: SerialLink
+) -> Assessment:
+    rules = protocols.rules
+    breed = breed_index(protocols).lookup(exam.patient.breed, exam.patient.species)
     by_id = {e.exam_id: e for e in history} if serial.previous or serial.episode_start else {}
     previous = by_id.get(serial.previous) if serial.previous else None
     start = by_id.get(serial.episode_start) if serial.episode_start else None
@@ -113,10 +119,9 @@ def evaluate(
     mfs = _severity(ctx, flags, placed.region, warnings)
     change = None
     if previous is not None:
-        hours = None
-        if previous.exam_date and exam.exam_date:
-            hours = round((exam.exam_date - previous.exam_date).total_seconds() / 3600, 1)
-        before = evaluate(previous, (), protocols, SerialLink()).severity
+        assert previous.exam_date is not None and exam.exam_date is not None  # serial.py rule
+        hours = round((exam.exam_date - previous.exam_date).total_seconds() / 3600, 1)
+        before = _assess(previous, (), protocols, SerialLink()).severity
         change = SerialChange(
             previous_exam_id=previous.exam_id,
             hours=hours,
@@ -152,7 +157,7 @@ def evaluate_all(exams: Sequence[Exam], protocols: Protocols | None = None) -> l
     for exam in kept:
         by_patient.setdefault(exam.patient.patient_id, []).append(exam)
     return [
-        evaluate(exam, by_patient[exam.patient.patient_id], protocols, found[exam.exam_id])
+        _assess(exam, by_patient[exam.patient.patient_id], protocols, found[exam.exam_id])
         for exam in kept
     ]
 

@@ -230,6 +230,17 @@ def test_case_file_is_well_formed(path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- engine
+def _status(cutoff: str | None) -> str:
+    """CLINICAL_RULES §1: a side's status from its cut-off."""
+    if cutoff is None:
+        return "not_tested"
+    if cutoff == "none":
+        return "absent"
+    if cutoff in ("L5", "L6", "L7"):
+        return "normal"
+    return "borderline" if cutoff == "L4" else "abnormal"
+
+
 def _check_exam(name: str, exam_id: str, got: dict[str, Any], exp: dict[str, Any]) -> None:
     where = f"[{name} / {exam_id}]"
     assert got.get("breed") == exp["breed"], (
@@ -237,6 +248,10 @@ def _check_exam(name: str, exam_id: str, got: dict[str, Any], exp: dict[str, Any
     )
     assert got.get("ctr_cutoff") == exp["ctr_cutoff"], (
         f"{where} ctr_cutoff: got {got.get('ctr_cutoff')!r}, expected {exp['ctr_cutoff']!r}"
+    )
+    statuses = {side: _status(cut) for side, cut in exp["ctr_cutoff"].items()}
+    assert got.get("ctr_status") == statuses, (
+        f"{where} ctr_status: got {got.get('ctr_status')!r}, expected {statuses!r}"
     )
     assert got.get("localization") == exp["localization"], (
         f"{where} localization: got {got.get('localization')!r}, expected {exp['localization']!r}"

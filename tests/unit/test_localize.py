@@ -444,3 +444,14 @@ def test_window_offsets_come_from_the_thresholds(limits: CtrThresholds) -> None:
     shifted = limits.model_copy(update={"window_caudal_offset": 1, "window_cranial_offset": 3})
     w = lesion_window("L2", shifted)
     assert (w.cranial, w.caudal) == ("T12", "L1")
+
+
+def test_breed_index_is_built_once_per_protocol_set(protocols: Protocols) -> None:
+    from neuroexam.core.rules import breed_index
+
+    first = breed_index(protocols)
+    assert breed_index(protocols) is first
+    other = protocols.model_copy()
+    second = breed_index(other)
+    assert second is not first and breed_index(other) is second
+    assert breed_index(protocols) is first

@@ -130,7 +130,9 @@ class SqliteExams(SqliteStreaming):
             pid = exam.patient.patient_id
             self._audit(db, exam.exam_id, pid, by, AuditEvent.CREATED)
             for name, value in intake_values(exam).items():
-                default = {"mode": Mode.CLINICAL.value, "parts": "quick"}.get(name, "")
+                default = {"mode": Mode.CLINICAL.value, "parts": "quick", "sex": "unknown"}.get(
+                    name, ""
+                )
                 if value != default:
                     self._audit(db, exam.exam_id, pid, by, AuditEvent.CREATED, name, "", value)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Label
 
+from neuroexam.core.text import safe_text
 from neuroexam.records.audit import NOTE_PREFIX, AuditRow
 from neuroexam.records.backend import StoreError
 from neuroexam.tui.typed import NeuroScreen
@@ -27,12 +29,13 @@ def change_text(row: AuditRow) -> str:
     return new
 
 
-def trail_cells(row: AuditRow) -> tuple[Content, ...]:
-    """One table row; texts from users are shown as typed, never as markup."""
+def trail_cells(row: AuditRow) -> tuple[Text, ...]:
+    """One table row; texts from users are shown as typed (control characters escaped),
+    never as markup."""
     return tuple(
-        Content(text)
+        Text(safe_text(text))
         for text in (
-            f"{row.at.astimezone():%Y-%m-%d %H:%M:%S}",
+            f"{row.at.astimezone():%m-%d %H:%M:%S}",
             row.by or "-",
             row.event.value.upper()
             if row.event.value in ("voided", "amended", "cleared")

@@ -65,8 +65,18 @@ class ImportReport:
         return "\n".join(lines)
 
 
-def import_file(store: Store, path: Path) -> ImportReport:
-    """Import every valid exam of ``path``; raises ``CsvInputError`` when the file is unusable."""
+def import_file(store: Store, path: Path, by: str | None = None) -> ImportReport:
+    """Import every valid exam of ``path``; raises ``CsvInputError`` when the file is unusable.
+
+    Each exam is written with ``imported`` trail rows (``by``: who imports, default the
+    operating-system user), naming the file."""
+    if by is None:
+        import getpass
+
+        try:
+            by = getpass.getuser()
+        except (KeyError, OSError):  # no user name for this uid (a container)
+            by = ""
     result = read_exams(Path(path))
     report = ImportReport(Path(path), errors=result.errors)
     for exam in result.exams:
@@ -74,7 +84,7 @@ def import_file(store: Store, path: Path) -> ImportReport:
             if store.has_exam(exam.exam_id):
                 report.skipped.append(exam.exam_id)
                 continue
-            store.save_exam_with_findings(exam)
+            store.import_exam(exam, by=by, source=Path(path).name)
         except StoreError as exc:
             if _present(store, exam.exam_id):  # written meanwhile by another program
                 report.skipped.append(exam.exam_id)

@@ -273,3 +273,20 @@ def test_audit_layout_lists_every_change_oldest_first(tmp_path: Path) -> None:
     amended = next(r for r in rows if r["event"] == "amended")
     assert (amended["by"], amended["reason"]) == ("B. Vet", "wrong key")
     assert all(len(r["at"]) == 29 and r["at"][23] in "+-" for r in rows)  # ms and offset
+
+
+def test_import_writes_imported_rows_naming_the_file(tmp_path: Path) -> None:
+    from neuroexam.records.csvio import write_findings
+    from neuroexam.records.importer import import_file
+
+    source = exam("E9")
+    source.findings = [ctr("L7", "absent", "clipped"), ctr("L6", "present")]
+    path = tmp_path / "from-reception.csv"
+    write_findings([source], path)
+    store = Store(tmp_path / "a.db")
+    report = import_file(store, path, by="B. Vet")
+    assert report.imported == [("E9", 2)]
+    rows = store.audit("E9")
+    assert {r.event for r in rows} == {AuditEvent.IMPORTED}
+    assert rows[0].reason == "imported from from-reception.csv" and rows[0].by == "B. Vet"
+    assert replay_findings(rows) == stored(store, "E9")

@@ -119,16 +119,16 @@ def test_an_unusable_file_is_one_line_exit_2(
 def test_a_store_failure_stops_with_exit_2_keeping_whole_exams(
     _isolated_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real = Store.save_exam_with_findings
+    real = Store.import_exam
     calls: list[str] = []
 
-    def failing(self: Store, exam) -> None:  # type: ignore[no-untyped-def]
+    def failing(self: Store, exam, **kwargs) -> None:  # type: ignore[no-untyped-def]
         calls.append(exam.exam_id)
         if len(calls) == 3:
             raise StoreError(f"{self.path}: the disk is full")
-        real(self, exam)
+        real(self, exam, **kwargs)
 
-    monkeypatch.setattr(Store, "save_exam_with_findings", failing)
+    monkeypatch.setattr(Store, "import_exam", failing)
     assert cli.main(["import", str(GOLDEN / "findings.csv")]) == 2
     captured = capsys.readouterr()
     assert captured.out.splitlines()[0].startswith("Imported 2 exams")

@@ -137,10 +137,10 @@ def body_map(
     c.setStrokeColor(GREY)
     c.setFillColor(Color(0.975, 0.975, 0.975))
     c.setLineWidth(0.9)
-    for side in (-1, 1):  # ears, limbs and the tail behind the body
-        c.ellipse(X(cx + side * 34), Y(26), X(cx + side * 18), Y(56), stroke=1, fill=1)
-        c.ellipse(X(cx + side * 62), Y(90), X(cx + side * 44), Y(128), stroke=1, fill=1)
-        c.ellipse(X(cx + side * 58), Y(282), X(cx + side * 40), Y(324), stroke=1, fill=1)
+    for sign in (-1, 1):  # ears, limbs and the tail behind the body
+        c.ellipse(X(cx + sign * 34), Y(26), X(cx + sign * 18), Y(56), stroke=1, fill=1)
+        c.ellipse(X(cx + sign * 62), Y(90), X(cx + sign * 44), Y(128), stroke=1, fill=1)
+        c.ellipse(X(cx + sign * 58), Y(282), X(cx + sign * 40), Y(324), stroke=1, fill=1)
     c.setLineWidth(2.2)
     c.line(X(cx), Y(318), X(cx + 6), Y(346))
     c.setLineWidth(0.9)
@@ -401,8 +401,8 @@ def course_chart(
         c.setStrokeColor(GREY)
         c.setLineWidth(0.4)
         c.line(col_x(k), ptop - ch, col_x(k), ptop - ch - 3)
-    first, last = points[0].when, points[-1].when
-    span = f"{first.strftime('%Y-%m-%d')} to {last.strftime('%Y-%m-%d')}" if n > 1 else ""
+    start, end = points[0].when, points[-1].when
+    span = f"{start.strftime('%Y-%m-%d')} to {end.strftime('%Y-%m-%d')}" if n > 1 else ""
     put(c, px, top - h + 2, f"exams in date order {span}", REGULAR, 6.2, "left", GREY)
 
     # Legend

@@ -260,7 +260,7 @@ def new_canvas(target: object, page_size: str, title: str, author: str, subject:
 
     fonts()
     c = Canvas(
-        target,  # type: ignore[arg-type]
+        target,
         pagesize=PAGE_SIZES[page_size],
         pageCompression=1,
         initialFontName=REGULAR,  # no reference to an unembedded standard font

@@ -11,7 +11,6 @@ from textual.binding import Binding
 from neuroexam.core.text import safe_text
 from neuroexam.records.backend import LeaseHeld, RecordLocked, StoreError
 from neuroexam.services.exam import LEASE_RENEW, ExamService
-from neuroexam.services.patients import PatientLookup
 from neuroexam.services.records import RecordsService
 from neuroexam.services.saving import SaveQueue
 
@@ -19,6 +18,7 @@ if TYPE_CHECKING:  # pydantic-backed modules load after the first screen
     from neuroexam.core.models import Exam
     from neuroexam.core.protocol import Protocols
     from neuroexam.records.backend import RecordStore
+    from neuroexam.services.patients import PatientLookup
     from neuroexam.services.reports import ReportService
     from neuroexam.training.attempts import Attempt
     from neuroexam.training.cases import Case
@@ -58,7 +58,7 @@ class NeuroExamApp(App[None]):
         self.user = user
         self.saver = SaveQueue(on_refused=self._refused)
         self.records = RecordsService(store, lambda: self.protocols, user)
-        self.patients = PatientLookup(store)
+        self._patients: PatientLookup | None = None
         self._reports: ReportService | None = None
         #: Exams open for editing in this app, by id (their leases are renewed on a timer).
         self.editing: dict[str, ExamService] = {}
@@ -75,6 +75,15 @@ class NeuroExamApp(App[None]):
     def store(self) -> RecordStore:
         """The records (for the CLI and tests; screens go through the services)."""
         return self._store
+
+    @property
+    def patients(self) -> PatientLookup:
+        """Who a patient id belongs to (for the intake); loaded on first use."""
+        if self._patients is None:
+            from neuroexam.services.patients import PatientLookup
+
+            self._patients = PatientLookup(self._store)
+        return self._patients
 
     @property
     def reports(self) -> ReportService:

@@ -293,7 +293,7 @@ async def session(request: web.Request) -> web.StreamResponse:
             options.command,
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,
-            close=websocket.close,
+            close=websocket.close,  # type: ignore[arg-type]  # awaited, result unused
             download_manager=request.app[DOWNLOADS_KEY],
         )
         await service.start(width, height)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from textual import events
 from textual.app import ComposeResult
@@ -139,7 +140,7 @@ def _question(*paragraphs: str) -> str:
 
 
 def _hand_over(
-    screen: Screen[object],
+    screen: Screen[Any],
     keys: list[events.Key],
     leftover: Callable[[list[events.Key]], None] | None = None,
 ) -> None:
@@ -151,7 +152,7 @@ def _hand_over(
 
 
 async def _run_bindings(
-    screen: Screen[object],
+    screen: Screen[Any],
     keys: list[events.Key],
     leftover: Callable[[list[events.Key]], None] | None,
 ) -> None:

@@ -120,7 +120,7 @@ class Choice(InOrderKeys, Prefillable, Widget, can_focus=True):
         if self.value is None and self.options:
             self.value = self.values[0]
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         if self.vertical and event.key in ("up", "down"):
             event.stop()
             event.prevent_default()

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -78,7 +79,7 @@ class ExportModal(ModalScreen[Path | None]):
             return
         self.dismiss(self._result(path))
 
-    def _result(self, path: Path) -> object:
+    def _result(self, path: Path) -> Any:
         """What the dialog returns for a confirmed path (subclasses add their choices)."""
         return path
 
@@ -141,5 +142,5 @@ class RecordsExportModal(ExportModal):
             field.value = str(records_export_path(chosen))
         self.chosen_layout = chosen
 
-    def _result(self, path: Path) -> object:
+    def _result(self, path: Path) -> Any:
         return ExportRequest(path, self.chosen_layout)

@@ -148,7 +148,6 @@ def main(argv: list[str] | None = None) -> int:
     _copy(workdir, config)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     # Not ``python -m mutmut``: mutmut.__main__ must be imported only once (as a module).
-    mutmut = str(Path(sys.executable).with_name("mutmut"))
     command = [sys.executable, "-c", WRAPPER, "run", "--max-children", str(args.children)]
     if shutil.which("nice"):
         command = ["nice", "-n", "19", *command]

@@ -6,10 +6,9 @@ at the lowest CPU priority, then prints the score per module and in total, and t
 mutants. Exit status 0 when the total reaches ``--min-score`` (default 90), else 1.
 
 Options: ``--workdir DIR`` (default: a folder under the system temp dir), ``--children N``
-(parallel mutants, default 2), ``--keep`` (reuse the previous run's results: only mutants not yet
-checked, or of functions that changed, are run), ``--rerun-survivors`` (with ``--keep``: then
-check the previous survivors again against the current tests), ``--show-survivors N`` (diffs
-printed, default 20).
+(parallel mutants, default 2), ``--report-only`` (print the score of the last run in the work
+folder without running), ``--show-survivors N`` (diffs printed, default 20). mutmut 3.3.1 has
+no incremental mode: every run checks every mutant again (about an hour on 2 busy CPUs).
 """
 
 from __future__ import annotations
@@ -135,20 +134,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=scratch)
     parser.add_argument("--children", type=int, default=2)
     parser.add_argument("--min-score", type=float, default=90.0)
-    parser.add_argument("--keep", action="store_true", help="reuse the previous run's results")
-    parser.add_argument("--rerun-survivors", action="store_true")
+    parser.add_argument("--report-only", action="store_true", help="score of the last run")
     parser.add_argument("--show-survivors", type=int, default=20)
     args = parser.parse_args(argv)
 
     config = _config()
     workdir: Path = args.workdir.resolve()
-    if not args.keep and workdir.exists():
+    if args.report_only:
+        return _report(workdir, args)
+    if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     _copy(workdir, config)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     # Not ``python -m mutmut``: mutmut.__main__ must be imported only once (as a module).
-    mutmut = str(Path(sys.executable).with_name("mutmut"))
     command = [sys.executable, "-c", WRAPPER, "run", "--max-children", str(args.children)]
     if shutil.which("nice"):
         command = ["nice", "-n", "19", *command]
@@ -157,11 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     if done.returncode not in (0, 1):
         print(f"mutmut stopped with exit status {done.returncode}", file=sys.stderr)
         return 2
-    again = _survivors(workdir) if args.keep and args.rerun_survivors else []
-    if again:
-        print(f"checking {len(again)} earlier survivors again", flush=True)
-        subprocess.run([*command, *again], cwd=workdir, env=env, check=False)
+    return _report(workdir, args)
 
+
+def _report(workdir: Path, args: argparse.Namespace) -> int:
+    mutmut = str(Path(sys.executable).with_name("mutmut"))
     results = _results(workdir)
     total: Counter = Counter()
     print("\nmodule                          killed/checked   score   (timeouts, no tests)")

@@ -1,4 +1,9 @@
-"""FORMAT.md findings CSV in and out. pandas is imported inside the functions that need it."""
+"""FORMAT.md findings CSV in and out.
+
+Read with the :mod:`csv` module, a row at a time, within limits (:data:`MAX_COLUMNS`,
+:data:`MAX_CELL_CHARS`, :data:`MAX_LINE_CHARS`) so that no file costs more than time in
+proportion to its size; written with pandas, imported inside the function that writes.
+"""
 
 from __future__ import annotations
 
@@ -72,15 +77,14 @@ DECIMAL_COLUMNS = ("age_years", "weight_kg")
 #: Free-text columns: their cells are kept exactly as written. Every other column holds a
 #: code, a number or a time, read without surrounding spaces.
 TEXT_COLUMNS = frozenset(
-    {"exam_id", "examiner", "patient_id", "patient_name", "breed", "note", "signed_by",
-     "exam_note"}
+    {"exam_id", "examiner", "patient_id", "patient_name", "breed", "note"}
+    | {"signed_by", "exam_note"}  # version 2
 )
 
 _DECIMAL_COMMA = re.compile(r"\s*[0-9]+,[0-9]+\s*")
 #: A NUL, or bytes that are not UTF-8 (decoded as lone surrogates by ``surrogateescape``).
 _NOT_TEXT = re.compile("[\x00\udc80-\udcff]")
-
-
+#: How a file that is not UTF-8 CSV should be saved instead (what spreadsheets call it).
 SAVE_AS = "save it as 'CSV UTF-8 (comma delimited)' and try again"
 
 
@@ -154,10 +158,7 @@ def _check_signature(path: Path) -> None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise CsvInputError(f"{path}: UTF-16 text, expected UTF-8; {SAVE_AS}")
     if head.startswith(b"PK\x03\x04"):
-        raise CsvInputError(
-            f"{path}: a spreadsheet workbook (xlsx/ods), not CSV; "
-            f"{SAVE_AS}"
-        )
+        raise CsvInputError(f"{path}: a spreadsheet workbook (xlsx/ods), not CSV; {SAVE_AS}")
 
 
 def _separator(header_line: str) -> str:

@@ -49,11 +49,10 @@ def serial_candidates(
 ) -> Callable[[Exam], list[Exam]]:
     """For an exam of the patient, the part of ``patient_exams`` that ``evaluate`` needs.
 
-    ``evaluate`` reads the history only to find the previous exam with a trunci cut-off
-    (the latest earlier one; among equal dates the first in the given order) and, for an
-    exam without a date, to warn that it is not compared. Handing it just the exams that
-    tie for "latest earlier with a cut-off" gives the same assessment, and turns the
-    n × n trunci analyses of a long history into n.
+    ``evaluate`` reads the history to find the previous exam with a trunci cut-off and the
+    start of a progressive-myelomalacia episode (whose first window is kept), both among the
+    earlier exams with a tested trunci, and, for an exam without a date, to warn that it is
+    not compared. Handing it just the earlier tested exams gives the same assessment.
     """
     limits = protocols.rules.thresholds.ctr
     tested = [
@@ -65,10 +64,7 @@ def serial_candidates(
     def history(exam: Exam) -> list[Exam]:
         if exam.exam_date is None:
             return patient_exams
-        earlier = bisect_left(dates, exam.exam_date)  # type: ignore[type-var]
-        if earlier == 0:
-            return []
-        return tested[bisect_left(dates, dates[earlier - 1]) : earlier]  # type: ignore[type-var]
+        return tested[: bisect_left(dates, exam.exam_date)]  # type: ignore[type-var]
 
     return history
 

@@ -208,7 +208,7 @@ def build_patient(
         ("weight", parse_weight, weight),
     ):
         try:
-            values[name_] = parser(raw)  # type: ignore[operator]
+            values[name_] = parser(raw)  # type: ignore[arg-type]
         except ValueError as exc:
             problems.append(FieldProblem(name_, str(exc)))
     if problems:

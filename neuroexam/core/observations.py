@@ -382,8 +382,8 @@ def _migration(ctx: Context, at_least: int) -> Evidence:
             )
     if not sides:
         return NO
-    side = FlagSide.BILATERAL if len(sides) == 2 else FlagSide(sides[0].value)
-    return Evidence(True, tuple(reasons), side)
+    flag_side = FlagSide.BILATERAL if len(sides) == 2 else FlagSide(sides[0].value)
+    return Evidence(True, tuple(reasons), flag_side)
 
 
 # ------------------------------------------------------------------ scratch
@@ -460,7 +460,7 @@ def _scratch_unilateral_absent(ctx: Context) -> Evidence:
 def _group_evidence(ctx: Context, group: str) -> Evidence:
     if not ctx.breed.in_group(group):
         return NO
-    names = {g.id: g.label for g in ctx.protocols.breeds.groups}
+    names: dict[str, str] = {g.id: g.label for g in ctx.protocols.breeds.groups}
     return Evidence(True, (f"breed: {ctx.breed.name} ({names[group]})",))
 
 
@@ -606,7 +606,8 @@ def _phantom_side(ctx: Context) -> Evidence:
     sides = ctx.sign_sides("phantom_scratching") - {None}
     if not sides:
         return NO
-    side = FlagSide.BILATERAL if len(sides) == 2 else FlagSide(next(iter(sides)).value)
+    known = [s for s in sides if s is not None]
+    side = FlagSide.BILATERAL if len(known) == 2 else FlagSide(known[0].value)
     return Evidence(True, (f"phantom scratching toward the {_side_words(sides)}",), side)
 
 

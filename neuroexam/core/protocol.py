@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Iterable
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -462,7 +462,7 @@ MAX_PROTOCOL_BYTES = 1_048_576
 MAX_PROTOCOL_LINE = 10_000
 
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path) -> dict[str, Any]:
     """The TOML document of ``path``; any problem is a :class:`ProtocolError` naming it."""
     try:
         with path.open("rb") as handle:
@@ -482,9 +482,9 @@ def _read_toml(path: Path) -> dict:
     except OSError as exc:
         raise ProtocolError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        line = exc.object.count(b"\n", 0, exc.start) + 1
+        at = exc.object.count(b"\n", 0, exc.start) + 1
         byte = exc.object[exc.start]
-        raise ProtocolError(f"{path}: line {line} is not UTF-8 text (byte 0x{byte:02X})") from None
+        raise ProtocolError(f"{path}: line {at} is not UTF-8 text (byte 0x{byte:02X})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(f"{path}: TOML syntax error: {exc}") from None
     except RecursionError:
@@ -501,7 +501,7 @@ def format_validation_error(path: Path, error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def _validate(model: type[_M], path: Path, data: dict) -> _M:
+def _validate(model: type[_M], path: Path, data: dict[str, Any]) -> _M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from neuroexam.core.models import Assessment, Flag, LesionWindow, SerialChange, Severity
 
@@ -103,9 +104,9 @@ def assessment_lines(a: Assessment) -> list[str]:
 
 def render_report(
     assessments: Iterable[Assessment],
-    errors: Iterable[dict],
+    errors: Iterable[dict[str, Any]],
     disclaimer: str,
-    skipped: Iterable[dict] = (),
+    skipped: Iterable[dict[str, Any]] = (),
 ) -> str:
     """The readable ``assess`` report; ``skipped``: FORMAT.md §4 ``skipped`` entries."""
     lines: list[str] = []

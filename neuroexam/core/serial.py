@@ -132,7 +132,7 @@ def _link(
 ) -> SerialLink:
     assert head.date is not None
     # Every earlier exam (strictly before this instant) of the patient, any test.
-    earlier = exams[: bisect_left(instants, head.date)]  # type: ignore[arg-type]
+    earlier = exams[: bisect_left(instants, head.date)]  # type: ignore[type-var]
     other = next((h for h in reversed(earlier) if h.species != head.species), None)
     if other is not None:
         return SerialLink(species_conflict=(other.exam_id, other.species))

@@ -207,6 +207,8 @@ def _run_tui(start_exam: Exam | None = None, training: TrainingStart | None = No
 
     try:
         store = Store()
+        if start_exam is not None or training is not None:
+            _refuse_read_only(store, "start an exam or a training session")
     except StoreError as exc:
         return _usage_error(f"neuroexam: {exc}")
     try:
@@ -217,6 +219,14 @@ def _run_tui(start_exam: Exam | None = None, training: TrainingStart | None = No
         return _usage_error(f"neuroexam: {exc}")
     finally:
         store.close()
+
+
+def _refuse_read_only(store: RecordStore, action: str) -> None:
+    """Close ``store`` and raise ``StoreError`` naming its file when it is open read-only."""
+    refuse = getattr(store, "refuse_if_read_only", None)
+    if refuse is not None and getattr(store, "read_only", False):
+        store.close()
+        refuse(action)
 
 
 #: ``neuroexam exam`` exits 0 when the exam it started was completed, else this.
@@ -447,6 +457,7 @@ def _import(args: argparse.Namespace) -> int:
 
     try:
         store = Store()
+        _refuse_read_only(store, "import into them")
     except StoreError as exc:
         return _usage_error(f"neuroexam import: {exc}")
     try:

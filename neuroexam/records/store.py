@@ -28,9 +28,10 @@ from neuroexam.training.attempts import Attempt
 Store = SqliteStore
 
 
-def open_store(path: Path | None = None) -> RecordStore:
-    """The records at ``path`` (default: the data folder's SQLite file)."""
-    return SqliteStore(path)
+def open_store(path: Path | None = None, read_only: bool | None = None) -> RecordStore:
+    """The records at ``path`` (default: the data folder's SQLite file); ``read_only`` True
+    opens them for reading only, None when the file or its folder cannot be written."""
+    return SqliteStore(path, read_only=read_only)
 
 
 __all__ = [

@@ -11,6 +11,11 @@ from typing import Self
 from neuroexam.records.backend import StoreError
 from neuroexam.records.paths import default_db_path, secure_db_files
 from neuroexam.records.sqlite.migrations import MIGRATIONS
+from neuroexam.records.sqlite.read_only import (
+    READ_ONLY_REASON,
+    detect_read_only,
+    open_read_only,
+)
 
 
 def explain(exc: sqlite3.Error, path: Path) -> StoreError:
@@ -38,10 +43,17 @@ class SqliteConnection:
     """
 
     path: Path
+    read_only: bool
     _db: sqlite3.Connection
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, read_only: bool | None = None) -> None:
+        """Open the records at ``path``; ``read_only`` None means: read-only when the file
+        (or its folder) cannot be written, e.g. a copy on read-only media."""
         self.path = Path(path) if path is not None else default_db_path()
+        self.read_only = detect_read_only(self.path) if read_only is None else read_only
+        if self.read_only:
+            self._db = open_read_only(self.path)
+            return
         try:
             secure_db_files(self.path)  # folder 0700, database (and so -wal/-shm) 0600
         except OSError as exc:
@@ -58,6 +70,11 @@ class SqliteConnection:
             self._migrate()
         except sqlite3.Error as exc:
             raise explain(exc, self.path) from None
+
+    def refuse_if_read_only(self, action: str) -> None:
+        """Raise :class:`StoreError` naming the file when the records were opened read-only."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: {READ_ONLY_REASON}; cannot {action}")
 
     @property
     def location(self) -> str:
@@ -112,6 +129,14 @@ class SqliteConnection:
         see one consistent state of the records and never hold up the exam being recorded."""
         reader = type(self).__new__(type(self))
         reader.path = self.path
+        reader.read_only = True
+        if self.read_only:  # already one consistent, unchanging view
+            reader._db = open_read_only(self.path)
+            try:
+                yield reader
+            finally:
+                reader._db.close()
+            return
         try:
             reader._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             reader._db.execute("PRAGMA busy_timeout = 3000")

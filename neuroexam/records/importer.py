@@ -77,6 +77,8 @@ def import_file(store: Store, path: Path, by: str | None = None) -> ImportReport
             by = getpass.getuser()
         except (KeyError, OSError):  # no user name for this uid (a container)
             by = ""
+    if _is_audit_layout(Path(path)):
+        return _import_trails(store, Path(path), by)
     result = read_exams(Path(path))
     report = ImportReport(Path(path), errors=result.errors)
     for exam in result.exams:
@@ -100,3 +102,45 @@ def _present(store: Store, exam_id: str) -> bool:
         return store.has_exam(exam_id)
     except StoreError:
         return False
+
+
+def _is_audit_layout(path: Path) -> bool:
+    """Whether the file starts with the audit layout's header (FORMAT.md §5)."""
+    from neuroexam.records.audit_import import is_audit_header
+
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            for _ in range(50):
+                line = handle.readline(4096)
+                if not line:
+                    return False
+                if line.strip():
+                    return is_audit_header(line)
+    except (OSError, ValueError):
+        return False  # the findings reader names the problem
+    return False
+
+
+def _import_trails(store: Store, path: Path, by: str) -> ImportReport:
+    """Exams rebuilt from an audit-trail export, each with its trail as it was."""
+    from neuroexam.records.audit_import import read_trails, rebuild
+
+    trails, first_line, errors = read_trails(path)
+    report = ImportReport(path, errors=errors)
+    for exam_id, exam, rows, why in rebuild(trails):
+        if exam is None:
+            report.errors.append(RowError(exam_id, first_line[exam_id], why))
+            continue
+        try:
+            if store.has_exam(exam_id):
+                report.skipped.append(exam_id)
+                continue
+            store.import_trail(exam, rows, by=by, source=path.name)
+        except StoreError as exc:
+            if _present(store, exam_id):
+                report.skipped.append(exam_id)
+                continue
+            report.store_error = str(exc)
+            break
+        report.imported.append((exam_id, len(exam.findings)))
+    return report

@@ -290,3 +290,74 @@ def test_import_writes_imported_rows_naming_the_file(tmp_path: Path) -> None:
     assert {r.event for r in rows} == {AuditEvent.IMPORTED}
     assert rows[0].reason == "imported from from-reception.csv" and rows[0].by == "B. Vet"
     assert replay_findings(rows) == stored(store, "E9")
+
+
+def test_the_audit_layout_round_trips_through_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+    import io
+
+    from neuroexam import cli
+
+    home_a, home_b = tmp_path / "a", tmp_path / "b"
+    monkeypatch.setenv("NEUROEXAM_HOME", str(home_a))
+    store = Store()
+    first = exam("E1")
+    first.signs = ["back_pain", "phantom_scratching:left"]
+    first.exam_note = "=owner: dragging legs"
+    store.create_exam(first, by="A. Tech")
+    store.record_finding("E1", ctr("L7", "absent", "clipped"), by="A. Tech")
+    store.record_finding("E1", ctr("L6", "absent"), by="A. Tech")
+    store.record_finding("E1", ctr("L6", "present"), by="B. Vet", reason="wrong key")
+    store.clear_finding("E1", (TestId.CUTANEOUS_TRUNCI, "L7", Side.LEFT), by="B. Vet")
+    store.complete_exam("E1", by="B. Vet")
+    store.sign_exam("E1", signed_by="Dr Vogel", by="B. Vet")
+    store.create_exam(exam("E2", species="cat"), by="A. Tech")
+    store.record_finding("E2", ctr("L7", "present"), by="A. Tech")
+    store.void_exam("E2", by="B. Vet", reason="duplicate")
+    store.close()
+    audit, findings = tmp_path / "audit.csv", tmp_path / "findings.csv"
+    everything = ["--mode", "all", "--include-unfinished", "--include-voided"]
+    assert cli.main(["export", "--layout", "audit", "--out", str(audit)]) == 0
+    assert cli.main(["export", *everything, "--out", str(findings)]) == 0
+
+    monkeypatch.setenv("NEUROEXAM_HOME", str(home_b))
+    assert cli.main(["import", str(audit)]) == 0
+    assert cli.main(["import", str(audit)]) == 0  # a second import skips both
+    again_audit, again_findings = tmp_path / "audit2.csv", tmp_path / "findings2.csv"
+    assert cli.main(["export", "--layout", "audit", "--out", str(again_audit)]) == 0
+    assert cli.main(["export", *everything, "--out", str(again_findings)]) == 0
+    assert again_findings.read_bytes() == findings.read_bytes()
+    before = list(csv.DictReader(io.StringIO(audit.read_text(encoding="utf-8"))))
+    after = list(csv.DictReader(io.StringIO(again_audit.read_text(encoding="utf-8"))))
+    kept = [r for r in after if r["event"] != "imported"]
+    assert kept == before  # every row as it was, in order
+    imported = [r for r in after if r["event"] == "imported"]
+    assert [(r["exam_id"], r["new_value"]) for r in imported] == [
+        ("E1", "complete"), ("E2", "voided")
+    ]
+    assert all(r["reason"] == "trail imported from audit.csv" for r in imported)
+    rebuilt = Store()
+    signed = rebuilt.load_exam("E1")
+    assert signed is not None and signed.signed_by == "Dr Vogel"
+    assert signed.exam_note == "=owner: dragging legs"
+
+
+def test_a_trail_without_its_intake_is_an_error_naming_the_exam(tmp_path: Path) -> None:
+    from neuroexam.records.importer import import_file
+
+    path = tmp_path / "audit.csv"
+    path.write_text(
+        "exam_id,patient_id,at,by,event,field,old_value,new_value,reason\r\n"
+        "E7,P1,2026-03-01T09:00:00.000+00:00,A,created,,,,\r\n"
+        "E7,P1,2026-03-01T09:00:05.000+00:00,A,recorded,cutaneous_trunci/L7/left,,absent,\r\n"
+        "E8,P1,not a time,A,created,species,,dog,\r\n",
+        encoding="utf-8",
+    )
+    report = import_file(Store(tmp_path / "b.db"), path, by="x")
+    assert report.imported == []
+    messages = {e.exam_id: (e.row, e.message) for e in report.errors}
+    assert messages["E7"][0] == 2 and "no species row" in messages["E7"][1]
+    assert messages["E8"][0] == 4 and "bad trail row" in messages["E8"][1]
+    assert report.exit_status == 1

@@ -368,6 +368,36 @@ class SqliteExams(SqliteStreaming):
         self._insert_whole(exam, by, AuditEvent.IMPORTED, AuditEvent.IMPORTED,
                            f"imported from {source}")
 
+    def import_trail(
+        self, exam: Exam, trail: list[AuditRow], *, by: str, source: str
+    ) -> None:
+        """Write an exam rebuilt from another store's audit trail: the exam, its findings,
+        every trail row as it was, then one ``imported`` row naming the file."""
+        with self._transaction() as db:
+            try:
+                db.execute(
+                    f"INSERT INTO exams ({EXAM_COLUMNS}, updated_at) "
+                    f"VALUES ({EXAM_PLACEHOLDERS}, datetime('now'))",
+                    exam_row(exam),
+                )
+            except sqlite3.IntegrityError:
+                raise IdClash(f"exam id {exam.exam_id} is already in the records") from None
+            db.executemany(
+                f"INSERT INTO findings ({FINDING_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                [finding_params(exam.exam_id, f, i) for i, f in enumerate(exam.findings)],
+            )
+            db.executemany(
+                "INSERT INTO audit (exam_id, patient_id, at, by, event, field, old_value, "
+                "new_value, reason) VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (r.exam_id, r.patient_id, r.at.isoformat(timespec="milliseconds"), r.by,
+                     r.event.value, r.field, r.old_value, r.new_value, r.reason)
+                    for r in trail
+                ],
+            )
+            self._audit(db, exam.exam_id, exam.patient.patient_id, by, AuditEvent.IMPORTED,
+                        "", "", exam.status.value, f"trail imported from {source}")
+
     def save_exam_with_findings(self, exam: Exam) -> None:
         """Write a whole exam made by the app itself (a training case's earlier exam)."""
         self._insert_whole(exam, exam.examiner, AuditEvent.CREATED, AuditEvent.RECORDED, "")

@@ -155,6 +155,21 @@ def _parser() -> argparse.ArgumentParser:
         help="file to write (default: the report folder for PDFs, stdout for text)",
     )
 
+    db = commands.add_parser("db", help="look after the records file: backup, check")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
+    backup = db_commands.add_parser(
+        "backup",
+        help="copy the records to DEST, verified, while the app may be running",
+        description=(
+            "Copy the records with SQLite's online backup (the app may keep recording), check "
+            "the copy's integrity and keep it only if it is sound; the copy is private (0600)."
+        ),
+    )
+    backup.add_argument(
+        "dest", type=Path, metavar="DEST", help="a new file, or a folder (a dated name inside)"
+    )
+    db_commands.add_parser("check", help="show the records file, its schema and its counts")
+
     protocols = commands.add_parser("protocols", help="work with the protocol files")
     protocol_commands = protocols.add_subparsers(dest="protocols_command", metavar="ACTION")
     check = protocol_commands.add_parser(
@@ -503,6 +518,22 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _db(args: argparse.Namespace) -> int:
+    from neuroexam.records.sqlite.maintenance import backup, summary
+    from neuroexam.records.store import StoreError
+
+    try:
+        if args.db_command == "backup":
+            result = backup(args.dest)
+            exams = f"{result.exams} exam" + ("" if result.exams == 1 else "s")
+            print(safe_text(f"backed up {exams} to {result.path}"))
+        else:
+            print("\n".join(safe_text(line) for line in summary().lines()))
+    except StoreError as exc:
+        return _usage_error(f"neuroexam db {args.db_command}: {exc}")
+    return EXIT_OK
+
+
 def _protocols_check(args: argparse.Namespace) -> int:
     from neuroexam.core.protocol import ProtocolError, load_protocols
     from neuroexam.training.cases import load_cases
@@ -606,6 +637,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     if args.command == "report":
         return _report(args)
+    if args.command == "db":
+        if args.db_command is None:
+            parser.parse_args(["db", "--help"])
+        return _db(args)
     if args.command == "protocols":
         if args.protocols_command != "check":
             parser.parse_args(["protocols", "--help"])

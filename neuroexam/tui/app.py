@@ -70,6 +70,10 @@ class NeuroExamApp(App[None]):
         self.training_rng = training.rng if training else random.Random()
         #: The exam ``neuroexam exam`` started (its id and status are printed on exit).
         self.started_exam_id: str | None = None
+        #: Records opened for reading only (read-only media): browse, never write.
+        self.read_only = bool(getattr(store, "read_only", False))
+        if self.read_only:
+            self.sub_title = "read-only records"
 
     @property
     def store(self) -> RecordStore:
@@ -105,6 +109,14 @@ class NeuroExamApp(App[None]):
         from neuroexam.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
+        if self.read_only:
+            self.notify(
+                f"{safe_text(self._store.location)}: the records are read-only. History and "
+                "patients can be browsed; nothing can be saved.",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
         self.set_interval(RETRY_EVERY, self._retry_saves)
         self.set_interval(LEASE_RENEW, self._renew_leases)
         if self._start_exam is not None:
@@ -125,8 +137,22 @@ class NeuroExamApp(App[None]):
 
     # ---------------------------------------------------------------- exams being edited
 
+    def refuse_if_read_only(self, action: str) -> bool:
+        """True (after saying why) when the records are read-only and ``action`` would write."""
+        if self.read_only:
+            self.notify(
+                f"Cannot {action}: {safe_text(self._store.location)}: the records are read-only "
+                "(opened for reading only).",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+        return self.read_only
+
     def exam_service(self, exam: Exam) -> ExamService | None:
         """Store a new exam and hold it for editing (None when it could not be stored)."""
+        if self.refuse_if_read_only("start an exam"):
+            return None
         try:
             service = ExamService.start(
                 self._store, self.protocols, self.saver, exam, user=self.user or exam.examiner
@@ -141,6 +167,8 @@ class NeuroExamApp(App[None]):
         self, exam_id: str, *, take_over: bool = False, reason: str = ""
     ) -> ExamService:
         """Hold a stored exam for editing (raises LeaseHeld, RecordLocked, StoreError)."""
+        if self.read_only:
+            raise StoreError(f"{self._store.location}: the records are read-only; cannot edit")
         service = ExamService.resume(
             self._store, self.protocols, self.saver, exam_id, user=self.user,
             take_over=take_over, reason=reason,
@@ -186,6 +214,8 @@ class NeuroExamApp(App[None]):
     # ---------------------------------------------------------------- navigation
 
     def new_exam(self) -> None:
+        if self.refuse_if_read_only("start an exam"):
+            return
         from neuroexam.tui.screens.intake import IntakeScreen
 
         self.push_screen(IntakeScreen())
@@ -198,6 +228,9 @@ class NeuroExamApp(App[None]):
 
     def resume_exam(self, exam_id: str, *, take_over: bool = False, reason: str = "") -> None:
         """Open a stored exam in the wizard; asks when another window holds it."""
+        if self.refuse_if_read_only("resume an exam"):
+            self.show_summary(exam_id, read_only=True)
+            return
         try:
             service = self.open_exam_service(exam_id, take_over=take_over, reason=reason)
         except LeaseHeld as held:
@@ -272,6 +305,8 @@ class NeuroExamApp(App[None]):
 
     def start_training(self, case: Case, student: str) -> None:
         """Store a new training exam of ``case`` for ``student`` and open the wizard."""
+        if self.refuse_if_read_only("start a training case"):
+            return
         from neuroexam.tui.screens.training_exam import open_training_exam
 
         open_training_exam(self, case, student)

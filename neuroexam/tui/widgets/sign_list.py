@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import SelectionList
+from textual.widgets._toggle_button import ToggleButton
+from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
 from neuroexam.core.intake import SignSide
@@ -47,6 +51,22 @@ class SignList(InOrderKeys, SelectionList[str]):
         Binding("right", "cycle_side(1)", "Next side", show=False),
         Binding("left", "cycle_side(-1)", "Previous side", show=False),
     ]
+
+    def render_line(self, y: int) -> Strip:
+        """The checkbox shows ``X`` only on a ticked sign (not the same ``X`` on every line,
+        told apart by colour alone)."""
+        strip = super().render_line(y)
+        segments = list(strip)
+        if len(segments) < 3 or segments[1].text != ToggleButton.BUTTON_INNER:
+            return strip
+        try:
+            selection = self.get_option_at_index(self.scroll_offset[1] + y)
+        except OptionDoesNotExist:
+            return strip
+        if selection.value in self._selected:
+            return strip
+        segments[1] = Segment(" " * len(ToggleButton.BUTTON_INNER), segments[1].style)
+        return Strip(segments, strip.cell_length)
 
     class SidesChanged(Message):
         """A ticked sign's side changed."""

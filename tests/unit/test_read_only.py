@@ -136,12 +136,40 @@ def test_older_schema_read_only_asks_for_a_writable_open(tmp_path: Path) -> None
     again.close()
 
 
+@pytest.mark.parametrize("layout", ["findings", "summary", "audit"])
 def test_export_works_from_read_only_records(
+    db: Path, not_writable: None, layout: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = db.read_bytes()
+    assert cli.main(["export", "--layout", layout]) == 0
+    out = capsys.readouterr().out
+    assert "\nE1," in out and "\nE2," in out
+    assert db.read_bytes() == before
+
+
+def test_export_to_a_file_from_read_only_records(
+    db: Path, not_writable: None, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.csv"
+    assert cli.main(["export", "--out", str(out)]) == 0
+    assert out.read_bytes().count(b"\r\nE1,") == 1
+
+
+def test_db_check_and_backup_work_from_read_only_records(
+    db: Path, not_writable: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["db", "check"]) == 0
+    assert "exams: 2 (complete 2)" in capsys.readouterr().out
+    assert cli.main(["db", "backup", str(tmp_path / "copy.db")]) == 0
+    assert capsys.readouterr().out == f"backed up 2 exams to {tmp_path / 'copy.db'}\n"
+
+
+def test_train_on_read_only_records_is_one_line_exit_2(
     db: Path, not_writable: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["export"]) == 0
-    out = capsys.readouterr().out
-    assert out.count("\nE1,") == 1 and out.count("\nE2,") == 1
+    assert cli.main(["train", "--student", "Kim"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{db}: the records are read-only" in err
 
 
 def test_report_works_from_read_only_records(

@@ -295,3 +295,26 @@ def test_severity_is_shown_with_scale_and_direction(
     course = text_of(reader, 1)
     assert "MFS 3" in course and "MFS 1" in course
     assert "severity score (MFS: 0 worst at top, 6 normal)" in course
+
+
+def test_amendments_since_completion_come_from_the_stores_trail(
+    tmp_path: Path, protocols: Protocols
+) -> None:
+    from neuroexam.core.models import Exam, Finding, Patient
+
+    store = Store(tmp_path / "trail.db")
+    exam = Exam(exam_id="E-A", examiner="Dr Ito", patient=Patient(species="dog", name="Rex"))
+    store.create_exam(exam)
+    finding = Finding(test="cutaneous_trunci", site="L7", side="left", grade="absent")
+    store.record_finding("E-A", finding, by="Dr Ito")
+    store.complete_exam("E-A", by="Dr Ito")
+    assert "Amendments since completion: none." in text_of(
+        read(render_pdf(gather(store, "E-A", protocols, settings())))
+    )
+    store.reopen_exam("E-A", by="Dr Vogel", reason="L7 re-tested")
+    present = Finding(test="cutaneous_trunci", site="L7", side="left", grade="present")
+    store.record_finding("E-A", present, by="Dr Vogel", reason="L7 re-tested")
+    store.complete_exam("E-A", by="Dr Vogel")
+    page = text_of(read(render_pdf(gather(store, "E-A", protocols, settings()))), 0)
+    assert re.search(r"Amendments since completion \(\d+\)", page)
+    assert "L7 re-tested" in page and "absent" in page and "present" in page

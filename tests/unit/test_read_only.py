@@ -10,6 +10,7 @@ plain ``mode=ro`` open.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,6 +119,31 @@ def test_immutable_fallback_when_no_shm_can_be_made(
     finally:
         store.close()
     assert tried == [False, True]
+
+
+def test_immutable_open_refuses_records_whose_changes_are_in_the_wal(
+    _isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running = Store()  # still open: its exams sit in the -wal
+    running.save_exam_with_findings(_exam("E1"))
+    copy = tmp_path / "media"
+    copy.mkdir()
+    for suffix in ("", "-wal"):  # what a file copy of a running app's folder catches
+        shutil.copy(f"{running.path}{suffix}", copy / f"neuroexam.db{suffix}")
+    running.close()
+    real = read_only._connect
+
+    def connect(path: Path, *, immutable: bool) -> sqlite3.Connection:
+        if not immutable:  # as on read-only media: no -shm can be made
+            raise sqlite3.OperationalError("unable to open database file")
+        return real(path, immutable=immutable)
+
+    monkeypatch.setattr(read_only, "_connect", connect)
+    with pytest.raises(StoreError) as caught:
+        Store(copy / "neuroexam.db", read_only=True)
+    message = str(caught.value)
+    assert message.startswith(f"{copy / 'neuroexam.db'}: read-only, and its latest changes")
+    assert "neuroexam.db-wal" in message
 
 
 def test_older_schema_read_only_asks_for_a_writable_open(tmp_path: Path) -> None:

@@ -73,14 +73,11 @@ def _shown(count: int | None) -> str:
 
 def _reader(path: Path) -> sqlite3.Connection:
     """A read-only connection that never creates, migrates or locks out the app."""
-    from neuroexam.records.sqlite.read_only import _connect
+    from neuroexam.records.sqlite.read_only import connect_read_only
 
     if not path.is_file():
         raise StoreError(f"{path}: no records file there")
-    try:
-        return _connect(path, immutable=False)
-    except sqlite3.OperationalError:  # read-only media without a -shm
-        return _connect(path, immutable=True)
+    return connect_read_only(path)
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> StoreError:

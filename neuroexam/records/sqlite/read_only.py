@@ -4,7 +4,9 @@ A WAL database opened with ``mode=ro`` still needs its ``-shm`` file (SQLite cre
 uses an existing one, for the shared read locks). When that cannot be (a read-only folder or
 filesystem without a usable ``-shm``), the file is opened ``immutable=1``: no locking and no
 ``-wal``/``-shm`` at all, which is right for media nothing writes to. Such a copy must then
-hold all its pages in the database file itself (the app checkpoints the WAL when it closes).
+hold all its pages in the database file itself (the app checkpoints the WAL when it closes;
+``neuroexam db backup`` writes such a file): an immutable open never reads a ``-wal``, so one
+with content beside the database is refused rather than its latest changes silently missed.
 
 A read-only open never migrates: records of an older schema must be opened once writable.
 """
@@ -50,6 +52,25 @@ def _connect(path: Path, *, immutable: bool) -> sqlite3.Connection:
     return db
 
 
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """``mode=ro``, else ``immutable=1`` (raises ``sqlite3.Error`` or :class:`StoreError`).
+
+    An immutable open never reads the ``-wal`` file: when one with content lies beside the
+    database, the latest changes would be missing, so the records are refused instead.
+    """
+    try:
+        return _connect(path, immutable=False)
+    except sqlite3.OperationalError:  # no -shm and none can be made: read-only media
+        wal = Path(f"{path}-wal")
+        if wal.is_file() and wal.stat().st_size > 0:
+            raise StoreError(
+                f"{path}: read-only, and its latest changes are in {wal.name}, which cannot be "
+                "read here without a -shm file; copy the folder somewhere writable, or use a "
+                "copy made by 'neuroexam db backup'"
+            ) from None
+        return _connect(path, immutable=True)
+
+
 def open_read_only(path: Path) -> sqlite3.Connection:
     """A read-only connection to the records at ``path`` at the current schema, or a
     :class:`StoreError` naming the file and saying why not."""
@@ -58,10 +79,7 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise StoreError(f"{path}: no records file there to read")
     try:
-        try:
-            db = _connect(path, immutable=False)
-        except sqlite3.OperationalError:  # no -shm and none can be made: read-only media
-            db = _connect(path, immutable=True)
+        db = connect_read_only(path)
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
     except sqlite3.Error as exc:
         raise explain(exc, path) from None

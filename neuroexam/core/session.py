@@ -315,3 +315,31 @@ class ExamSession:
             default=None,
         )
         return Step(*latest.key) if latest else None
+
+    # ---------------------------------------------------------------- fast paths
+
+    def remaining(self, test: TestId, side: Side | None = None) -> list[Step]:
+        """Active steps of ``test`` (of one side, or both) not yet recorded, in exam order."""
+        return [
+            s
+            for s in self.active_steps()
+            if s.test is test and (side is None or s.side is side) and self.grade(s) is None
+        ]
+
+    def mark(
+        self, steps: list[Step], grade: Grade, note: str = "", now: datetime | None = None
+    ) -> list[Finding]:
+        """Record ``grade`` (and ``note``) at each of ``steps``; the cursor goes to the first
+        step still unrecorded. Returns the findings written, in order."""
+        when = now or datetime.now(UTC)
+        written = [self._record(step, grade, note, when) for step in steps]
+        self.cursor = self.first_unanswered()
+        return written
+
+    def position(self, step: Step | None = None) -> int | None:
+        """1-based position of ``step`` (default: the cursor) among the active steps."""
+        step = step if step is not None else self.cursor
+        active = self.active_steps()
+        if step is None or step not in active:
+            return None
+        return active.index(step) + 1

@@ -392,6 +392,15 @@ class ExamService:
         self.refused.clear()
         return copy.exam_id
 
+    def mark(self, steps: list[Step], grade: Grade, note: str = "") -> bool:
+        """Fast path: record ``grade`` (and a reason ``note``) at each of ``steps``, each
+        finding saved with its own trail row; False when any write waits unsaved."""
+        ok = True
+        for step, finding in zip(steps, self.session.mark(steps, grade, note), strict=True):
+            ok = self._save_finding(step, finding) and ok
+        self._changed()
+        return ok
+
 
 
 

@@ -48,7 +48,9 @@ async def test_migration_alert_appears_with_the_finding_that_shows_it(tmp_path: 
         text = screen_text(app)
         assert "!!! EMERGENCY" in text and "progressive myelomalacia" in text.lower()
         assert "at least 2 vertebrae cranially" in text
-        assert any("EMERGENCY" in n.message for n in app._notifications)
+        # one persistent banner updated in place, never a pile of toasts (issue 15)
+        assert not any("EMERGENCY" in n.message for n in app._notifications)
+        assert len(app.screen.query("#alert")) == 1
         await pilot.press("p")  # first twitch at T12: cut-off T12, 2 vertebrae cranial of L1
         assert "T12 ABN (L1)" in screen_text(app)
 

@@ -58,6 +58,13 @@ class ExamScreen(NeuroScreen[None]):
         Binding("1", "grade('reduced')", "Reduced", show=False, id="exam.1"),
         Binding("2", "grade('present')", "Present", show=False, id="exam.2"),
         Binding("3", "grade('exaggerated')", "Exaggerated", show=False, id="exam.3"),
+        # Fast paths, listed on the step's key line (the footer has no room at 80 columns).
+        Binding("P", "side_present", "Side present", show=False, id="exam.side_present"),
+        Binding("asterisk", "all_present", "All present", show=False, id="exam.all_present"),
+        Binding(
+            "N", "side_not_testable", "Side not testable", show=False,
+            id="exam.side_not_testable",
+        ),
         Binding("b,backspace", "back", "Back", id="exam.back"),
         Binding("c", "continue_series", "Continue", id="exam.continue"),
         Binding("x,delete", "clear", "Clear", id="exam.clear"),
@@ -72,9 +79,8 @@ class ExamScreen(NeuroScreen[None]):
     def __init__(self, service: ExamService) -> None:
         super().__init__()
         self.service = service
-        self._keys_state: tuple[bool, bool, bool, bool] | None = None
+        self._keys_state: tuple[object, ...] | None = None
         self.previous_cutoffs: dict[str, str | None] | None = None
-        self._alerted: set[str] = set()
 
     @property
     def session(self) -> ExamSession:
@@ -200,6 +206,8 @@ class ExamScreen(NeuroScreen[None]):
             self.session.at_first_step,
             self._any_series_ended(),
             step is not None and self.session.finding(step) is not None,
+            step.test if step is not None else None,
+            bool(self.session.remaining(TestId.SCRATCH)),
         )
         if keys_state != self._keys_state:
             self._keys_state = keys_state
@@ -211,7 +219,8 @@ class ExamScreen(NeuroScreen[None]):
         out = Text()
         out.append(f"{spec.title.split(' (')[0]}: ", style="")
         out.append(f"{site.label} · {step.side.value.upper()} side", style="bold")
-        out.append(f"   step {done + 1}/{total}", style="")
+        position = self.session.position(step)
+        out.append(f"   step {position or done + 1}/{total}", style="")
         return out
 
     def _step_text(self, step: Step) -> Text:
@@ -238,7 +247,15 @@ class ExamScreen(NeuroScreen[None]):
         out.append("e", style="bold reverse")
         out.append(" exaggerated  ")
         out.append("n", style="bold reverse")
-        out.append(" not tested   F1 help")
+        out.append(" not tested   F1 help\n")
+        if step.test is TestId.SCRATCH:
+            out.append("P", style="bold reverse")
+            out.append(" this side present  ")
+        if self.session.remaining(TestId.SCRATCH):
+            out.append("*", style="bold reverse")
+            out.append(" all scratch present  ")
+        out.append("N", style="bold reverse")
+        out.append(" rest of side not testable")
         return out
 
     def _update_alert(self) -> None:
@@ -260,15 +277,6 @@ class ExamScreen(NeuroScreen[None]):
                 "Refer to a neurologist now."
             )
         )
-        key = f"{flag.urgency.value}:{'|'.join(flag.reasons)}"
-        if key not in self._alerted:
-            self._alerted.add(key)
-            self.notify(
-                f"{word}: the trunci cut-off has moved cranially since the last exam. "
-                "Refer to a neurologist now.",
-                severity="error",
-                timeout=8,
-            )
 
     def _series_text(self) -> str:
         """Tell the clinician when a trunci series ended at the first twitch."""
@@ -287,7 +295,11 @@ class ExamScreen(NeuroScreen[None]):
                 notes.append(f"{side.value} series ended at {where} (first twitch)")
         if not notes:
             return ""
-        return "; ".join(notes) + ". Press c to keep testing cranially."
+        text = "; ".join(notes) + "."
+        step = self.session.cursor
+        if step is None or self.session.test_spec(step.test).stop_at_first_response:
+            text += " Press c to keep testing cranially."
+        return text
 
     # ---------------------------------------------------------------- actions
 
@@ -300,7 +312,20 @@ class ExamScreen(NeuroScreen[None]):
         if action == "back":
             return None if self.session.at_first_step else True
         if action == "continue_series":
-            return True if self._any_series_ended() else None
+            # Only on a step of a series that stops at the first twitch (or once all is
+            # recorded): from a scratch step it would jump back into a finished side.
+            on_series = step is None or self.session.test_spec(step.test).stop_at_first_response
+            return on_series and self._any_series_ended()
+        if action == "side_present":
+            return (
+                step is not None
+                and step.test is TestId.SCRATCH
+                and bool(self.session.remaining(TestId.SCRATCH, step.side))
+            )
+        if action == "all_present":
+            return bool(self.session.remaining(TestId.SCRATCH))
+        if action == "side_not_testable":
+            return step is not None
         return True
 
     def _any_series_ended(self) -> bool:
@@ -341,6 +366,52 @@ class ExamScreen(NeuroScreen[None]):
     def all_steps_recorded(self) -> None:
         """The last step was answered: show the summary (training asks first, see there)."""
         self.napp.show_summary(self.exam_id, service=self.service)
+
+    def _mark(self, steps: list[Step], grade: Grade, note: str = "") -> None:
+        if not steps:
+            return
+        self.napp.save_ok(self.service.mark(steps, grade, note))
+        self.refresh_view()
+        if self.session.done:
+            self.all_steps_recorded()
+
+    def action_side_present(self) -> None:
+        """The remaining scratch regions of the cursor's side are present."""
+        step = self.session.cursor
+        if step is None or step.test is not TestId.SCRATCH:
+            return
+        self._mark(self.session.remaining(TestId.SCRATCH, step.side), Grade.PRESENT)
+
+    def action_all_present(self) -> None:
+        """Every remaining scratch region (both sides) is present."""
+        self._mark(self.session.remaining(TestId.SCRATCH), Grade.PRESENT)
+
+    def action_side_not_testable(self) -> None:
+        """The rest of the cursor's side of this test cannot be tested (a wound, a bandage):
+        asks for the reason, stored as the note of each finding so marked."""
+        step = self.session.cursor
+        if step is None:
+            return
+        steps = self.session.remaining(step.test, step.side)
+        if not steps:
+            return
+        title = self.session.test_spec(step.test).title.split(" (")[0]
+
+        def save(reason: str | None) -> None:
+            if reason is None:
+                return
+            if not reason.strip():
+                self.notify("Give the reason the side cannot be tested (e.g. a bandage).")
+                return
+            self._mark(steps, Grade.NOT_TESTED, reason)
+
+        self.app.push_screen(
+            TextModal(
+                f"{title}, {step.side.value} side: {len(steps)} step(s) not testable. Reason?",
+                placeholder="e.g. wound, bandage",
+            ),
+            save,
+        )
 
     def action_back(self) -> None:
         self.session.back()
@@ -447,7 +518,10 @@ class ExamScreen(NeuroScreen[None]):
         parts.append(
             "Keys: **a** absent · **r** reduced · **p** present · **e** exaggerated · "
             "**n** not tested · **0-3** same as a/r/p/e · **b** back · **m** note · **j** jump · "
-            "**c** continue a trunci series past the first twitch · **s** summary · "
+            "**c** continue a trunci series past the first twitch · "
+            "**P** the rest of this scratch side present · **\\*** every remaining scratch "
+            "region present · **N** the rest of this side not testable (asks the reason) · "
+            "**s** summary · "
             "**ctrl+q** quit (the exam stays resumable)"
         )
         return "\n\n".join(parts)

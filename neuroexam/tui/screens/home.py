@@ -31,7 +31,7 @@ class HomeScreen(NeuroScreen[None]):
         Binding("h", "history", "History", id="home.history"),
         Binding("p", "patients", "Patients", id="home.patients"),
         Binding("t", "training", "Training", id="home.training"),
-        Binding("q", "app.quit_app", "Quit", show=False, id="home.quit"),
+        Binding("q", "ask_quit", "Quit", show=False, id="home.quit"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -64,6 +64,16 @@ class HomeScreen(NeuroScreen[None]):
         empty = self.query_one("#resume-empty", Label)
         empty.update("" if items else "No unfinished exams. Press [b]n[/b] to start one.")
         resume.display = bool(items)
+
+    def action_ask_quit(self) -> None:
+        """``q`` asks before quitting (a stray key at the table must not close the app)."""
+        from neuroexam.tui.widgets.modals import ConfirmModal
+
+        def answer(quit_now: bool | None) -> None:
+            if quit_now:
+                self.app.call_next(self.napp.action_quit_app)
+
+        self.app.push_screen(ConfirmModal("Quit NeuroExam? Everything entered is saved."), answer)
 
     def action_new_exam(self) -> None:
         self.napp.new_exam()

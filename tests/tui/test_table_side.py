@@ -1,0 +1,135 @@
+"""At the table (issue 15): fast paths, the alert banner, counters and home's quit key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import OptionList
+
+from neuroexam.core.models import Grade, Side, TestId
+from neuroexam.core.vocab import AuditEvent, Mode
+from neuroexam.records.store import Store
+from neuroexam.tui.app import NeuroExamApp
+from neuroexam.tui.widgets.modals import ConfirmModal, TextModal
+from tests.tui.helpers import make_app, make_exam, screen_text
+from tests.tui.intake_pilot import wait_for
+
+
+def recorded_rows(app: NeuroExamApp, exam_id: str = "E1", notes: bool = False) -> list[str]:
+    """The field of each ``recorded`` grade (or, with ``notes``, note) trail row, in order."""
+    return [
+        r.field
+        for r in app.store.audit(exam_id)
+        if r.event is AuditEvent.RECORDED and r.is_note is notes
+    ]
+
+
+async def test_normal_dog_takes_three_grade_keys(tmp_path: Path) -> None:
+    app = make_app(tmp_path, make_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("p", "p")  # left L7, right L7: each side ends at its first twitch
+        assert "Scratch reflex" in screen_text(app)
+        await pilot.press("asterisk")  # every remaining scratch region present
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SummaryScreen")
+        assert "within normal limits" in screen_text(app)
+    exam = app.store.load_exam("E1")
+    assert exam is not None
+    scratch = [f for f in exam.findings if f.test is TestId.SCRATCH]
+    assert len(scratch) == 10 and {f.grade for f in scratch} == {Grade.PRESENT}
+    assert len(recorded_rows(app)) == 12  # one trail row per finding
+
+
+async def test_shift_p_marks_only_the_current_scratch_side(tmp_path: Path) -> None:
+    app = make_app(tmp_path, make_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "P" not in app.screen.active_bindings  # not on a trunci step
+        assert "c" not in app.screen.active_bindings  # no series has ended
+        await pilot.press("p", "p", "a")  # scratch ear left absent; cursor on ear right
+        assert "ear" in screen_text(app).lower() and "RIGHT side" in screen_text(app)
+        await pilot.press("P")  # the rest of the right side present
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ExamScreen"
+        exam = app.store.load_exam("E1")
+        assert exam is not None
+        scratch = (TestId.SCRATCH, Side.RIGHT)
+        right = {f.site: f.grade for f in exam.findings if f.key[::2] == scratch}
+        assert right == dict.fromkeys(["ear", "neck", "shoulder", "flank", "belly"], Grade.PRESENT)
+        left = [f for f in exam.findings if f.key[::2] == (TestId.SCRATCH, Side.LEFT)]
+        assert [(f.site, f.grade) for f in left] == [("ear", Grade.ABSENT)]
+        assert "neck · LEFT side" in screen_text(app)
+
+
+async def test_side_not_testable_asks_the_reason_and_keeps_it_on_each_finding(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path, make_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")  # left L7 absent; the left series goes on
+        await pilot.press("N")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextModal))
+        await pilot.press("escape")  # cancel: nothing written
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ExamScreen")
+        assert len(recorded_rows(app)) == 1
+        await pilot.press("N")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextModal))
+        await pilot.press(*"bandage", "enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ExamScreen")
+        assert "L7 (wings of the ilium) · RIGHT side" in screen_text(app)
+    exam = app.store.load_exam("E1")
+    assert exam is not None
+    left = [f for f in exam.findings if f.key[::2] == (TestId.CUTANEOUS_TRUNCI, Side.LEFT)]
+    assert len(left) == 20
+    assert left[0].grade is Grade.ABSENT and left[0].note == ""
+    assert {(f.grade, f.note) for f in left[1:]} == {(Grade.NOT_TESTED, "bandage")}
+    assert len(recorded_rows(app)) == 20  # one trail row per finding
+    assert len(recorded_rows(app, notes=True)) == 19  # and one per reason note
+
+
+async def test_step_counter_follows_the_cursor_after_back(tmp_path: Path) -> None:
+    app = make_app(tmp_path, make_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("a", "p")  # left L7 absent, L6 twitches: 22 active steps
+        assert "step 3/32" in screen_text(app)
+        await pilot.press("b")
+        assert "step 2/32" in screen_text(app)
+        await pilot.press("b")
+        assert "step 1/32" in screen_text(app)
+
+
+async def test_q_on_home_asks_before_quitting(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("n")  # no: still running, back on home
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
+        assert app.is_running
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_training_exams_stay_out_of_unfinished_exams_on_home(tmp_path: Path) -> None:
+    store = Store(tmp_path / "neuroexam.db")
+    clinical = make_exam("C1")
+    clinical.findings = []
+    training = make_exam("T1", patient_id="TRAIN-case")
+    training.mode = Mode.TRAINING
+    for exam in (clinical, training):
+        store.save_exam_with_findings(exam)
+    store.close()
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        resume = app.screen.query_one("#resume", OptionList)
+        ids = [resume.get_option_at_index(i).id for i in range(resume.option_count)]
+        assert ids == ["C1"]

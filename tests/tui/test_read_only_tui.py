@@ -82,3 +82,21 @@ async def test_new_exam_and_resume_say_why_they_cannot(tmp_path: Path) -> None:
         )
         assert app.editing == {}
     app.store.close()
+
+
+async def test_void_and_reopen_on_the_summary_say_why_they_cannot(tmp_path: Path) -> None:
+    app, _path = read_only_app(tmp_path)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        app.show_summary("E-B1", read_only=True)  # a complete exam
+        await until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+        await pilot.press("v")
+        await until(
+            pilot, lambda: any(m.startswith("Cannot void this exam: ") for m in messages(app))
+        )
+        await pilot.press("o")
+        await until(
+            pilot, lambda: any(m.startswith("Cannot amend this exam: ") for m in messages(app))
+        )
+        assert isinstance(app.screen, SummaryScreen)  # no reason asked for
+    app.store.close()

@@ -364,6 +364,8 @@ class SummaryScreen(NeuroScreen[None]):
 
     def action_reopen(self) -> None:
         """Reopen a complete exam for amendment: a reason is required and kept in the trail."""
+        if self.napp.refuse_if_read_only("amend this exam"):
+            return
         self.app.push_screen(TextModal("Reason for amending this complete exam", ""), self._reopen)
 
     def _reopen(self, reason: str | None) -> None:
@@ -380,6 +382,8 @@ class SummaryScreen(NeuroScreen[None]):
         self.napp.resume_exam(self.exam_id, reason=reason.strip())
 
     def action_void(self) -> None:
+        if self.napp.refuse_if_read_only("void this exam"):
+            return
         self.app.push_screen(
             TextModal("Reason for voiding this exam (it stays in the records and trail)", ""),
             self._void,

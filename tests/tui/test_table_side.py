@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import OptionList
 
-from neuroexam.core.models import Grade, Side, TestId
+from neuroexam.core.models import ExamStatus, Grade, Side, TestId
 from neuroexam.core.vocab import AuditEvent, Mode
 from neuroexam.records.store import Store
 from neuroexam.tui.app import NeuroExamApp
@@ -133,3 +133,51 @@ async def test_training_exams_stay_out_of_unfinished_exams_on_home(tmp_path: Pat
         resume = app.screen.query_one("#resume", OptionList)
         ids = [resume.get_option_at_index(i).id for i in range(resume.option_count)]
         assert ids == ["C1"]
+
+
+async def test_step_counter_after_jump_shows_the_jumped_to_step(tmp_path: Path) -> None:
+    app = make_app(tmp_path, make_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "step 1/50" in screen_text(app)
+        await pilot.press("j")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ChoiceModal")
+        await pilot.press("down", "down", "enter")  # the first scratch region
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ExamScreen")
+        text = screen_text(app)
+        assert "Scratch reflex" in text and "step 41/50" in text
+
+
+async def test_finishing_with_unrecorded_steps_lists_them_and_asks(tmp_path: Path) -> None:
+    app = make_app(tmp_path, make_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("p", "p", "a")  # trunci done, scratch ear left absent: 9 left
+        await pilot.press("s")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SummaryScreen")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        question = app.screen.question
+        assert "9 step(s) are not recorded" in question
+        assert "Behind the ear right" in question and "3 more" in question
+        await pilot.press("n")  # no: nothing is finished
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SummaryScreen")
+    exam = app.store.load_exam("E1")
+    assert exam is not None and exam.status is ExamStatus.IN_PROGRESS
+
+
+async def test_trunci_not_testable_is_not_within_normal_limits(tmp_path: Path) -> None:
+    app = make_app(tmp_path, make_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for _side in ("left", "right"):
+            await pilot.press("N")
+            await wait_for(pilot, lambda: isinstance(app.screen, TextModal))
+            await pilot.press(*"bandage", "enter")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "ExamScreen")
+        assert "Scratch reflex" in screen_text(app)
+        await pilot.press("asterisk")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SummaryScreen")
+        text = screen_text(app)
+        assert "within normal limits" not in text.lower()
+        assert "not tested: trunci reflex" in text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 
 from neuroexam.core.models import ExamStatus, Grade, Side, TestId
 from neuroexam.core.vocab import AuditEvent, Mode
@@ -13,6 +13,7 @@ from neuroexam.tui.app import NeuroExamApp
 from neuroexam.tui.widgets.modals import ConfirmModal, TextModal
 from tests.tui.helpers import make_app, make_exam, screen_text
 from tests.tui.intake_pilot import wait_for
+from tests.tui.records_seed import OSCAR, OSCAR_FIRST, save_exam
 
 
 def recorded_rows(app: NeuroExamApp, exam_id: str = "E1", notes: bool = False) -> list[str]:
@@ -181,3 +182,22 @@ async def test_trunci_not_testable_is_not_within_normal_limits(tmp_path: Path) -
         text = screen_text(app)
         assert "within normal limits" not in text.lower()
         assert "not tested: trunci reflex" in text
+
+
+async def test_re_exam_from_the_summary_opens_the_intake_with_the_patient(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "neuroexam.db")
+    save_exam(store, "E-O1", OSCAR_FIRST, OSCAR, "L1")
+    store.close()
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.show_summary("E-O1")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SummaryScreen")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "IntakeScreen")
+        assert app.screen.query_one("#patient-id", Input).value == "P-7"
+        await pilot.pause()
+        assert app.screen.query_one("#name", Input).value == "Oscar"  # the known patient
+        assert [type(s).__name__ for s in app.screen_stack][-2] == "HomeScreen"

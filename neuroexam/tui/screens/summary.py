@@ -169,6 +169,7 @@ class SummaryScreen(NeuroScreen[None]):
         Binding("d", "report_pdf", "PDF", id="summary.report_pdf"),
         Binding("c", "copy_soap", "SOAP", id="summary.copy_soap"),
         Binding("l", "referral", "Letter", id="summary.referral"),
+        Binding("r", "re_exam", "Re-exam", show=False, id="summary.re_exam"),
     ]
 
     def __init__(
@@ -310,6 +311,13 @@ class SummaryScreen(NeuroScreen[None]):
             return status in ("complete", "in_progress") and self.exam is not None
         if action in ("export", "trail", "report_pdf", "copy_soap", "referral"):
             return self.exam is not None
+        if action == "re_exam":
+            return (
+                self.exam is not None
+                and status == "complete"
+                and self.exam.mode.value == "clinical"
+                and bool(self.exam.patient.patient_id)
+            )
         return True
 
     def action_edit(self) -> None:
@@ -320,6 +328,16 @@ class SummaryScreen(NeuroScreen[None]):
 
     def action_home(self) -> None:
         self.napp.go_home()
+
+    def action_re_exam(self) -> None:
+        """A new exam of this patient: home, then the intake prefilled with the patient."""
+        if self.exam is None or self.napp.refuse_if_read_only("start an exam"):
+            return
+        from neuroexam.tui.screens.intake import IntakeScreen
+
+        patient_id = self.exam.patient.patient_id
+        self.napp.go_home()
+        self.app.push_screen(IntakeScreen(patient_id=patient_id))
 
     def action_trail(self) -> None:
         self.napp.show_trail(self.exam_id)

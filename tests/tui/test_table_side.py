@@ -12,7 +12,7 @@ from neuroexam.records.store import Store
 from neuroexam.tui.app import NeuroExamApp
 from neuroexam.tui.widgets.modals import ConfirmModal, TextModal
 from tests.tui.helpers import make_app, make_exam, screen_text
-from tests.tui.intake_pilot import wait_for
+from tests.tui.intake_pilot import type_into, wait_for
 from tests.tui.records_seed import OSCAR, OSCAR_FIRST, save_exam
 
 
@@ -201,3 +201,19 @@ async def test_re_exam_from_the_summary_opens_the_intake_with_the_patient(
         await pilot.pause()
         assert app.screen.query_one("#name", Input).value == "Oscar"  # the known patient
         assert [type(s).__name__ for s in app.screen_stack][-2] == "HomeScreen"
+
+
+async def test_wizard_header_shows_the_breed_after_an_intake_edit(tmp_path: Path) -> None:
+    app = make_app(tmp_path, make_exam(breed="Beagle"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        assert "Beagle" in app.screen.sub_title
+        await pilot.press("i")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "IntakeScreen")
+        await type_into(pilot, "breed", "Poodle")
+        await wait_for(pilot, lambda: app.store.load_exam("E1").patient.breed == "Poodle")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ExamScreen")
+        await pilot.pause()
+        assert "Poodle" in app.screen.sub_title and "Beagle" not in app.screen.sub_title

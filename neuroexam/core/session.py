@@ -343,3 +343,14 @@ class ExamSession:
         if step is None or step not in active:
             return None
         return active.index(step) + 1
+
+    def stop_continuing(self, test: TestId, side: Side) -> bool:
+        """Undo "continue the series" for (``test``, ``side``): it ends at its first response
+        again (findings recorded past it stay). False when it was not continued."""
+        if (test, side) not in self.continued:
+            return False
+        self.continued.discard((test, side))
+        self._invalidate()
+        if self.cursor is not None and self.skipped(self.cursor):
+            self.cursor = self.first_unanswered()
+        return True

@@ -313,6 +313,15 @@ class ExamService:
         self._changed()
         return ok
 
+    def stop_series(self, test: TestId, side: Side) -> bool:
+        """Undo :meth:`continue_series` for one side: the series ends at its first response."""
+        if not self.session.stop_continuing(test, side):
+            return True
+        exam_id, text = self.exam_id, encode_continued(self.session.continued)
+        ok = self._write(("continued", exam_id), lambda: self.store.set_continued(exam_id, text))
+        self._changed()
+        return ok
+
     def findings_lost_by_species(self, exam: Exam) -> list[Finding]:
         """Recorded findings the protocol of ``exam``'s species has no step for."""
         if (exam.patient.species, exam.parts) == (self.exam.patient.species, self.exam.parts):

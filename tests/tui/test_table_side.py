@@ -217,3 +217,21 @@ async def test_wizard_header_shows_the_breed_after_an_intake_edit(tmp_path: Path
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ExamScreen")
         await pilot.pause()
         assert "Poodle" in app.screen.sub_title and "Beagle" not in app.screen.sub_title
+
+
+async def test_c_continues_a_series_and_c_again_stops_it(tmp_path: Path) -> None:
+    app = make_app(tmp_path, make_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("p")  # left L7 twitches: the left series ends
+        await pilot.press("c")
+        assert "L6 · LEFT side" in screen_text(app)
+        assert "press c to stop" in screen_text(app)
+        await pilot.press("c")  # changed my mind: the left side ends at L7 again
+        text = screen_text(app)
+        assert "L7 (wings of the ilium) · RIGHT side" in text
+        assert "left series ended at L7" in text
+        assert app.store.continued("E1") == ""
+        await pilot.press("p", "a")  # right L7; scratch ear left: c means nothing here
+        assert "c" not in app.screen.active_bindings
+        assert "Press c" not in screen_text(app)

@@ -64,3 +64,14 @@ def test_position_is_the_cursor_among_active_steps() -> None:
     assert s.position() == s.progress()[1] - 9
     s.cursor = None
     assert s.position() is None
+
+
+def test_stop_continuing_ends_the_series_at_its_first_response_again() -> None:
+    s = new_session()
+    s.answer(Grade.PRESENT)  # left L7
+    s.continue_series()
+    assert s.cursor == Step(TestId.CUTANEOUS_TRUNCI, "L6", Side.LEFT)
+    assert s.stop_continuing(TestId.CUTANEOUS_TRUNCI, Side.LEFT)
+    assert s.cursor == Step(TestId.CUTANEOUS_TRUNCI, "L7", Side.RIGHT)
+    assert s.ended_series() == [(TestId.CUTANEOUS_TRUNCI, Side.LEFT)]
+    assert not s.stop_continuing(TestId.CUTANEOUS_TRUNCI, Side.LEFT)

@@ -204,7 +204,7 @@ class ExamScreen(NeuroScreen[None]):
         keys_state = (
             step is None,
             self.session.at_first_step,
-            self._any_series_ended(),
+            self._any_series_ended() or self._continued_here(),
             step is not None and self.session.finding(step) is not None,
             step.test if step is not None else None,
             bool(self.session.remaining(TestId.SCRATCH)),
@@ -281,6 +281,8 @@ class ExamScreen(NeuroScreen[None]):
     def _series_text(self) -> str:
         """Tell the clinician when a trunci series ended at the first twitch."""
         notes = []
+        step = self.session.cursor
+        continued = step is not None and self._continued_here()
         for side in Side:
             probe = Step(TestId.CUTANEOUS_TRUNCI, "L7", side)
             if self.session.series_ended(probe):
@@ -293,13 +295,17 @@ class ExamScreen(NeuroScreen[None]):
                 ]
                 where = responding[-1] if responding else "?"
                 notes.append(f"{side.value} series ended at {where} (first twitch)")
-        if not notes:
-            return ""
-        text = "; ".join(notes) + "."
-        step = self.session.cursor
-        if step is None or self.session.test_spec(step.test).stop_at_first_response:
-            text += " Press c to keep testing cranially."
-        return text
+        parts = []
+        if continued and step is not None:
+            parts.append(
+                f"Testing the {step.side.value} side past its first twitch: press c to stop."
+            )
+        if notes:
+            parts.append("; ".join(notes) + ".")
+            on_series = step is None or self.session.test_spec(step.test).stop_at_first_response
+            if on_series and not continued:
+                parts.append("Press c to keep testing cranially.")
+        return " ".join(parts)
 
     # ---------------------------------------------------------------- actions
 
@@ -315,7 +321,7 @@ class ExamScreen(NeuroScreen[None]):
             # Only on a step of a series that stops at the first twitch (or once all is
             # recorded): from a scratch step it would jump back into a finished side.
             on_series = step is None or self.session.test_spec(step.test).stop_at_first_response
-            return on_series and self._any_series_ended()
+            return on_series and (self._any_series_ended() or self._continued_here())
         if action == "side_present":
             return (
                 step is not None
@@ -327,6 +333,11 @@ class ExamScreen(NeuroScreen[None]):
         if action == "side_not_testable":
             return step is not None
         return True
+
+    def _continued_here(self) -> bool:
+        """The cursor is on a series the clinician chose to continue (``c`` stops it)."""
+        step = self.session.cursor
+        return step is not None and (step.test, step.side) in self.session.continued
 
     def _any_series_ended(self) -> bool:
         return bool(self.session.ended_series())
@@ -426,8 +437,15 @@ class ExamScreen(NeuroScreen[None]):
         self.refresh_view()
 
     def action_continue_series(self) -> None:
-        self.napp.save_ok(self.service.continue_series())
+        """Keep testing past the first twitch; on a continued series, stop it again."""
+        step = self.session.cursor
+        if step is not None and self._continued_here():
+            self.napp.save_ok(self.service.stop_series(step.test, step.side))
+        else:
+            self.napp.save_ok(self.service.continue_series())
         self.refresh_view()
+        if self.session.done:
+            self.all_steps_recorded()
 
     def action_note(self) -> None:
         step = self.session.cursor

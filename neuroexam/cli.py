@@ -210,7 +210,9 @@ def _assess(args: argparse.Namespace) -> int:
     if args.json:
         print(safe_json(json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False)))
     else:
-        text = render_report(report.assessments, report.to_json_dict()["errors"], disclaimer)
+        text = render_report(
+            report.assessments, report.to_json_dict()["errors"], disclaimer, report.skipped
+        )
         print(safe_text(text, multiline=True))
     return report.exit_status
 

@@ -42,3 +42,20 @@ def test_in_progress_complete_and_voided(
     store.void_exam("EX-1", by="A", reason="duplicate")
     assert _exam_outcome(store, "EX-1") == EXIT_NOT_COMPLETED
     assert capsys.readouterr().out == "exam EX-1: voided\n"
+
+
+def test_assess_readable_report_lists_voided_exams_as_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from neuroexam.cli import main
+
+    path = tmp_path / "two.csv"
+    path.write_text(
+        "exam_id,species,test,site,side,grade,exam_status\r\n"
+        "E1,dog,scratch,ear,left,present,complete\r\n"
+        "E2,dog,scratch,ear,left,present,voided\r\n",
+        encoding="utf-8",
+    )
+    assert main(["assess", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "exam E2:" in out and "voided" in out.split("exam E2:")[1].splitlines()[0]

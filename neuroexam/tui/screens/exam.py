@@ -14,6 +14,7 @@ from neuroexam.core.models import FlagId, Grade, Side, TestId
 from neuroexam.core.rules import previous_exam
 from neuroexam.core.session import ExamSession, Step
 from neuroexam.core.text import safe_text
+from neuroexam.core.vocab import grades_for
 from neuroexam.records.backend import StoreError
 from neuroexam.services.exam import ExamService
 from neuroexam.services.messages import ExamChanged, ExamTakenOver, SaveStateChanged
@@ -21,11 +22,24 @@ from neuroexam.tui.typed import NeuroScreen
 from neuroexam.tui.widgets.modals import ChoiceModal, ConfirmModal, HelpModal, TextModal
 from neuroexam.tui.widgets.spine_map import SpineMap
 
+#: The grade keys the step text lists, in order (only those the test offers are shown).
+LEGEND = (
+    ("a", Grade.ABSENT),
+    ("r", Grade.REDUCED),
+    ("p", Grade.PRESENT),
+    ("e", Grade.EXAGGERATED),
+    ("4", Grade.CLONUS),
+    ("n", Grade.NOT_TESTED),
+)
+#: Where a grade means something else for a test: postural "reduced" is delayed.
+LEGEND_WORDS = {(TestId.POSTURAL, Grade.REDUCED): "delayed"}
+
 GRADE_WORDS = {
     Grade.ABSENT: "absent (0)",
     Grade.REDUCED: "reduced (1)",
     Grade.PRESENT: "present (2)",
     Grade.EXAGGERATED: "exaggerated (3)",
+    Grade.CLONUS: "clonus (4)",
     Grade.NOT_TESTED: "not tested",
 }
 
@@ -58,6 +72,7 @@ class ExamScreen(NeuroScreen[None]):
         Binding("1", "grade('reduced')", "Reduced", show=False, id="exam.1"),
         Binding("2", "grade('present')", "Present", show=False, id="exam.2"),
         Binding("3", "grade('exaggerated')", "Exaggerated", show=False, id="exam.3"),
+        Binding("4", "grade('clonus')", "Clonus", show=False, id="exam.4"),
         # Fast paths, listed on the step's key line (the footer has no room at 80 columns).
         Binding("P", "side_present", "Side present", show=False, id="exam.side_present"),
         Binding("asterisk", "all_present", "All present", show=False, id="exam.all_present"),
@@ -238,16 +253,13 @@ class ExamScreen(NeuroScreen[None]):
             if finding.note:
                 out.append(f"   Note: {safe_text(finding.note)}", style="italic")
             out.append("\n")
-        out.append("a", style="bold reverse")
-        out.append(" absent  ")
-        out.append("r", style="bold reverse")
-        out.append(" reduced  ")
-        out.append("p", style="bold reverse")
-        out.append(" present  ")
-        out.append("e", style="bold reverse")
-        out.append(" exaggerated  ")
-        out.append("n", style="bold reverse")
-        out.append(" not tested   F1 help\n")
+        offered = set(grades_for(step.test))
+        for key, grade in LEGEND:
+            if grade in offered:
+                out.append(key, style="bold reverse")
+                word = LEGEND_WORDS.get((step.test, grade), grade.value.replace("_", " "))
+                out.append(f" {word}  ")
+        out.append(" F1 help\n")
         if step.test is TestId.SCRATCH:
             out.append("P", style="bold reverse")
             out.append(" this side present  ")
@@ -311,7 +323,9 @@ class ExamScreen(NeuroScreen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         step = self.session.cursor
-        if action == "grade" or action in ("note",):
+        if action == "grade":  # only the grades the test offers (FORMAT.md §1)
+            return step is not None and Grade(str(parameters[0])) in grades_for(step.test)
+        if action == "note":
             return step is not None
         if action == "clear":
             return True if step is not None and self.session.finding(step) else None
@@ -344,7 +358,7 @@ class ExamScreen(NeuroScreen[None]):
 
     def action_grade(self, value: str) -> None:
         step = self.session.cursor
-        if step is None:
+        if step is None or Grade(value) not in grades_for(step.test):
             return
         self.napp.save_ok(self.service.answer(Grade(value)))
         self.refresh_view()

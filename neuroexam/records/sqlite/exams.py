@@ -335,22 +335,27 @@ class SqliteExams(SqliteStreaming):
                 db.execute(f"DELETE FROM {table} WHERE exam_id = ?", (exam_id,))
             return True
 
+    @staticmethod
+    def _insert_exam(db: sqlite3.Connection, exam: Exam) -> None:
+        """Insert an exam with its findings (never over an existing one: :class:`IdClash`)."""
+        try:
+            db.execute(
+                f"INSERT INTO exams ({EXAM_COLUMNS}, updated_at) "
+                f"VALUES ({EXAM_PLACEHOLDERS}, datetime('now'))",
+                exam_row(exam),
+            )
+        except sqlite3.IntegrityError:
+            raise IdClash(f"exam id {exam.exam_id} is already in the records") from None
+        db.executemany(
+            f"INSERT INTO findings ({FINDING_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+            [finding_params(exam.exam_id, f, i) for i, f in enumerate(exam.findings)],
+        )
+
     def _insert_whole(
         self, exam: Exam, by: str, event: AuditEvent, finding_event: AuditEvent, reason: str
     ) -> None:
         with self._transaction() as db:
-            try:
-                db.execute(
-                    f"INSERT INTO exams ({EXAM_COLUMNS}, updated_at) "
-                    f"VALUES ({EXAM_PLACEHOLDERS}, datetime('now'))",
-                    exam_row(exam),
-                )
-            except sqlite3.IntegrityError:
-                raise IdClash(f"exam id {exam.exam_id} is already in the records") from None
-            db.executemany(
-                f"INSERT INTO findings ({FINDING_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
-                [finding_params(exam.exam_id, f, i) for i, f in enumerate(exam.findings)],
-            )
+            self._insert_exam(db, exam)
             pid = exam.patient.patient_id
             self._audit(db, exam.exam_id, pid, by, event, "", "", exam.status.value, reason)
             for f in exam.findings:
@@ -374,18 +379,7 @@ class SqliteExams(SqliteStreaming):
         """Write an exam rebuilt from another store's audit trail: the exam, its findings,
         every trail row as it was, then one ``imported`` row naming the file."""
         with self._transaction() as db:
-            try:
-                db.execute(
-                    f"INSERT INTO exams ({EXAM_COLUMNS}, updated_at) "
-                    f"VALUES ({EXAM_PLACEHOLDERS}, datetime('now'))",
-                    exam_row(exam),
-                )
-            except sqlite3.IntegrityError:
-                raise IdClash(f"exam id {exam.exam_id} is already in the records") from None
-            db.executemany(
-                f"INSERT INTO findings ({FINDING_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
-                [finding_params(exam.exam_id, f, i) for i, f in enumerate(exam.findings)],
-            )
+            self._insert_exam(db, exam)
             db.executemany(
                 "INSERT INTO audit (exam_id, patient_id, at, by, event, field, old_value, "
                 "new_value, reason) VALUES (?,?,?,?,?,?,?,?,?)",

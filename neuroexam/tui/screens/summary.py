@@ -5,7 +5,9 @@ Every meaning is in the text (``!!! EMERGENCY``, ``ABN``, ``abnormal``); colour 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -135,6 +137,9 @@ def cutoff_line(assessment: Assessment) -> str:
             text += f" ({STATUS_WORDS.get(status, status)})"
         parts.append(text)
     return "Trunci cut-off: " + "; ".join(parts)
+
+
+T = TypeVar("T")
 
 
 class SummaryScreen(NeuroScreen[None]):
@@ -456,48 +461,36 @@ class SummaryScreen(NeuroScreen[None]):
 
     # ---------------------------------------------------------------- reports (issue 12)
 
+    def _report(self, what: str, make: Callable[[str], T]) -> T | None:
+        """Run one report of the service (in a worker thread); a failure is one line."""
+        from neuroexam.reports import ReportError
+
+        try:
+            return make(self.exam_id)
+        except ReportError as exc:
+            self.app.notify(
+                f"{what} failed: {safe_text(exc)}", severity="error", timeout=10, markup=False
+            )
+            return None
+
     @work(thread=True, exit_on_error=False, group="report")
     def action_report_pdf(self) -> None:
         """Write the PDF report into the report folder of the settings."""
-        from neuroexam.reports import ReportError
-
-        service = self.napp.reports
-        try:
-            path = service.pdf(self.exam_id)
-        except ReportError as exc:
-            self.app.notify(
-                f"Report failed: {safe_text(exc)}", severity="error", timeout=10, markup=False
-            )
-            return
-        self.app.notify(f"PDF report written to {safe_text(path)}", markup=False)
+        path = self._report("Report", self.napp.reports.pdf)
+        if path is not None:
+            self.app.notify(f"PDF report written to {safe_text(path)}", markup=False)
 
     @work(thread=True, exit_on_error=False, group="report")
     def action_copy_soap(self) -> None:
         """Copy the SOAP note to the clipboard (works over SSH: the terminal's clipboard)."""
-        from neuroexam.reports import ReportError
-
-        service = self.napp.reports
-        try:
-            text = service.soap(self.exam_id)
-        except ReportError as exc:
-            self.app.notify(
-                f"SOAP note failed: {safe_text(exc)}", severity="error", timeout=10, markup=False
-            )
-            return
-        self.app.call_from_thread(self.app.copy_to_clipboard, text)
-        self.app.notify("SOAP note copied to the clipboard (4 lines: S, O, A, P)")
+        text = self._report("SOAP note", self.napp.reports.soap)
+        if text is not None:
+            self.app.call_from_thread(self.app.copy_to_clipboard, text)
+            self.app.notify("SOAP note copied to the clipboard (4 lines: S, O, A, P)")
 
     @work(thread=True, exit_on_error=False, group="report")
     def action_referral(self) -> None:
         """Write the referral letter to a neurologist into the report folder."""
-        from neuroexam.reports import ReportError
-
-        service = self.napp.reports
-        try:
-            path = service.referral(self.exam_id)
-        except ReportError as exc:
-            self.app.notify(
-                f"Letter failed: {safe_text(exc)}", severity="error", timeout=10, markup=False
-            )
-            return
-        self.app.notify(f"Referral letter written to {safe_text(path)}", markup=False)
+        path = self._report("Letter", self.napp.reports.referral)
+        if path is not None:
+            self.app.notify(f"Referral letter written to {safe_text(path)}", markup=False)

@@ -5,9 +5,34 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from neuroexam.core.models import Assessment, Flag, LesionWindow, SerialChange, Severity
+from neuroexam.core.models import (
+    Assessment,
+    Flag,
+    FollowUp,
+    LesionWindow,
+    SerialChange,
+    Severity,
+)
 
 URGENCY_MARK = {"emergency": "!!!", "urgent": "!!", "routine": "!"}
+#: How each follow-up test id reads (screens, reports and the readable ``assess``).
+FOLLOW_UP_NAMES = {
+    "mri": "MRI",
+    "ct": "CT",
+    "emg": "EMG",
+    "radiographs": "radiographs",
+    "skin_cytology": "skin cytology",
+    "otoscopy": "otoscopy",
+    "neurology_referral": "neurology referral",
+    "same_day_exam": "same-day exam",
+    "repeat_exam": "repeat exam",
+}
+
+
+def follow_up_text(item: FollowUp) -> str:
+    """``MRI: thoracolumbar spine T10-L1``: the test's name, then its region when it has one."""
+    name = FOLLOW_UP_NAMES.get(item.test.value, item.test.value.replace("_", " "))
+    return f"{name}: {item.region}" if item.region else name
 
 
 def flag_lines(flag: Flag, indent: str = "  ") -> list[str]:

@@ -11,20 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from neuroexam.core.models import SCRATCH_REGIONS, Assessment, Exam, Flag, FollowUp, Grade, Side
+from neuroexam.core.report import follow_up_text as core_follow_up_text
 from neuroexam.core.report import lesion_window_text
 from neuroexam.core.vocab import ExamStatus, TestId
 
-FOLLOW_UP_NAMES = {
-    "mri": "MRI",
-    "ct": "CT",
-    "emg": "EMG",
-    "radiographs": "radiographs",
-    "skin_cytology": "skin cytology",
-    "otoscopy": "otoscopy",
-    "neurology_referral": "neurology referral",
-    "same_day_exam": "same-day exam",
-    "repeat_exam": "repeat exam",
-}
 #: The trunci cut-off's status (``Assessment.ctr_status``) as a text mark.
 CUTOFF_MARK = {
     "normal": "normal",
@@ -127,8 +117,8 @@ def sign_texts(signs: Iterable[str], labels: dict[str, str]) -> list[str]:
 
 
 def follow_up_text(item: FollowUp) -> str:
-    name = FOLLOW_UP_NAMES.get(item.test.value, item.test.value.replace("_", " "))
-    return f"{name}: {clean(item.region)}" if item.region else name
+    """:func:`neuroexam.core.report.follow_up_text` with the region made printable."""
+    return core_follow_up_text(item.model_copy(update={"region": clean(item.region)}))
 
 
 def flag_mark(flag: Flag) -> str:

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
+from neuroexam.core.report import follow_up_text
 from neuroexam.core.rules import evaluate
 from neuroexam.core.text import safe_text
 from neuroexam.training.scoring import (
@@ -26,7 +27,6 @@ from neuroexam.tui.screens.summary import (
     bullet,
     cutoff_line,
     flag_heading,
-    follow_up_text,
 )
 from neuroexam.tui.typed import NeuroScreen
 from neuroexam.tui.widgets.spine_map import SpineMap

@@ -18,9 +18,15 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Label, Static
 
 from neuroexam.core.localize import analyse_ctr
-from neuroexam.core.models import Assessment, Exam, Flag, FollowUp, Side
+from neuroexam.core.models import Assessment, Exam, Flag, Side
 from neuroexam.core.protocol import Protocols
-from neuroexam.core.report import URGENCY_MARK, cutoff_text, lesion_window_text, serial_text
+from neuroexam.core.report import (
+    URGENCY_MARK,
+    cutoff_text,
+    follow_up_text,
+    lesion_window_text,
+    serial_text,
+)
 from neuroexam.core.text import safe_text
 from neuroexam.records.audit import AuditRow
 from neuroexam.records.backend import StoreError
@@ -36,16 +42,6 @@ STATUS_WORDS = {
     "abnormal": "ABNORMAL",
     "absent": "ABNORMAL",
     "not_tested": "not tested",
-}
-FOLLOW_UP_NAMES = {
-    "mri": "MRI",
-    "ct": "CT",
-    "emg": "EMG",
-    "radiographs": "radiographs",
-    "skin_cytology": "skin cytology",
-    "otoscopy": "otoscopy",
-    "neurology_referral": "neurology referral",
-    "same_day_exam": "same-day exam",
 }
 
 
@@ -73,9 +69,6 @@ def flag_heading(flag: Flag) -> list[Widget]:
     ]
 
 
-def follow_up_text(item: FollowUp) -> str:
-    name = FOLLOW_UP_NAMES.get(item.test.value, item.test.value.replace("_", " "))
-    return f"{name}: {item.region}" if item.region else name
 
 
 def patient_line(exam: Exam, breed: str = "") -> str:

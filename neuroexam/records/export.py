@@ -19,7 +19,7 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -194,12 +194,33 @@ def _frame(data: Any, names: tuple[str, ...]) -> Any:
     return pd.DataFrame(data, columns=list(names), dtype=object)
 
 
-def _to_csv(frame: Any, handle: TextIO, header: bool) -> None:
-    frame.to_csv(handle, index=False, header=header, lineterminator="\r\n")
+def _to_csv(block: Any, handle: TextIO, header: bool) -> None:
+    """Write a block of rows: a DataFrame, or text already encoded (``header`` is then part
+    of the text). Every layout writes through here, one block at a time."""
+    if isinstance(block, str):
+        handle.write(block)
+        return
+    block.to_csv(handle, index=False, header=header, lineterminator="\r\n")
 
 
 def _header(handle: TextIO, names: tuple[str, ...]) -> None:
     _to_csv(_frame([], names), handle, header=True)
+
+
+#: A cell the CSV writer quotes (QUOTE_MINIMAL with ``,``, ``"`` and a ``\r\n`` terminator).
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]').search
+
+
+def csv_cell(text: str) -> str:
+    """One cell exactly as ``csv.writer`` (and so ``DataFrame.to_csv``) writes it here."""
+    if _NEEDS_QUOTES(text) is None:
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def csv_line(cells: Iterable[str]) -> str:
+    """A whole row as :func:`csv_cell` encodes each cell, ended by ``\r\n``."""
+    return ",".join(map(csv_cell, cells)) + "\r\n"
 
 
 def _write_findings(
@@ -209,44 +230,71 @@ def _write_findings(
     protocols: Protocols,
     progress: Progress | None,
 ) -> ExportResult:
-    import numpy as np
-
+    """Rows straight from the store: each exam's 12 leading and 4 trailing cells are encoded
+    once, each distinct (test, site, side, grade) once; a finding row is then one join of
+    pre-encoded text and its note and time. The bytes are those of ``DataFrame.to_csv``
+    (RFC 4180 quoting, ``\r\n``), which this replaced."""
     from neuroexam.core.models import Species
     from neuroexam.core.rules import breed_index
 
     breeds = breed_index(protocols)
     names: dict[tuple[str, str], str] = {}
-    exams = snap.exam_rows(where)
-    # Per exam: its 12 exam cells, status and sign-off, written on each of its rows.
-    heads = np.empty((len(exams), 16), dtype=object)
-    position: dict[str, int] = {}
-    for i, row in enumerate(exams):
+    # Per exam: (position, its cells up to ``signs`` with a comma after, ``,status,…\r\n``).
+    heads: dict[str, tuple[int, str, str]] = {}
+    for i, row in enumerate(snap.exam_rows(where)):
         key = (row[7], row[6])  # breed, species
         if key not in names:
             names[key] = breeds.lookup(key[0], Species(key[1])).name
-        heads[i, :12] = stored_exam_cells(row, names[key])
-        heads[i, 12] = row[12]  # status
-        heads[i, 13] = neutralise(row[14])  # signed_by
-        heads[i, 14] = stored_iso_seconds(row[15])  # signed_at
-        heads[i, 15] = neutralise(row[16])  # exam_note
-        position[row[0]] = i
-    total, rows, wrote_header = len(exams), 0, False
+        lead = ",".join(map(csv_cell, stored_exam_cells(row, names[key]))) + ","
+        tail = ",".join(
+            map(
+                csv_cell,
+                (
+                    row[12] or "",  # status
+                    neutralise(row[14] or ""),  # signed_by
+                    stored_iso_seconds(row[15]),  # signed_at
+                    neutralise(row[16] or ""),  # exam_note
+                ),
+            )
+        )
+        heads[row[0]] = (i, lead, "," + tail + "\r\n")
+    total, rows = len(heads), 0
+    header = csv_line(FINDINGS_COLUMNS)
+    middles: dict[tuple[str, str, str, str], str] = {}
+    quoted = _NEEDS_QUOTES
     for batch in snap.iter_finding_rows(where, BATCH_ROWS):
-        found = np.array(batch, dtype=object)
-        rows_of = np.fromiter((position[e] for e in found[:, 0]), dtype=np.intp, count=len(batch))
-        block = np.empty((len(batch), len(FINDINGS_COLUMNS)), dtype=object)
-        block[:, :12] = heads[rows_of, :12]
-        block[:, 12:16] = found[:, 1:5]  # test, site, side, grade
-        block[:, 16] = [neutralise(n) if n else "" for n in found[:, 5]]
-        block[:, 17] = [stored_iso_seconds(t) for t in found[:, 6]]
-        block[:, 18:22] = heads[rows_of, 12:16]
-        _to_csv(_frame(block, FINDINGS_COLUMNS), handle, header=not wrote_header)
-        wrote_header = True
+        lines = [header] if header else []
+        append = lines.append
+        current, lead, tail, at = "", "", "", 0
+        for exam_id, test, site, side, grade, note, recorded in batch:
+            if exam_id != current:
+                current = exam_id
+                at, lead, tail = heads[exam_id]
+            key = (test, site, side, grade)
+            middle = middles.get(key)
+            if middle is None:
+                middle = middles[key] = ",".join(map(csv_cell, key)) + ","
+            if note:
+                note = neutralise(note)
+                if quoted(note) is not None:
+                    note = csv_cell(note)
+            else:
+                note = ""
+            if recorded:
+                if len(recorded) > 19 and recorded[19] == ".":
+                    recorded = recorded[:19] + recorded[26:]
+                if quoted(recorded) is not None:
+                    recorded = csv_cell(recorded)
+            else:
+                recorded = ""
+            append(f"{lead}{middle}{note},{recorded}{tail}")
+        _to_csv("".join(lines), handle, header=bool(header))
+        header = ""
         rows += len(batch)
         if progress is not None:
-            progress(int(rows_of[-1]) + 1, total)
-    if not wrote_header:
-        _header(handle, FINDINGS_COLUMNS)
+            progress(at + 1, total)
+    if header:  # no finding at all: the header alone
+        _to_csv(header, handle, header=True)
     if progress is not None:
         progress(total, total)
     return ExportResult(Layout.FINDINGS, total, rows)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from neuroexam.core.vocab import ExamStatus, Mode, Side, TestId
 
@@ -110,6 +110,25 @@ class ExamFilter:
     statuses: tuple[ExamStatus, ...] = field(default=())
 
 
+class StoredAssessment(NamedTuple):
+    """One exam's stored assessment (``records/assessments.py`` computes and checks it): valid
+    while the exam's version, the protocols' hash and its history's hash are still these."""
+
+    exam_id: str
+    exam_version: int
+    protocols_hash: str
+    history_hash: str
+    #: JSON array of the summary layout's assessment cells (``ctr_cutoff_left`` … ``mfs``).
+    cells: str
+    #: JSON of the whole :class:`~neuroexam.core.models.Assessment` ("" when not read).
+    payload: str
+    computed_at: str
+
+
+#: ``(exam_id, patient_id, exam_date text, version)``: what keys a stored assessment.
+VersionHead = tuple[str, str, str | None, int]
+
+
 class RecordStore(Protocol):
     """Everything the app asks of the records. Each write is one committed transaction and
     writes its audit rows in that same transaction."""
@@ -188,6 +207,14 @@ class RecordStore(Protocol):
     ) -> Iterator[Exam]: ...
     def serial_heads(self, where: ExamFilter | None = None) -> list[tuple]: ...
     def snapshot(self) -> AbstractContextManager[RecordStore]: ...
+
+    # stored assessments (a cache: records/assessments.py decides what is fresh)
+    def version_heads(self, where: ExamFilter | None = None) -> list[VersionHead]: ...
+    def version_heads_of(self, exam_ids: Iterable[str]) -> list[VersionHead]: ...
+    def stored_assessments(
+        self, exam_ids: Iterable[str], *, payload: bool = True
+    ) -> dict[str, StoredAssessment]: ...
+    def put_assessments(self, rows: Iterable[StoredAssessment]) -> bool: ...
 
     # audit trail
     def audit(self, exam_id: str) -> list[AuditRow]: ...

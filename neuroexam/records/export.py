@@ -18,7 +18,6 @@ import io
 import os
 import re
 import stat
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -32,10 +31,9 @@ from neuroexam.records.backend import ExamFilter
 from neuroexam.records.backend import RecordStore as Store
 from neuroexam.records.formats import FINDINGS_COLUMNS, SUMMARY_COLUMNS, neutralise
 from neuroexam.records.paths import private_file_open
-from neuroexam.records.summary_rows import stored_exam_cells, stored_iso_seconds, summary_row
+from neuroexam.records.summary_rows import stored_exam_cells, stored_iso_seconds
 
 if TYPE_CHECKING:
-    from neuroexam.core.models import Exam
     from neuroexam.core.protocol import Protocols
 
 #: ``progress(exams written, exams in the export)``; it may raise to stop the export.
@@ -104,7 +102,7 @@ def export_csv(
         if bom:
             handle.write("\ufeff")
         if layout is Layout.SUMMARY:
-            return _write_summary(snap, where, handle, protocols, progress, workers)
+            return _write_summary(store, snap, where, handle, protocols, progress, workers)
         if layout is Layout.AUDIT:
             return _write_audit(snap, where, handle, progress)
         return _write_findings(snap, where, handle, protocols, progress)
@@ -326,6 +324,7 @@ def _write_audit(
 
 
 def _write_summary(
+    store: Store,
     snap: Store,
     where: ExamFilter,
     handle: TextIO,
@@ -333,58 +332,48 @@ def _write_summary(
     progress: Progress | None,
     workers: int | None,
 ) -> ExportResult:
-    total = snap.count_exams(where)
-    rows = _summary_rows(_compared(snap, where), protocols, _workers(total, workers))
-    done, wrote_header = 0, False
-    chunk: list[list[str]] = []
-    for row in rows:
-        chunk.append(row)
-        done += 1
-        if len(chunk) >= BATCH_EXAMS:
-            _to_csv(_frame(chunk, SUMMARY_COLUMNS), handle, header=not wrote_header)
-            wrote_header, chunk = True, []
-            if progress is not None:
-                progress(done, total)
-    if chunk or not wrote_header:
-        _to_csv(_frame(chunk, SUMMARY_COLUMNS), handle, header=not wrote_header)
+    """FORMAT.md §3 from the stored assessments (:mod:`neuroexam.records.assessments`): the
+    missing or stale ones are computed first, with each patient's whole history, and stored."""
+    from neuroexam.core.models import Species
+    from neuroexam.core.rules import breed_index
+    from neuroexam.records.assessments import summary_cells
+
+    exams = snap.exam_rows(where)
+    total = len(exams)
+    cells = summary_cells(
+        store,
+        snap,
+        where,
+        [row[0] for row in exams],
+        protocols,
+        progress,
+        workers=_workers(total, workers),
+        batch_exams=CHUNK_EXAMS,
+    )
+    breeds = breed_index(protocols)
+    names: dict[tuple[str, str], str] = {}
+    lines = [csv_line(SUMMARY_COLUMNS)]
+    for done, row in enumerate(exams, start=1):
+        key = (row[7], row[6])  # breed, species
+        if key not in names:
+            names[key] = breeds.lookup(key[0], Species(key[1])).name
+        head = stored_exam_cells(row, names[key])
+        head[11] = neutralise(";".join(s for s in (row[11] or "").split(";") if s))  # signs
+        tail = (row[12] or "", neutralise(row[14] or ""), stored_iso_seconds(row[15]))
+        lines.append(csv_line((*head, *cells[row[0]], *tail)))
+        if done % BATCH_EXAMS == 0:  # (progress was reported while assessments were read)
+            _to_csv("".join(lines), handle, header=done == BATCH_EXAMS)
+            lines = []
+    _to_csv("".join(lines), handle, header=total < BATCH_EXAMS)
     if progress is not None:
-        progress(done, total)
-    return ExportResult(Layout.SUMMARY, done, done)
+        progress(total, total)
+    return ExportResult(Layout.SUMMARY, total, total)
 
 
-def _compared(snap: Store, where: ExamFilter) -> Iterator[tuple[Exam, Exam | None]]:
-    """Each chosen exam (export order) with the exam it is compared with, or None."""
-    from neuroexam.records.summary_rows import previous_exam_ids
-
-    order = {row[0]: i for i, row in enumerate(snap.exam_rows(where))}
-    previous = {
-        exam_id: before
-        for exam_id, before in previous_exam_ids(snap.serial_heads(where)).items()
-        if exam_id in order
-    }
-    # Each previous exam is kept in memory until the last exam compared with it is read; one
-    # outside the export, or after it in export order, is read first.
-    wanted = Counter(previous.values())
-    kept: dict[str, Exam] = {}
-    for exam_id, before in previous.items():
-        if (before not in order or order[before] > order[exam_id]) and before not in kept:
-            loaded = snap.load_exam(before)
-            if loaded is not None:
-                kept[before] = loaded
-    for exam in snap.iter_exams(where, notes=False):  # evaluation reads no notes
-        compared = previous.get(exam.exam_id)
-        yield exam, kept[compared] if compared is not None else None
-        if compared is not None:
-            wanted[compared] -= 1
-            if wanted[compared] <= 0:
-                kept.pop(compared, None)
-        if wanted.get(exam.exam_id, 0) > 0:
-            kept[exam.exam_id] = exam
-
-
-#: Summary exports of this many exams or more evaluate in worker processes.
+#: Summary exports with this many exams or more compute missing assessments in worker
+#: processes.
 PARALLEL_FROM = 5_000
-#: Exams sent to a worker process at a time.
+#: Exams given to a worker process at a time (and stored per transaction).
 CHUNK_EXAMS = 500
 
 
@@ -394,82 +383,6 @@ def _workers(total: int, workers: int | None) -> int:
     if total < PARALLEL_FROM:
         return 1
     return max(1, min(os.cpu_count() or 1, 8))
-
-
-def _summary_rows(
-    pairs: Iterator[tuple[Exam, Exam | None]], protocols: Protocols, workers: int
-) -> Iterator[list[str]]:
-    """Summary rows in the order of ``pairs``; evaluated here, or by ``workers`` processes."""
-    if workers <= 1:
-        for pair in pairs:
-            yield from _evaluate_chunk([pair], protocols)
-        return
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-    from itertools import islice
-
-    # spawn: a fresh interpreter per worker, safe from a program that runs threads (the TUI).
-    pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(protocols,),
-    )
-    pending: deque[tuple[list, Future[list[list[str]]] | None]] = deque()
-
-    def result(chunk: list, future: Future[list[list[str]]] | None) -> list[list[str]]:
-        nonlocal pool
-        if future is not None and pool is not None:
-            try:
-                return future.result()
-            except (BrokenProcessPool, OSError):
-                # Workers could not start or died: finish here, in this process.
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = None
-        return _evaluate_chunk(chunk, protocols)
-
-    try:
-        while chunk := list(islice(pairs, CHUNK_EXAMS)):
-            future = None
-            if pool is not None:
-                try:
-                    future = pool.submit(_evaluate_chunk, chunk)
-                except (BrokenProcessPool, RuntimeError, OSError):
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pool = None
-            pending.append((chunk, future))
-            while len(pending) > 2 * workers:
-                yield from result(*pending.popleft())
-        while pending:
-            yield from result(*pending.popleft())
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-#: The protocols of a worker process (set once by its initializer).
-_protocols: Protocols | None = None
-
-
-def _init_worker(protocols: Protocols) -> None:
-    global _protocols
-    _protocols = protocols
-
-
-def _evaluate_chunk(
-    pairs: list[tuple[Exam, Exam | None]], protocols: Protocols | None = None
-) -> list[list[str]]:
-    """Summary rows of ``(exam, previous exam)`` pairs; in a worker process the protocols are
-    those its initializer received."""
-    from neuroexam.core.rules import evaluate
-
-    protocols = protocols or _protocols
-    return [
-        summary_row(exam, evaluate(exam, [before] if before is not None else [], protocols))
-        for exam, before in pairs
-    ]
 
 
 def export_text(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from neuroexam.records.sqlite.assessments import SqliteAssessments
 from neuroexam.records.sqlite.trail import SqliteTrail
 from neuroexam.training.attempts import SqliteAttempts
 
 
-class SqliteStore(SqliteTrail, SqliteAttempts):
+class SqliteStore(SqliteTrail, SqliteAttempts, SqliteAssessments):
     """The records in one SQLite file (WAL, ``synchronous=FULL``, numbered migrations)."""
 
 

@@ -2,7 +2,7 @@
 
 Never edit a released migration: add the next one. Migration 4 adds the audit trail (and fills
 it from the findings of older stores, so every record has a trail), sign-off, the exam note,
-the exam's version and the editing leases.
+the exam's version and the editing leases; migration 5 the stored assessments.
 """
 
 from __future__ import annotations
@@ -118,5 +118,18 @@ MIGRATIONS: tuple[str, ...] = (
                e.examiner, 'completed', '', '', ''
         FROM exams e WHERE e.status = 'complete'
     ) ORDER BY d, exam_id, k, s;
+    """,
+    # 5: stored assessments, a cache keyed by the exam's version, the protocols and the
+    # patient's earlier exams (records/assessments.py): a stale row is recomputed, never used
+    """
+    CREATE TABLE assessments (
+        exam_id        TEXT PRIMARY KEY REFERENCES exams(exam_id) ON DELETE CASCADE,
+        exam_version   INTEGER NOT NULL,
+        protocols_hash TEXT NOT NULL,
+        history_hash   TEXT NOT NULL,
+        cells          TEXT NOT NULL,
+        payload        TEXT NOT NULL,
+        computed_at    TEXT NOT NULL
+    );
     """,
 )

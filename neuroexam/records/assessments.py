@@ -1,0 +1,401 @@
+"""Stored assessments: each exam's :func:`~neuroexam.core.rules.evaluate` result kept in the
+records, shared by every backend (the store only fetches and stores rows).
+
+A stored row is used only while three keys still hold:
+
+- ``exam_version``: the exam's ``version`` (bumped by every write to it: a finding, an intake
+  edit, completion, sign-off, reopening, voiding);
+- ``protocols_hash``: the loaded protocols and the engine's format (:func:`protocols_hash`);
+- ``history_hash``: the ids and versions of the patient's exams strictly earlier than this one
+  (:func:`history_hashes`): what serial comparison, the PMM episode and the record warnings
+  read. A later exam, or an exam of another patient, never changes it.
+
+Otherwise the assessment is recomputed with the patient's whole history, each patient's exams
+evaluated once in date order (:func:`assess_patient`: the serial links of the patient are found
+once, then each exam is given just the exams its link names), and stored again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from neuroexam.records.backend import ExamFilter, RecordStore, StoredAssessment, VersionHead
+
+if TYPE_CHECKING:
+    from neuroexam.core.models import Assessment, Exam
+    from neuroexam.core.protocol import Protocols
+
+#: Bump when the payload or the cells change shape or meaning: every stored row is then stale.
+FORMAT = "assessment-1"
+#: Patients whose exams are loaded and evaluated at a time when many are stale.
+PATIENTS_PER_BATCH = 500
+#: Rows written per transaction.
+PUT_BATCH = 2_000
+
+_HASHES: dict[int, tuple[Protocols, str]] = {}
+
+
+def protocols_hash(protocols: Protocols) -> str:
+    """A hash of the loaded protocols (not of their folder's path), this format and the
+    program's version: any of them changing makes every stored assessment stale."""
+    hit = _HASHES.get(id(protocols))
+    if hit is None or hit[0] is not protocols:
+        from neuroexam import __version__
+
+        text = protocols.model_dump_json(exclude={"root"})
+        digest = hashlib.sha256(f"{FORMAT}\n{__version__}\n{text}".encode()).hexdigest()[:32]
+        hit = _HASHES[id(protocols)] = (protocols, digest)
+    return hit[1]
+
+
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def history_hashes(heads: Iterable[VersionHead]) -> dict[str, str]:
+    """``{exam_id: history hash}`` for every head (the patients' exams, any order).
+
+    Dated exam: a digest of ``(exam_id, version)`` of the patient's dated exams strictly
+    earlier (a running digest over the patient's exams in date order: O(n) per patient after
+    the sort). Undated exam: whether the patient has another exam (the only thing it reads).
+    No patient id: ``""``.
+    """
+    by_patient: dict[str, list[tuple[datetime | None, str, int]]] = {}
+    out: dict[str, str] = {}
+    for exam_id, patient_id, date, version in heads:
+        if not patient_id:
+            out[exam_id] = ""
+            continue
+        by_patient.setdefault(patient_id, []).append(
+            (_instant(date) if date else None, exam_id, version)
+        )
+    for exams in by_patient.values():
+        undated = "undated:" + ("1" if len(exams) > 1 else "0")
+        dated = sorted((e for e in exams if e[0] is not None), key=lambda e: (e[0], e[1]))
+        running = hashlib.blake2b(digest_size=12)
+        digest, instant = running.hexdigest(), None
+        for when, exam_id, version in dated:
+            if when != instant:  # exams at one instant share what was strictly before it
+                digest, instant = running.hexdigest(), when
+            out[exam_id] = digest
+            running.update(f"{exam_id}\x1f{version}\x1e".encode())
+        for when, exam_id, _ in exams:
+            if when is None:
+                out[exam_id] = undated
+    return out
+
+
+def assessment_cells(assessment: Assessment) -> list[str]:
+    """The summary layout's assessment cells (FORMAT.md §3), ``ctr_cutoff_left`` … ``mfs``.
+
+    ``ctr_cutoff_*``: a level, ``none`` (no tested level responds) or empty (not tested);
+    ``flags``: ids most urgent first; ``follow_up``: the follow-up test ids in flag order, each
+    once; ``urgency``: the highest, empty when no flag.
+    """
+    a = assessment
+    window = a.lesion_window
+    follow_up = dict.fromkeys(u.test.value for f in a.flags for u in f.follow_up)
+    return [
+        a.ctr_cutoff.left or "",
+        a.ctr_cutoff.right or "",
+        a.localization or "",
+        f"{window.cranial}-{window.caudal}" if window else "",
+        ";".join(f.id.value for f in a.flags),
+        a.urgency.value if a.urgency else "",
+        ";".join(follow_up),
+        str(a.severity.score) if a.severity is not None else "",
+    ]
+
+
+def assess_patient(
+    exams: Sequence[Exam], protocols: Protocols, wanted: Iterable[str] | None = None
+) -> dict[str, Assessment]:
+    """``evaluate`` of each of one patient's exams (or of the ``wanted`` ones) with the
+    patient's whole history, as :func:`neuroexam.core.rules.evaluate` gives it, in O(n): the
+    serial links are found once for all, and each exam is given just the exams its link names
+    (the compared exam and the episode's first exam; for an undated exam, whether there is
+    another exam, for the warning that says it was not compared)."""
+    from neuroexam.core.rules import evaluate
+    from neuroexam.core.serial import head_of, links
+
+    limits = protocols.rules.thresholds.ctr
+    gap = protocols.rules.thresholds.serial.episode_gap_days
+    found = links((head_of(e, limits) for e in exams), gap)
+    by_id = {e.exam_id: e for e in exams}
+    chosen = set(by_id) if wanted is None else set(wanted) & set(by_id)
+    out: dict[str, Assessment] = {}
+    for exam in exams:
+        if exam.exam_id not in chosen:
+            continue
+        link = found[exam.exam_id]
+        history = [by_id[x] for x in (link.previous, link.episode_start) if x and x in by_id]
+        if exam.exam_date is None and exam.patient.patient_id:
+            other = next((e for e in exams if e.exam_id != exam.exam_id), None)
+            history += [other] if other is not None else []
+        out[exam.exam_id] = evaluate(exam, history, protocols, serial=link)
+    return out
+
+
+@dataclass(frozen=True)
+class Keys:
+    """What a fresh stored row must carry, per exam."""
+
+    versions: dict[str, int]
+    history: dict[str, str]
+    patient: dict[str, str]
+    protocols: str
+
+    @classmethod
+    def of(cls, heads: Sequence[VersionHead], protocols: Protocols) -> Keys:
+        return cls(
+            versions={h[0]: h[3] for h in heads},
+            history=history_hashes(heads),
+            patient={h[0]: h[1] for h in heads},
+            protocols=protocols_hash(protocols),
+        )
+
+    def fresh(self, row: StoredAssessment | None) -> bool:
+        return (
+            row is not None
+            and row.exam_version == self.versions.get(row.exam_id)
+            and row.protocols_hash == self.protocols
+            and row.history_hash == self.history.get(row.exam_id)
+        )
+
+    def row(self, assessment: Assessment, now: str) -> StoredAssessment:
+        exam_id = assessment.exam_id
+        return StoredAssessment(
+            exam_id=exam_id,
+            exam_version=self.versions[exam_id],
+            protocols_hash=self.protocols,
+            history_hash=self.history[exam_id],
+            cells=json.dumps(assessment_cells(assessment)),
+            payload=assessment.model_dump_json(),
+            computed_at=now,
+        )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+#: One patient's exams (date order) and the ids of those to assess.
+Group = tuple[list["Exam"], list[str]]
+
+
+def _groups(reader: RecordStore, stale: Iterable[str], keys: Keys) -> Iterator[Group]:
+    """The stale exams by patient, with each patient's whole history, read a batch of
+    patients at a time (``reader``: the store or a snapshot of it)."""
+    patients: dict[str, list[str]] = {}
+    loose: list[str] = []
+    for exam_id in stale:
+        pid = keys.patient.get(exam_id)
+        if pid is None:
+            continue  # not in the records (any more)
+        if pid:
+            patients.setdefault(pid, []).append(exam_id)
+        else:
+            loose.append(exam_id)
+    order = list(patients)
+    for start in range(0, len(order), PATIENTS_PER_BATCH):
+        chunk = order[start : start + PATIENTS_PER_BATCH]
+        for pid, exams in reader.exams_of_patients(chunk, notes=False).items():
+            yield exams, patients.get(pid, [])
+    for exam_id in loose:
+        exam = reader.load_exam(exam_id)
+        if exam is not None:
+            yield [exam], [exam_id]
+
+
+def _batches(groups: Iterator[Group], exams: int) -> Iterator[list[Group]]:
+    """Whole patients, about ``exams`` exams to assess per batch."""
+    batch: list[Group] = []
+    size = 0
+    for group in groups:
+        batch.append(group)
+        size += len(group[1])
+        if size >= exams:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+#: The protocols of a worker process (set once by its initializer).
+_worker_protocols: Protocols | None = None
+
+
+def _init_worker(protocols: Protocols) -> None:
+    global _worker_protocols
+    _worker_protocols = protocols
+
+
+def assess_groups(groups: list[Group], protocols: Protocols | None = None) -> dict[str, Assessment]:
+    """:func:`assess_patient` of each group; in a worker process with the protocols its
+    initializer received."""
+    protocols = protocols or _worker_protocols
+    assert protocols is not None
+    out: dict[str, Assessment] = {}
+    for exams, wanted in groups:
+        out.update(assess_patient(exams, protocols, wanted))
+    return out
+
+
+def compute(
+    reader: RecordStore,
+    stale: Iterable[str],
+    keys: Keys,
+    protocols: Protocols,
+    *,
+    workers: int = 1,
+    batch_exams: int = PUT_BATCH,
+) -> Iterator[dict[str, Assessment]]:
+    """Assessments of the ``stale`` exams, batch by batch: each of their patients is read once
+    and evaluated once, here or by ``workers`` processes (results in the order read)."""
+    batches = _batches(_groups(reader, stale, keys), batch_exams)
+    if workers <= 1:
+        for batch in batches:
+            yield assess_groups(batch, protocols)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # spawn: a fresh interpreter per worker, safe from a program that runs threads (the TUI).
+    pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(protocols,),
+    )
+    pending: deque[tuple[list[Group], Future[dict[str, Assessment]] | None]] = deque()
+
+    def result(
+        batch: list[Group], future: Future[dict[str, Assessment]] | None
+    ) -> dict[str, Assessment]:
+        nonlocal pool
+        if future is not None and pool is not None:
+            try:
+                return future.result()
+            except (BrokenProcessPool, OSError):
+                # Workers could not start or died: finish here, in this process.
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = None
+        return assess_groups(batch, protocols)
+
+    try:
+        for batch in batches:
+            future = None
+            if pool is not None:
+                try:
+                    future = pool.submit(assess_groups, batch)
+                except (BrokenProcessPool, RuntimeError, OSError):
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = None
+            pending.append((batch, future))
+            while len(pending) > 2 * workers:
+                yield result(*pending.popleft())
+        while pending:
+            yield result(*pending.popleft())
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _store_rows(store: RecordStore, found: dict[str, Assessment], keys: Keys) -> None:
+    now = _now()
+    rows = [keys.row(a, now) for exam_id, a in found.items() if exam_id in keys.versions]
+    for start in range(0, len(rows), PUT_BATCH):
+        store.put_assessments(rows[start : start + PUT_BATCH])
+
+
+def assessments_for(
+    store: RecordStore, exam_ids: Sequence[str], protocols: Protocols
+) -> dict[str, Assessment]:
+    """The assessments of these exams (unknown ids are absent): stored ones while fresh, the
+    others computed with their patients' whole history and stored. Safe from a worker thread
+    (reads one snapshot; writes through ``store``)."""
+    from pydantic import ValidationError
+
+    from neuroexam.core.models import Assessment
+
+    with store.snapshot() as snap:
+        keys = Keys.of(snap.version_heads_of(exam_ids), protocols)
+        stored = snap.stored_assessments(exam_ids)
+        out: dict[str, Assessment] = {}
+        stale: list[str] = []
+        for exam_id in dict.fromkeys(exam_ids):
+            row = stored.get(exam_id)
+            if row is not None and keys.fresh(row):
+                try:
+                    out[exam_id] = Assessment.model_validate_json(row.payload)
+                    continue
+                except ValidationError:
+                    pass  # written by another build of the same format: recompute it
+            stale.append(exam_id)
+        for found in compute(snap, stale, keys, protocols):
+            _store_rows(store, found, keys)
+            out.update(found)
+    return {exam_id: out[exam_id] for exam_id in exam_ids if exam_id in out}
+
+
+def refresh_assessments(
+    store: RecordStore, exam_ids: Sequence[str], protocols: Protocols
+) -> int:
+    """Compute and store the assessments of these exams that are missing or stale (after a
+    completion, an amendment or an import); returns how many were computed."""
+    with store.snapshot() as snap:
+        keys = Keys.of(snap.version_heads_of(exam_ids), protocols)
+        stored = snap.stored_assessments(exam_ids, payload=False)
+        stale = [e for e in dict.fromkeys(exam_ids) if not keys.fresh(stored.get(e))]
+        done = 0
+        for found in compute(snap, stale, keys, protocols):
+            _store_rows(store, found, keys)
+            done += len(found)
+    return done
+
+
+#: ``progress(exams whose assessment is ready, exams to assess)``.
+Progress = Callable[[int, int], None]
+
+
+def summary_cells(
+    store: RecordStore,
+    snap: RecordStore,
+    where: ExamFilter,
+    exam_ids: Sequence[str],
+    protocols: Protocols,
+    progress: Progress | None = None,
+    *,
+    workers: int = 1,
+    batch_exams: int = PUT_BATCH,
+) -> dict[str, list[str]]:
+    """The assessment cells of the summary layout for ``exam_ids`` (chosen by ``where``, read
+    from ``snap``): stored ones while fresh, the missing or stale ones computed (each of their
+    patients once, by ``workers`` processes) and stored through ``store``. ``progress(ready,
+    len(exam_ids))`` after each computed batch (it may raise to stop)."""
+    keys = Keys.of(snap.version_heads(where), protocols)
+    stored = snap.stored_assessments(exam_ids, payload=False)
+    out: dict[str, list[str]] = {}
+    stale: list[str] = []
+    for exam_id in exam_ids:
+        row = stored.get(exam_id)
+        if row is not None and keys.fresh(row):
+            out[exam_id] = json.loads(row.cells)
+        else:
+            stale.append(exam_id)
+    batches = compute(snap, stale, keys, protocols, workers=workers, batch_exams=batch_exams)
+    for found in batches:
+        _store_rows(store, found, keys)
+        for exam_id, assessment in found.items():
+            out[exam_id] = assessment_cells(assessment)
+        if progress is not None:
+            progress(len(out), len(exam_ids))
+    return out

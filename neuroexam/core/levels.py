@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 THORACIC = tuple(f"T{n}" for n in range(1, 14))
 LUMBAR = tuple(f"L{n}" for n in range(1, 8))
@@ -17,8 +18,10 @@ def is_level(text: str) -> bool:
     return normalize(text) is not None
 
 
+@lru_cache(maxsize=1024)
 def normalize(text: str) -> str | None:
-    """Canonical spelling (``"l 2"`` → ``"L2"``), or None when it is not a level."""
+    """Canonical spelling (``"l 2"`` → ``"L2"``), or None when it is not a level (memoised:
+    a file or an exam asks for the same few spellings again and again)."""
     match = _PATTERN.match(text or "")
     if not match:
         return None

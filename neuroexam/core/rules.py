@@ -7,7 +7,9 @@ data (``protocols/rules.toml``); the observations are named predicates
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from neuroexam.core import levels, spinal
 from neuroexam.core.breeds import BreedIndex, BreedMatch, MatchKind
@@ -82,12 +84,43 @@ def evaluate(
     return _assess(exam, history, protocols, serial)
 
 
+@dataclass
+class _Patient:
+    """One patient's exams as :func:`evaluate_all` hands them to :func:`_assess`, indexed once
+    (instead of once per exam: O(n) per patient, not O(n²))."""
+
+    #: The patient's exams by id (the last of a repeated id, as a dict built from the list).
+    by_id: dict[str, Exam]
+    #: How many of the patient's exams carry each id.
+    ids: Counter[str]
+    size: int
+    #: Each exam's MFS assessed on its own (:func:`_mfs_alone`), by ``id(exam)``, computed once.
+    mfs_alone: dict[int, int | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, exams: Sequence[Exam]) -> _Patient:
+        return cls({e.exam_id: e for e in exams}, Counter(e.exam_id for e in exams), len(exams))
+
+    def others(self, exam: Exam) -> bool:
+        """Whether the patient has an exam with another id than ``exam``'s."""
+        return self.size - self.ids[exam.exam_id] > 0
+
+
 def _assess(
-    exam: Exam, history: Sequence[Exam], protocols: Protocols, serial: SerialLink
+    exam: Exam,
+    history: Sequence[Exam],
+    protocols: Protocols,
+    serial: SerialLink,
+    patient: _Patient | None = None,
 ) -> Assessment:
+    """``patient``: ``history`` indexed, when every exam of ``history`` is of ``exam``'s
+    (non-empty) patient id (:func:`evaluate_all`)."""
     rules = protocols.rules
     breed = breed_index(protocols).lookup(exam.patient.breed, exam.patient.species)
-    by_id = {e.exam_id: e for e in history} if serial.previous or serial.episode_start else {}
+    if patient is not None:
+        by_id = patient.by_id
+    else:
+        by_id = {e.exam_id: e for e in history} if serial.previous or serial.episode_start else {}
     previous = by_id.get(serial.previous) if serial.previous else None
     start = by_id.get(serial.episode_start) if serial.episode_start else None
     ctx = Context(
@@ -98,7 +131,7 @@ def _assess(
         episode_start=start,
         link=serial,
     )
-    warnings = _input_warnings(ctx, history)
+    warnings = _input_warnings(ctx, history, patient)
 
     flags = [flag for spec in rules.flags if (flag := _raise(spec, ctx)) is not None]
     order = {spec.id: i for i, spec in enumerate(rules.flags)}
@@ -116,17 +149,23 @@ def _assess(
                     f"(most likely {_likely(window)}): the cut-off lies 0-4 vertebrae caudal to "
                     "the lesion"
                 )
-    mfs = _severity(ctx, flags, placed.region, warnings)
+    mfs = _severity(ctx, {f.id for f in flags}, placed.region, warnings)
     change = None
     if previous is not None:
         assert previous.exam_date is not None and exam.exam_date is not None  # serial.py rule
         hours = round((exam.exam_date - previous.exam_date).total_seconds() / 3600, 1)
-        before = _assess(previous, (), protocols, SerialLink()).severity
+        if patient is None:
+            before = _mfs_alone(previous, protocols)
+        else:
+            known = patient.mfs_alone
+            if id(previous) not in known:
+                known[id(previous)] = _mfs_alone(previous, protocols)
+            before = known[id(previous)]
         change = SerialChange(
             previous_exam_id=previous.exam_id,
             hours=hours,
             movement=movement(ctx.previous_ctr, ctx.ctr),  # type: ignore[arg-type]
-            previous_mfs=before.score if before else None,
+            previous_mfs=before,
         )
     return Assessment(
         exam_id=exam.exam_id,
@@ -156,10 +195,32 @@ def evaluate_all(exams: Sequence[Exam], protocols: Protocols | None = None) -> l
     by_patient: dict[str, list[Exam]] = {}
     for exam in kept:
         by_patient.setdefault(exam.patient.patient_id, []).append(exam)
+    # Each patient indexed once; exams without a patient id are never compared (serial.py).
+    indexed = {pid: _Patient.of(group) for pid, group in by_patient.items() if pid}
     return [
-        _assess(exam, by_patient[exam.patient.patient_id], protocols, found[exam.exam_id])
+        _assess(
+            exam,
+            by_patient[exam.patient.patient_id],
+            protocols,
+            found[exam.exam_id],
+            indexed.get(exam.patient.patient_id),
+        )
         for exam in kept
     ]
+
+
+def _mfs_alone(exam: Exam, protocols: Protocols) -> int | None:
+    """The MFS of ``exam`` assessed on its own, without history: a later exam's
+    ``previous_mfs``. The score of ``_assess(exam, (), protocols, SerialLink())`` without its
+    texts: only whether the two presentation flags are raised matters."""
+    breed = breed_index(protocols).lookup(exam.patient.breed, exam.patient.species)
+    ctx = Context(exam=exam, protocols=protocols, breed=breed, link=SerialLink())
+    raised = {
+        spec.id
+        for spec in protocols.rules.flags
+        if spec.id in _PRESENTATION_FLAGS and _triggered(spec, ctx)
+    }
+    return _severity(ctx, raised, ctx.placement.region, [])
 
 
 def skipped(exams: Iterable[Exam]) -> list[dict[str, str]]:
@@ -174,13 +235,18 @@ def skipped(exams: Iterable[Exam]) -> list[dict[str, str]]:
 # ------------------------------------------------------------------ flags
 
 
-def _raise(spec: FlagSpec, ctx: Context) -> Flag | None:
+def _triggered(spec: FlagSpec, ctx: Context) -> bool:
+    """Whether the flag is raised (:func:`_raise` returns a flag exactly when this holds)."""
     if not all(ctx.observe(n).holds for n in spec.trigger_all):
-        return None
+        return False
     triggers = [ctx.observe(n) for n in spec.trigger_any]
     if spec.trigger_any and not any(e.holds for e in triggers):
-        return None
-    if any(ctx.observe(n).holds for n in spec.unless_any):
+        return False
+    return not any(ctx.observe(n).holds for n in spec.unless_any)
+
+
+def _raise(spec: FlagSpec, ctx: Context) -> Flag | None:
+    if not _triggered(spec, ctx):
         return None
 
     reasons: list[str] = []
@@ -343,12 +409,16 @@ def _pattern_warnings(ctx: Context) -> list[str]:
     return warnings
 
 
+#: The flags that make an exam a pelvic limb or back presentation for the MFS.
+_PRESENTATION_FLAGS = frozenset({FlagId.IVDD, FlagId.PROGRESSIVE_MYELOMALACIA})
+
+
 def _severity(
-    ctx: Context, flags: list[Flag], region: str | None, warnings: list[str]
+    ctx: Context, raised: set[FlagId], region: str | None, warnings: list[str]
 ) -> int | None:
+    """The exam's MFS; ``raised``: the ids of the flags raised for it."""
     from neuroexam.core.severity import modified_frankel
 
-    raised = {f.id for f in flags}
     presentation = bool({FlagId.IVDD, FlagId.PROGRESSIVE_MYELOMALACIA} & raised) and (
         region not in spinal.CERVICAL
     )
@@ -362,7 +432,9 @@ def _severity(
 # ------------------------------------------------------------------ texts
 
 
-def _input_warnings(ctx: Context, history: Sequence[Exam]) -> list[str]:
+def _input_warnings(
+    ctx: Context, history: Sequence[Exam], patient: _Patient | None = None
+) -> list[str]:
     warnings: list[str] = []
     messages = ctx.protocols.rules.messages
     if ctx.exam.patient.species is Species.CAT and ctx.ctr.any_tested:
@@ -386,14 +458,7 @@ def _input_warnings(ctx: Context, history: Sequence[Exam]) -> list[str]:
                 f"sign '{token.id}:{token.bad_side}': the side must be left or right; "
                 f"read as '{token.id}' without a side"
             )
-    same_patient = [
-        e
-        for e in history
-        if e.exam_id != ctx.exam.exam_id
-        and ctx.exam.patient.patient_id
-        and e.patient.patient_id == ctx.exam.patient.patient_id
-    ]
-    if same_patient and ctx.exam.exam_date is None:
+    if ctx.exam.exam_date is None and _has_other_exams(ctx.exam, history, patient):
         warnings.append("exam has no date: not compared with the patient's other exams")
     if ctx.link.species_conflict is not None:
         other, species = ctx.link.species_conflict
@@ -416,6 +481,16 @@ def _input_warnings(ctx: Context, history: Sequence[Exam]) -> list[str]:
             )
         )
     return warnings
+
+
+def _has_other_exams(exam: Exam, history: Sequence[Exam], patient: _Patient | None) -> bool:
+    """Whether ``history`` holds another exam (another id) of ``exam``'s non-empty patient id."""
+    pid = exam.patient.patient_id
+    if not pid:
+        return False
+    if patient is not None:
+        return patient.others(exam)
+    return any(e.exam_id != exam.exam_id and e.patient.patient_id == pid for e in history)
 
 
 def _not_tested(ctx: Context) -> list[str]:

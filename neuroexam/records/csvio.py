@@ -16,7 +16,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, TextIO
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from neuroexam.core.models import Exam, ExamStatus, Finding, Mode, Patient
 from neuroexam.core.protocol import Protocols, shipped
@@ -327,8 +327,9 @@ def exams_from_rows(rows: Iterable[dict[str, Any]]) -> ReadResult:
             result.errors.append(RowError("", row["_line"], "empty exam_id"))
             continue
         groups.setdefault(exam_id, []).append(row)
+    builder = ExamBuilder()
     for exam_id, exam_rows in groups.items():
-        exam, errors = _exam_from_rows(exam_id, exam_rows)
+        exam, errors = builder.build(exam_id, exam_rows)
         if errors:
             result.errors.extend(errors)
         elif exam is not None:
@@ -369,69 +370,129 @@ def _control(row: dict[str, Any]) -> str | None:
 
 
 def _exam_from_rows(exam_id: str, rows: list[dict[str, Any]]) -> tuple[Exam | None, list[RowError]]:
-    bad = next((row for row in rows if row.get("_problem")), None)
-    if bad is not None:  # reported once per exam, at its first such row
-        return None, [RowError(exam_id, bad["_line"], bad["_problem"])]
-    errors: list[RowError] = []
-    conflict = _conflict(exam_id, rows)
-    if conflict is not None:
-        errors.append(conflict)
-    first = rows[0]
-    findings: list[Finding] = []
-    seen: dict[tuple, int] = {}
-    for row in rows:
+    return ExamBuilder().build(exam_id, rows)
+
+
+_MISSING = object()
+#: ``recorded_at`` as :class:`Finding` validates it (same parser, same result).
+_RECORDED_AT: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)  # type: ignore[arg-type]
+
+
+class ExamBuilder:
+    """Validates rows of one exam into an :class:`Exam`, as :class:`Finding` and :class:`Exam`
+    would, with each distinct ``(test, site, side, grade)`` validated once.
+
+    A file holds a few dozen distinct combinations among millions of rows: the first row of a
+    combination is validated by :class:`Finding` itself and its result (the enums and the
+    canonical site, or "invalid") kept; later rows only parse their ``recorded_at`` (with
+    :class:`Finding`'s own parser) and are built with ``model_construct``. Any row that is not
+    valid on this fast path is validated in full, so error messages are exactly
+    :class:`Finding`'s. The cache is per builder (one per file read) and bounded.
+    """
+
+    #: Distinct combinations kept at most (a hostile file cannot grow the cache past this).
+    CACHE_LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._combos: dict[tuple[str, str, str, str], tuple[Any, ...] | None] = {}
+
+    def finding(self, row: dict[str, Any]) -> Finding:
+        """The row's finding; raises :class:`ValidationError` exactly as :class:`Finding`."""
+        key = (row["test"], row["site"], row["side"], row["grade"])
+        combo = self._combos.get(key, _MISSING)
+        if combo is _MISSING:
+            try:
+                alone = Finding(test=key[0], site=key[1], side=key[2], grade=key[3])
+                combo = (alone.test, alone.site, alone.side, alone.grade)
+            except ValidationError:
+                combo = None
+            if len(self._combos) >= self.CACHE_LIMIT:
+                self._combos.clear()
+            self._combos[key] = combo
+        recorded: Any = row.get("recorded_at") or None
+        if combo is not None:
+            try:
+                if recorded is not None:
+                    recorded = _RECORDED_AT.validate_python(recorded)
+            except ValidationError:
+                pass  # validated in full below, for Finding's own message
+            else:
+                test, site, side, grade = combo  # type: ignore[misc]
+                return Finding.model_construct(
+                    test=test,
+                    site=site,
+                    side=side,
+                    grade=grade,
+                    note=row.get("note", ""),
+                    recorded_at=recorded,
+                )
+        return Finding(
+            test=row["test"],
+            site=row["site"],
+            side=row["side"],
+            grade=row["grade"],
+            note=row.get("note", ""),
+            recorded_at=row.get("recorded_at") or None,
+        )
+
+    def build(self, exam_id: str, rows: list[dict[str, Any]]) -> tuple[Exam | None, list[RowError]]:
+        """The exam of ``rows`` (its rows in file order), or the errors that make it unusable."""
+        bad = next((row for row in rows if row.get("_problem")), None)
+        if bad is not None:  # reported once per exam, at its first such row
+            return None, [RowError(exam_id, bad["_line"], bad["_problem"])]
+        errors: list[RowError] = []
+        conflict = _conflict(exam_id, rows)
+        if conflict is not None:
+            errors.append(conflict)
+        first = rows[0]
+        findings: list[Finding] = []
+        seen: dict[tuple, int] = {}
+        for row in rows:
+            try:
+                finding = self.finding(row)
+            except ValidationError as exc:
+                errors.append(RowError(exam_id, row["_line"], _messages(exc)))
+                continue
+            if finding.key in seen:
+                errors.append(
+                    RowError(
+                        exam_id,
+                        row["_line"],
+                        f"second finding for {finding.test.value} {finding.site} "
+                        f"{finding.side.value} (first on line {seen[finding.key]})",
+                    )
+                )
+                continue
+            seen[finding.key] = row["_line"]
+            findings.append(finding)
+        if errors:
+            return None, errors
         try:
-            finding = Finding(
-                test=row["test"],
-                site=row["site"],
-                side=row["side"],
-                grade=row["grade"],
-                note=row.get("note", ""),
-                recorded_at=row.get("recorded_at") or None,
+            exam = Exam(
+                exam_id=exam_id,
+                exam_date=first.get("exam_date") or None,
+                examiner=first.get("examiner", ""),
+                mode=first.get("mode") or Mode.CLINICAL,
+                patient=Patient(
+                    patient_id=first.get("patient_id", ""),
+                    name=first.get("patient_name", ""),
+                    species=first["species"],
+                    breed=first.get("breed", ""),
+                    age_years=first.get("age_years") or None,
+                    sex=first.get("sex") or "unknown",
+                    weight_kg=first.get("weight_kg") or None,
+                ),
+                signs=[s for s in first.get("signs", "").split(";") if s.strip()],
+                findings=findings,
+                status=first.get("exam_status") or ExamStatus.COMPLETE,
+                signed_by=first.get("signed_by", ""),
+                signed_at=first.get("signed_at") or None,
+                exam_note=first.get("exam_note", ""),
+                parts="spinal" if any(f.test.value in _SPINAL_TESTS for f in findings) else "quick",
             )
         except ValidationError as exc:
-            errors.append(RowError(exam_id, row["_line"], _messages(exc)))
-            continue
-        if finding.key in seen:
-            errors.append(
-                RowError(
-                    exam_id,
-                    row["_line"],
-                    f"second finding for {finding.test.value} {finding.site} "
-                    f"{finding.side.value} (first on line {seen[finding.key]})",
-                )
-            )
-            continue
-        seen[finding.key] = row["_line"]
-        findings.append(finding)
-    if errors:
-        return None, errors
-    try:
-        exam = Exam(
-            exam_id=exam_id,
-            exam_date=first.get("exam_date") or None,
-            examiner=first.get("examiner", ""),
-            mode=first.get("mode") or Mode.CLINICAL,
-            patient=Patient(
-                patient_id=first.get("patient_id", ""),
-                name=first.get("patient_name", ""),
-                species=first["species"],
-                breed=first.get("breed", ""),
-                age_years=first.get("age_years") or None,
-                sex=first.get("sex") or "unknown",
-                weight_kg=first.get("weight_kg") or None,
-            ),
-            signs=[s for s in first.get("signs", "").split(";") if s.strip()],
-            findings=findings,
-            status=first.get("exam_status") or ExamStatus.COMPLETE,
-            signed_by=first.get("signed_by", ""),
-            signed_at=first.get("signed_at") or None,
-            exam_note=first.get("exam_note", ""),
-            parts="spinal" if any(f.test.value in _SPINAL_TESTS for f in findings) else "quick",
-        )
-    except ValidationError as exc:
-        return None, [RowError(exam_id, first["_line"], _messages(exc))]
-    return exam, []
+            return None, [RowError(exam_id, first["_line"], _messages(exc))]
+        return exam, []
 
 
 #: Tests of the optional spinal part: an imported exam holding one was a spinal exam.

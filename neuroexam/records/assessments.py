@@ -346,9 +346,7 @@ def assessments_for(
     return {exam_id: out[exam_id] for exam_id in exam_ids if exam_id in out}
 
 
-def refresh_assessments(
-    store: RecordStore, exam_ids: Sequence[str], protocols: Protocols
-) -> int:
+def refresh_assessments(store: RecordStore, exam_ids: Sequence[str], protocols: Protocols) -> int:
     """Compute and store the assessments of these exams that are missing or stale (after a
     completion, an amendment or an import); returns how many were computed."""
     with store.snapshot() as snap:

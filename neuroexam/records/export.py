@@ -268,10 +268,10 @@ def _write_findings(
             if exam_id != current:
                 current = exam_id
                 at, lead, tail = heads[exam_id]
-            key = (test, site, side, grade)
-            middle = middles.get(key)
+            finding = (test, site, side, grade)
+            middle = middles.get(finding)
             if middle is None:
-                middle = middles[key] = ",".join(map(csv_cell, key)) + ","
+                middle = middles[finding] = ",".join(map(csv_cell, finding)) + ","
             if note:
                 note = neutralise(note)
                 if quoted(note) is not None:

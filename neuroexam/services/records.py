@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -93,6 +93,22 @@ class RecordsService:
         from neuroexam.core.rules import evaluate
 
         return evaluate(exam, self.history_of(exam), self._protocols())
+
+    def assessments(self, exam_ids: Sequence[str]) -> dict[str, Assessment]:
+        """The stored assessments of a page of exams (``{exam_id: Assessment}``, unknown ids
+        absent): the missing or stale ones are computed with their patients' whole history
+        (each patient once) and stored. Equal to :meth:`assess` of each exam; safe to call from
+        a worker thread."""
+        from neuroexam.records.assessments import assessments_for
+
+        return assessments_for(self._store, exam_ids, self._protocols())
+
+    def refresh_assessments(self, exam_ids: Sequence[str]) -> int:
+        """Store the assessments of these exams now (after a completion, amendment or
+        import) unless they are fresh; returns how many were computed."""
+        from neuroexam.records.assessments import refresh_assessments
+
+        return refresh_assessments(self._store, exam_ids, self._protocols())
 
     def audit(self, exam_id: str) -> list[AuditRow]:
         return self._store.audit(exam_id)

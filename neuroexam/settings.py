@@ -31,6 +31,7 @@ FILE_NAME = "settings.toml"
 ENV_PREFIX = "NEUROEXAM_"
 CONFIG_ENV = "NEUROEXAM_CONFIG"
 HOME_ENV = "NEUROEXAM_HOME"
+DB_ALIAS_ENV = "NEUROEXAM_DB"
 
 
 class SettingsError(Exception):
@@ -122,7 +123,22 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The file's values come in as init arguments; the environment wins over them.
-        return env_settings, init_settings
+        return env_settings, _DatabaseAlias(settings_cls), init_settings
+
+
+class _DatabaseAlias(PydanticBaseSettingsSource):
+    """``NEUROEXAM_DB``: the short name of ``NEUROEXAM_DATABASE_URL`` (which wins over it).
+
+    A source of its own rather than an ``AliasChoices``: an alias is looked up without the
+    prefix too, and a ``DATABASE_URL`` meant for another program must not be taken.
+    """
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        value = os.environ.get(DB_ALIAS_ENV)
+        return {"database_url": value} if value is not None else {}
 
 
 def read_settings_file(path: Path) -> dict[str, Any]:
@@ -166,6 +182,9 @@ def _describe(exc: ValidationError, path: Path) -> str:
         if any(key.upper() == name for key in os.environ):
             source = f"environment variable {name}"
             break
+    else:
+        if loc == ["database_url"] and DB_ALIAS_ENV in os.environ:
+            source = f"environment variable {DB_ALIAS_ENV}"
     if error["type"] == "extra_forbidden":
         known = ", ".join(Settings.model_fields)
         if len(loc) > 1 and loc[0] == "clinic":

@@ -8,6 +8,9 @@ import pytest
 
 from neuroexam.core.protocol import Protocols, shipped
 
+# The store suite runs on each backend: backend, record_store, pg_database, pg_url.
+from tests.backends import backend, pg_database, pg_url, record_store  # noqa: F401
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -277,15 +277,19 @@ def parse_exam_date(text: str | None, now: datetime) -> datetime | None:
 
 
 class ExamParts(StrEnum):
-    """Which parts the exam has (issue 11): the two reflexes, or the spinal exam around them."""
+    """Which parts the exam has: the two reflexes, the spinal exam around them, or the trunci
+    re-check alone."""
 
     QUICK = "quick"
     SPINAL = "spinal"
+    #: The serial re-check: the cutaneous trunci steps alone (``protocols/exam/trunci.toml``).
+    TRUNCI = "trunci"
 
 
 PARTS_LABELS: dict[ExamParts, str] = {
     ExamParts.QUICK: "quick: scratch + trunci",
     ExamParts.SPINAL: "spinal: + limb reflexes, postural reactions, nociception",
+    ExamParts.TRUNCI: "trunci: cutaneous trunci re-check only",
 }
 
 

@@ -137,6 +137,30 @@ class ExamPart(_Strict):
 QUICK_LABEL = "quick: scratch + trunci"
 
 
+class RecheckPart(_Strict):
+    """A re-check that repeats only some of the quick exam's tests, in the quick exam's
+    order (``protocols/exam/trunci.toml``: the serial cutaneous trunci test)."""
+
+    id: Literal["trunci"]
+    #: What the intake offers, e.g. "trunci: cutaneous trunci re-check only".
+    label: str
+    intro: str
+    #: The quick exam's tests this re-check steps through.
+    tests: list[TestId] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _quick_tests_only(self) -> RecheckPart:
+        for i, test in enumerate(self.tests):
+            if test in SPINAL_SITES:
+                raise ValueError(
+                    f"tests.{i}: {test.value!r} belongs to the spinal part (a re-check repeats "
+                    "tests of the quick exam)"
+                )
+        if len(set(self.tests)) != len(self.tests):
+            raise ValueError("tests: each test may appear once")
+        return self
+
+
 class RiskGroup(_Strict):
     id: RiskGroupId
     label: str
@@ -412,20 +436,30 @@ class Protocols(BaseModel):
     rules: RuleFile
     #: The optional spinal part (``exam/spinal.toml``), None in a folder without it.
     spinal: ExamPart | None = None
+    #: The optional trunci-only re-check (``exam/trunci.toml``), None in a folder without it.
+    trunci: RecheckPart | None = None
 
     def exam(self, species: Species, part: str = "quick") -> ExamProtocol:
-        """The exam protocol of ``species``: ``quick`` (scratch + trunci) or ``spinal`` (the
-        quick exam followed by the spinal part's tests). KeyError for another part."""
+        """The exam protocol of ``species``: ``quick`` (scratch + trunci), ``spinal`` (the
+        quick exam followed by the spinal part's tests) or ``trunci`` (the quick exam's tests
+        the re-check names, e.g. the cutaneous trunci alone). KeyError for another part."""
         if part == "quick":
             return self.exams[species]
-        if part != "spinal" or self.spinal is None:
-            raise KeyError(part)
         key = (species, part)
-        if key not in self.combined_exams:
-            quick = self.exams[species]
-            self.combined_exams[key] = quick.model_copy(
-                update={"tests": [*quick.tests, *self.spinal.tests], "parts": ["quick", part]}
-            )
+        if key in self.combined_exams:
+            return self.combined_exams[key]
+        quick = self.exams[species]
+        if part == "spinal" and self.spinal is not None:
+            tests = [*quick.tests, *self.spinal.tests]
+            parts = ["quick", part]
+        elif part == "trunci" and self.trunci is not None:
+            tests = [t for t in quick.tests if t.id in self.trunci.tests]
+            parts = [part]
+            if not tests:
+                raise KeyError(part)
+        else:
+            raise KeyError(part)
+        self.combined_exams[key] = quick.model_copy(update={"tests": tests, "parts": parts})
         return self.combined_exams[key]
 
     def parts(self) -> list[tuple[str, str]]:
@@ -433,6 +467,8 @@ class Protocols(BaseModel):
         offered = [("quick", QUICK_LABEL)]
         if self.spinal is not None:
             offered.append(("spinal", self.spinal.label))
+        if self.trunci is not None:
+            offered.append(("trunci", self.trunci.label))
         return offered
 
     @cached_property
@@ -564,8 +600,15 @@ def load_protocols(root: Path | None = None) -> Protocols:
     spinal = (
         _validate(ExamPart, spinal_path, _read_toml(spinal_path)) if spinal_path.is_file() else None
     )
+    trunci_path = root / "exam" / "trunci.toml"
+    trunci = (
+        _validate(RecheckPart, trunci_path, _read_toml(trunci_path))
+        if trunci_path.is_file()
+        else None
+    )
     return Protocols(
-        root=root, exams=exams, breeds=breeds, signs=signs, rules=rules, spinal=spinal
+        root=root, exams=exams, breeds=breeds, signs=signs, rules=rules, spinal=spinal,
+        trunci=trunci,
     )
 
 

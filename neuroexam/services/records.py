@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from neuroexam.core.models import Assessment, Exam
     from neuroexam.core.protocol import Protocols
+    from neuroexam.core.recheck import RecheckDue
     from neuroexam.records.audit import AuditRow
     from neuroexam.records.backend import (
         ExamFilter,
@@ -149,3 +150,13 @@ class RecordsService:
 
     def students(self) -> list[str]:
         return self._store.students()
+
+    # ---------------------------------------------------------------- serial re-checks
+
+    def rechecks_due(
+        self, interval_hours: float, now: datetime, patient_id: str | None = None
+    ) -> list[RecheckDue]:
+        """The trunci re-checks due (every watched patient, or one); worker-thread safe."""
+        from neuroexam.services.rechecks import due
+
+        return due(self._store, self._protocols(), interval_hours, now, patient_id)

@@ -196,6 +196,8 @@ async def test_re_exam_from_the_summary_opens_the_intake_with_the_patient(
         app.show_summary("E-O1")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "SummaryScreen")
         await pilot.press("r")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ChoiceModal")
+        await pilot.press("enter")  # the first choice: the full exam again
         await wait_for(pilot, lambda: type(app.screen).__name__ == "IntakeScreen")
         assert app.screen.query_one("#patient-id", Input).value == "P-7"
         await pilot.pause()

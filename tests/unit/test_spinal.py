@@ -257,7 +257,7 @@ def test_spinal_part_of_the_protocol(protocols) -> None:  # type: ignore[no-unty
 
     part = protocols.spinal
     assert part is not None and part.label.startswith("spinal:")
-    assert [pid for pid, _ in protocols.parts()] == ["quick", "spinal"]
+    assert [pid for pid, _ in protocols.parts()] == ["quick", "spinal", "trunci"]
     for species in Species:
         quick = protocols.exam(species)
         spinal_exam = protocols.exam(species, "spinal")

@@ -1,5 +1,6 @@
 """The base of screens that list exams in a table keyed by exam id (history, a patient's
-exams): enter or ``o`` opens the highlighted exam's summary, read only."""
+exams): enter or ``o`` opens the highlighted exam's summary, read only; ``r`` re-examines
+its patient."""
 
 from __future__ import annotations
 
@@ -26,6 +27,19 @@ class ExamListScreen(NeuroScreen[None]):
         exam_id = self.selected_exam_id()
         if exam_id is not None:
             self.napp.show_summary(exam_id, read_only=True)
+
+    def action_re_exam(self) -> None:
+        """A new exam of the highlighted exam's patient (full or trunci-only)."""
+        exam_id = self.selected_exam_id()
+        exam = self.napp.records.exam(exam_id) if exam_id is not None else None
+        if exam is None:
+            return
+        if exam.mode.value != "clinical":
+            self.notify("A training exam is not re-examined: start the case again.")
+            return
+        from neuroexam.tui.screens.re_exam import ask_re_exam
+
+        ask_re_exam(self.napp, exam.patient.patient_id, exam.parts)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

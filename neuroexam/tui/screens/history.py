@@ -60,6 +60,7 @@ class HistoryScreen(ExamListScreen):
 
     BINDINGS = [
         Binding("o", "open", "Open summary", id="history.open"),
+        Binding("r", "re_exam", "Re-exam", id="history.re_exam"),
         Binding("x", "export", "Export CSV", id="history.export"),
         Binding("h", "home", "Home", id="history.home"),
         Binding("escape", "home", "Back", id="history.back"),
@@ -139,7 +140,7 @@ class HistoryScreen(ExamListScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "open":
+        if action in ("open", "re_exam"):
             return self.row_count > 0
         return True
 

@@ -245,6 +245,8 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
     ) -> None:
         super().__init__()
         self.exam = exam
+        if exam is not None and exam.parts in set(ExamParts):
+            parts = ExamParts(exam.parts)  # editing: the exam's own parts
         self.parts = parts
         self._launch_id = patient_id
         #: The intake as it was when the screen opened (editing: what the edit started from).

@@ -103,6 +103,7 @@ class PatientExamsScreen(ExamListScreen):
 
     BINDINGS = [
         Binding("o", "open", "Open summary", id="patient_exams.open"),
+        Binding("r", "re_exam", "Re-exam", id="patient_exams.re_exam"),
         Binding("space", "mark", "Mark", id="patient_exams.mark"),
         Binding("c", "compare", "Compare", id="patient_exams.compare"),
         Binding("t", "trail", "Trail", id="patient_exams.trail"),
@@ -193,7 +194,7 @@ class PatientExamsScreen(ExamListScreen):
     # ---------------------------------------------------------------- keys
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("open", "mark", "trail"):
+        if action in ("open", "mark", "trail", "re_exam"):
             return self.row_count > 0
         if action == "compare":
             return len(self.exams) > 1

@@ -54,6 +54,7 @@ class PatientsScreen(NeuroScreen[None]):
 
     BINDINGS = [
         Binding("o", "open", "Open patient", id="patients.open"),
+        Binding("r", "re_exam", "Re-exam", id="patients.re_exam"),
         Binding("slash", "search", "Search", id="patients.search"),
         Binding("down", "to_list", "To list", show=False, id="patients.to_list"),
         Binding("escape", "back", "Back", id="patients.back"),
@@ -92,7 +93,12 @@ class PatientsScreen(NeuroScreen[None]):
         """One store query (a GROUP BY over the exams index); fast enough to run per search."""
         text = self.search_text
         shown = safe_text(text)
-        items = self.napp.records.patients(text, limit=PATIENTS_LIMIT)
+        # training attempts (one TRAIN- patient each) have their own screens
+        items = [
+            item
+            for item in self.napp.records.patients(text, limit=PATIENTS_LIMIT)
+            if item.last_mode is not Mode.TRAINING
+        ]
         table = self.query_one("#patients-table", DataTable)
         table.clear()
         for item in items:
@@ -139,6 +145,8 @@ class PatientsScreen(NeuroScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open":
             return self.row_count > 0
+        if action == "re_exam":  # typed into the search box, r is a letter of the search
+            return self.row_count > 0 and not self.query_one("#patients-search", Input).has_focus
         if action == "search":
             return not self.query_one("#patients-search", Input).has_focus
         return True
@@ -163,6 +171,16 @@ class PatientsScreen(NeuroScreen[None]):
         event.stop()
         if event.row_key.value is not None:
             self.open_patient(event.row_key.value)
+
+    def action_re_exam(self) -> None:
+        """A new exam of the highlighted patient (full or trunci-only), intake prefilled."""
+        patient_id = self.selected_patient_id()
+        if patient_id is None:
+            return
+        from neuroexam.tui.screens.re_exam import ask_re_exam
+
+        latest = self.napp.records.latest_exam_of(patient_id)
+        ask_re_exam(self.napp, patient_id, latest.parts if latest else "quick")
 
     def action_search(self) -> None:
         self.query_one("#patients-search", Input).focus()

@@ -168,6 +168,7 @@ class SummaryScreen(NeuroScreen[None]):
         Binding("c", "copy_soap", "SOAP", id="summary.copy_soap"),
         Binding("l", "referral", "Letter", id="summary.referral"),
         Binding("r", "re_exam", "Re-exam", show=False, id="summary.re_exam"),
+        Binding("e", "exam_date", "Exam date", show=False, id="summary.exam_date"),
     ]
 
     def __init__(
@@ -309,6 +310,8 @@ class SummaryScreen(NeuroScreen[None]):
             return status in ("complete", "in_progress") and self.exam is not None
         if action in ("export", "trail", "report_pdf", "copy_soap", "referral"):
             return self.exam is not None
+        if action == "exam_date":  # the exam being edited (a complete one: reopen it first)
+            return self.service is not None and status == "in_progress"
         if action == "re_exam":
             return (
                 self.exam is not None
@@ -328,17 +331,51 @@ class SummaryScreen(NeuroScreen[None]):
         self.napp.go_home()
 
     def action_re_exam(self) -> None:
-        """A new exam of this patient: home, then the intake prefilled with the patient."""
-        if self.exam is None or self.napp.refuse_if_read_only("start an exam"):
+        """A new exam of this patient (full or trunci-only): home, then the intake prefilled
+        with the patient."""
+        if self.exam is None:
             return
-        from neuroexam.tui.screens.intake import IntakeScreen
+        from neuroexam.tui.screens.re_exam import ask_re_exam
 
-        patient_id = self.exam.patient.patient_id
-        self.napp.go_home()
-        self.app.push_screen(IntakeScreen(patient_id=patient_id))
+        ask_re_exam(self.napp, self.exam.patient.patient_id, self.exam.parts)
 
     def action_trail(self) -> None:
         self.napp.show_trail(self.exam_id)
+
+    def action_exam_date(self) -> None:
+        """Correct when the exam was done (an exam entered later); the change is saved with
+        an ``intake_changed`` trail row."""
+        if self.service is None or self.exam is None:
+            return
+        from neuroexam.core.intake import format_exam_date
+        from neuroexam.tui.screens import intake
+
+        shown = format_exam_date(self.exam.exam_date or intake.local_now())
+        self.app.push_screen(
+            TextModal("Exam date and time (YYYY-MM-DD HH:MM, local time)", shown),
+            self._set_exam_date,
+        )
+
+    async def _set_exam_date(self, text: str | None) -> None:
+        if text is None or self.service is None:
+            return
+        from neuroexam.core.intake import parse_exam_date
+        from neuroexam.tui.screens import intake
+
+        try:
+            when = parse_exam_date(text, intake.local_now())
+        except ValueError as exc:
+            self.notify(f"Exam date not changed: {safe_text(exc)}", severity="error",
+                        markup=False)
+            return
+        if when is None or when == self.service.exam.exam_date:
+            return
+        edited = self.service.exam.model_copy(deep=True)
+        edited.exam_date = when
+        if self.napp.save_intake(edited):
+            self.notify(f"Exam date set to {when:%Y-%m-%d %H:%M}.", markup=False)
+        await self.query_one("#summary", VerticalScroll).remove_children()
+        self.load()
 
     def action_finish(self) -> None:
         """Ask about unrecorded steps, then who signs (default: the examiner), then finish."""

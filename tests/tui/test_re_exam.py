@@ -1,0 +1,164 @@
+"""Serial work at the table (issue 15): re-exam a patient from history, patients and a
+patient's exams (full or trunci-only), the exam date from the summary, re-checks due."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from textual.widgets import DataTable, Input
+
+from neuroexam.core.intake import ExamParts
+from neuroexam.core.models import Grade, TestId
+from neuroexam.core.vocab import AuditEvent
+from neuroexam.records.store import Store
+from neuroexam.tui.app import NeuroExamApp
+from neuroexam.tui.widgets.choice import Choice
+from tests.tui.helpers import screen_text
+from tests.tui.intake_pilot import wait_for
+from tests.tui.records_seed import seed
+
+
+def make(tmp_path: Path) -> NeuroExamApp:
+    store = Store(tmp_path / "t.db")
+    seed(store)
+    return NeuroExamApp(store=store)
+
+
+def screen_name(app: NeuroExamApp) -> str:
+    return type(app.screen).__name__
+
+
+async def choose_and_start(pilot, app: NeuroExamApp, choice: str) -> None:  # type: ignore[no-untyped-def]
+    """In the re-exam question pick ``full`` or ``trunci``, then start from the intake."""
+    await wait_for(pilot, lambda: screen_name(app) == "ChoiceModal")
+    await pilot.press(*(["down"] if choice == "trunci" else []), "enter")
+    await wait_for(pilot, lambda: screen_name(app) == "IntakeScreen")
+    await pilot.pause()
+
+
+async def test_trunci_only_re_exam_from_history_steps_through_the_trunci_alone(
+    tmp_path: Path,
+) -> None:
+    app = make(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen")
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: app.screen.row_count > 0)  # type: ignore[attr-defined]
+        assert app.screen.selected_exam_id() == "E-O2"  # type: ignore[attr-defined]
+        await pilot.press("r")
+        await choose_and_start(pilot, app, "trunci")
+        intake = app.screen
+        assert intake.query_one("#patient-id", Input).value == "P-7"
+        assert intake.query_one("#name", Input).value == "Oscar"  # prefilled
+        assert intake.query_one("#parts", Choice).value == ExamParts.TRUNCI.value
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen_name(app) == "ExamScreen")
+        for _ in range(8):  # L7 … L1 absent, then T13 present; then the right side
+            await pilot.press("a")
+        await pilot.press("p", "p")  # T13 left present; right L7 present: no scratch steps
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
+        new = app.store.load_exams(patient_id="P-7")[-1]
+        assert new.parts == "trunci" and new.exam_id not in ("E-O1", "E-O2")
+        assert {f.test for f in new.findings} == {TestId.CUTANEOUS_TRUNCI}
+        assert "within normal limits" not in screen_text(app).lower()
+
+
+async def test_full_re_exam_from_patients_keeps_the_full_exam(tmp_path: Path) -> None:
+    app = make(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p")
+        await wait_for(pilot, lambda: screen_name(app) == "PatientsScreen")
+        await pilot.press("r")  # typed in the search box: a letter of the search
+        assert app.screen.query_one("#patients-search", Input).value == "r"
+        await pilot.press("backspace", "down")  # into the list: P-7 Oscar first
+        await pilot.press("r")
+        await choose_and_start(pilot, app, "full")
+        assert app.screen.query_one("#patient-id", Input).value == "P-7"
+        assert app.screen.query_one("#parts", Choice).value == ExamParts.QUICK.value
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen_name(app) == "ExamScreen")
+        session = app.screen.service.session  # type: ignore[attr-defined]
+        assert {s.test for s in session.active_steps()} >= {TestId.SCRATCH}
+
+
+async def test_re_exam_from_a_patients_exams_and_escape_cancels(tmp_path: Path) -> None:
+    app = make(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p", "down", "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "PatientExamsScreen")
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: app.screen.row_count > 0)  # type: ignore[attr-defined]
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen_name(app) == "ChoiceModal")
+        await pilot.press("escape")  # changed my mind: nothing opens
+        await wait_for(pilot, lambda: screen_name(app) == "PatientExamsScreen")
+        await pilot.press("r")
+        await choose_and_start(pilot, app, "trunci")
+        assert app.screen.query_one("#parts", Choice).value == "trunci"
+        assert [type(s).__name__ for s in app.screen_stack][-2] == "HomeScreen"
+
+
+async def test_exam_date_changed_from_the_summary_writes_a_trail_row(tmp_path: Path) -> None:
+    from tests.tui.helpers import make_exam
+
+    store = Store(tmp_path / "neuroexam.db")
+    app = NeuroExamApp(store=store, start_exam=make_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")  # a first finding
+        await pilot.press("s")  # the summary of the exam being recorded
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_name(app) == "TextModal")
+        field = app.screen.query_one(Input)
+        field.value = "2026-11-19 22:15"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
+        await pilot.pause()
+        exam = store.load_exam("E1")
+        assert exam is not None and exam.exam_date is not None
+        assert exam.exam_date.astimezone().strftime("%Y-%m-%d %H:%M") == "2026-11-19 22:15"
+        rows = [r for r in store.audit("E1") if r.event is AuditEvent.INTAKE_CHANGED]
+        assert [r.field for r in rows] == ["exam_date"]
+        assert "2026-11-19 22:15" in screen_text(app)
+        assert exam.findings[0].grade is Grade.ABSENT  # the finding is untouched
+
+
+async def test_a_bad_exam_date_on_the_summary_changes_nothing(tmp_path: Path) -> None:
+    from tests.tui.helpers import FIXED_DATE, make_exam
+
+    store = Store(tmp_path / "neuroexam.db")
+    app = NeuroExamApp(store=store, start_exam=make_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("a", "s")
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_name(app) == "TextModal")
+        app.screen.query_one(Input).value = "2999-01-01 10:00"  # in the future
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
+        exam = store.load_exam("E1")
+        assert exam is not None and exam.exam_date == FIXED_DATE
+        assert not [r for r in store.audit("E1") if r.event is AuditEvent.INTAKE_CHANGED]
+
+
+async def test_history_lists_no_training_patient_in_patients(tmp_path: Path) -> None:
+    from neuroexam.core.models import Mode, Patient
+    from tests.tui.records_seed import OSCAR_FIRST, save_exam
+
+    store = Store(tmp_path / "t.db")
+    seed(store)
+    trainee = Patient(patient_id="TRAIN-back_pain_dachshund_l4-159F84", name="Case",
+                      species="dog", breed="Dachshund")
+    save_exam(store, "E-T1", OSCAR_FIRST + timedelta(days=1), trainee, "L4", mode=Mode.TRAINING)
+    app = NeuroExamApp(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p")
+        await wait_for(pilot, lambda: screen_name(app) == "PatientsScreen")
+        table = app.screen.query_one("#patients-table", DataTable)
+        ids = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert ids == ["P-7", "P-9", "P-3"]
+        assert "TRAIN-" not in screen_text(app)

@@ -155,7 +155,7 @@ def _parser() -> argparse.ArgumentParser:
         help="file to write (default: the report folder for PDFs, stdout for text)",
     )
 
-    db = commands.add_parser("db", help="look after the records file: backup, check")
+    db = commands.add_parser("db", help="look after the records: backup, check, migrate")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
     backup = db_commands.add_parser(
         "backup",
@@ -168,7 +168,26 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument(
         "dest", type=Path, metavar="DEST", help="a new file, or a folder (a dated name inside)"
     )
-    db_commands.add_parser("check", help="show the records file, its schema and its counts")
+    db_commands.add_parser(
+        "check", help="show the records' backend, place, schema and counts (SQLite or PostgreSQL)"
+    )
+    migrate = db_commands.add_parser(
+        "migrate",
+        help="copy the SQLite records into an empty PostgreSQL database",
+        description=(
+            "Copy every exam, finding, training attempt and audit row of the SQLite records "
+            "into an empty PostgreSQL database in one transaction, and check the counts match. "
+            "Then point each workstation at the server (NEUROEXAM_DB or database_url)."
+        ),
+    )
+    migrate.add_argument(
+        "--to", required=True, metavar="URL", dest="to_url",
+        help="the PostgreSQL database, postgresql://user@host/database",
+    )
+    migrate.add_argument(
+        "--from", type=Path, metavar="FILE", dest="from_path",
+        help="the SQLite records file (default: the data folder's)",
+    )
 
     protocols = commands.add_parser("protocols", help="work with the protocol files")
     protocol_commands = protocols.add_subparsers(dest="protocols_command", metavar="ACTION")
@@ -219,11 +238,11 @@ def _assess(args: argparse.Namespace) -> int:
 
 def _run_tui(start_exam: Exam | None = None, training: TrainingStart | None = None) -> int:
     """The TUI home, or straight into the wizard on ``start_exam``."""
-    from neuroexam.records.store import Store, StoreError
+    from neuroexam.records.store import StoreError, open_store
     from neuroexam.tui.app import NeuroExamApp
 
     try:
-        store = Store()
+        store = open_store()
         if start_exam is not None or training is not None:
             _refuse_read_only(store, "start an exam or a training session")
     except StoreError as exc:
@@ -351,13 +370,13 @@ def _identity_confirmed(patient: Patient, yes: bool) -> bool:
     """Warn on stderr where the intake contradicts the patient on record for its id (issue 8.4);
     a different species starts only with ``--yes``."""
     from neuroexam.core.intake import KnownPatient, identity_mismatches
-    from neuroexam.records.store import Store, StoreError
+    from neuroexam.records.store import StoreError, open_store
     from neuroexam.services.patients import PatientLookup
 
     if not patient.patient_id:
         return True
     try:
-        store = Store()
+        store = open_store()
     except StoreError:
         return True  # opening the TUI reports the records' problem
     try:
@@ -387,7 +406,7 @@ def _export(args: argparse.Namespace) -> int:
     from neuroexam.core.models import Mode
     from neuroexam.core.protocol import ProtocolError, shipped
     from neuroexam.records.export import Layout, export_csv, parse_when
-    from neuroexam.records.store import ExamFilter, Store, StoreError
+    from neuroexam.records.store import ExamFilter, StoreError, open_store
 
     bounds: dict[str, date] = {}
     for option in ("since", "until"):
@@ -409,7 +428,7 @@ def _export(args: argparse.Namespace) -> int:
     target = args.out if args.out is not None else "stdout"
     try:
         protocols = shipped()
-        store = Store()
+        store = open_store()
         try:
             if args.out is not None:
                 with _clean_exit_on_signals():  # kill (TERM/HUP) leaves no partial file
@@ -470,10 +489,10 @@ def _clean_exit_on_signals() -> Iterator[None]:
 def _import(args: argparse.Namespace) -> int:
     from neuroexam.records.csvio import CsvInputError
     from neuroexam.records.importer import import_file
-    from neuroexam.records.store import Store, StoreError
+    from neuroexam.records.store import StoreError, open_store
 
     try:
-        store = Store()
+        store = open_store()
         _refuse_read_only(store, "import into them")
     except StoreError as exc:
         return _usage_error(f"neuroexam import: {exc}")
@@ -490,12 +509,12 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from neuroexam.records.store import Store, StoreError
+    from neuroexam.records.store import StoreError, open_store
     from neuroexam.reports import ReportError
     from neuroexam.services.reports import ReportService
 
     try:
-        store = Store()
+        store = open_store()
     except StoreError as exc:
         return _usage_error(f"neuroexam report: {exc}")
     try:
@@ -522,10 +541,17 @@ def _report(args: argparse.Namespace) -> int:
 
 def _db(args: argparse.Namespace) -> int:
     from neuroexam.records.sqlite.maintenance import backup, summary
-    from neuroexam.records.store import StoreError
+    from neuroexam.records.store import StoreError, database_url, postgres_module
 
     try:
-        if args.db_command == "backup":
+        url = None if args.db_command == "migrate" else database_url()
+        if args.db_command == "migrate":
+            lines = postgres_module("maintenance").migrate_lines(args.from_path, args.to_url)
+            print("\n".join(safe_text(line) for line in lines))
+        elif url is not None:
+            lines = postgres_module("maintenance").server_db(args.db_command, url)
+            print("\n".join(safe_text(line) for line in lines))
+        elif args.db_command == "backup":
             result = backup(args.dest)
             exams = f"{result.exams} exam" + ("" if result.exams == 1 else "s")
             print(safe_text(f"backed up {exams} to {result.path}"))

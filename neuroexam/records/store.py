@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
+from types import ModuleType
 
 from neuroexam.records.backend import (
     ExamFilter,
@@ -56,6 +58,17 @@ def database_url() -> str | None:
         raise StoreError(str(exc)) from None
 
 
+def postgres_module(name: str) -> ModuleType:
+    """``neuroexam.records.postgres.<name>``, or :class:`StoreError` saying to install the
+    ``postgres`` extra when psycopg is missing."""
+    try:
+        return importlib.import_module(f"neuroexam.records.postgres.{name}")
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] != "psycopg":
+            raise
+        raise StoreError(POSTGRES_MISSING) from None
+
+
 def open_store(
     path: Path | None = None, read_only: bool | None = None, *, url: str | None = None
 ) -> RecordStore:
@@ -75,12 +88,9 @@ def open_store(
                 f"{scheme}://: not a database NeuroExam can use; expected postgresql://… "
                 "(or no URL for the embedded SQLite file)"
             )
-        try:
-            from neuroexam.records.postgres import PostgresStore
-        except ImportError as exc:
-            if (exc.name or "").partition(".")[0] != "psycopg":
-                raise
-            raise StoreError(POSTGRES_MISSING) from None
+        postgres_module("connection")  # psycopg is there, or a one-line error saying so
+        from neuroexam.records.postgres import PostgresStore
+
         return PostgresStore(url, read_only=bool(read_only))
     return SqliteStore(path, read_only=read_only)
 
@@ -102,4 +112,5 @@ __all__ = [
     "database_url",
     "exam_row",
     "open_store",
+    "postgres_module",
 ]

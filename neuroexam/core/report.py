@@ -7,6 +7,7 @@ from typing import Any
 
 from neuroexam.core.models import (
     Assessment,
+    Exam,
     Flag,
     FollowUp,
     LesionWindow,
@@ -27,6 +28,46 @@ FOLLOW_UP_NAMES = {
     "same_day_exam": "same-day exam",
     "repeat_exam": "repeat exam",
 }
+
+
+#: How each flag reads in a list column (the full title is on the summary and in the detail
+#: line under a list; the ids stay in the files).
+FLAG_NAMES = {
+    "ivdd": "IVDD",
+    "progressive_myelomalacia": "PMM risk",
+    "syringomyelia": "CM/SM",
+    "nerve_damage": "Nerve damage",
+    "dermatologic": "Skin",
+    "orthopedic": "Orthopaedic",
+    "seizure": "Seizures",
+}
+
+
+def flag_name(flag: Flag) -> str:
+    """``!!! PMM risk``: the urgency mark and the flag's short title."""
+    name = FLAG_NAMES.get(flag.id.value, flag.title)
+    return f"{URGENCY_MARK[flag.urgency.value]} {name}"
+
+
+def flag_summary(flag: Flag) -> str:
+    """``!!! EMERGENCY Cut-off climbing … (moderate)``: urgency in words, title, strength."""
+    word = flag.urgency.value
+    shown = word if word == "routine" else word.upper()
+    return f"{URGENCY_MARK[word]} {shown} {flag.title} ({flag.strength.value})"
+
+
+def note_lines(exam: Exam) -> list[str]:
+    """The exam note, then each finding's note (``trunci L1 left: …``), in step order."""
+    lines = [f"Exam note: {exam.exam_note}"] if exam.exam_note.strip() else []
+    for finding in exam.findings:
+        if finding.note.strip():
+            test = TEST_NAMES.get(finding.test.value, finding.test.value.replace("_", " "))
+            lines.append(f"Note, {test} {finding.site} {finding.side.value}: {finding.note}")
+    return lines
+
+
+#: Test names in note lines.
+TEST_NAMES = {"cutaneous_trunci": "trunci", "scratch": "scratch"}
 
 
 def follow_up_text(item: FollowUp) -> str:

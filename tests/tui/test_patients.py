@@ -101,9 +101,9 @@ async def test_patient_exams_compare_and_read_only_summary(tmp_path: Path) -> No
                 "Dr Ito",
                 "complete",
                 "T12/T12",
-                "progressive_myelomalacia(moderate), ivdd(strong)",
+                "!!! PMM risk, !! IVDD",
             ],
-            ["[ ]", "2026-03-01 09:00", "Dr Vogel", "complete", "L1/L1", "ivdd(strong)"],
+            ["[ ]", "2026-03-01 09:00", "Dr Vogel", "complete", "L1/L1", "! IVDD"],
         ]
         assert "P-7 Oscar · dog · Dachshund — 2 exams, newest first." in screen_text(app)
 
@@ -113,9 +113,9 @@ async def test_patient_exams_compare_and_read_only_summary(tmp_path: Path) -> No
         assert "Exam E-O1 (2026-03-01 09:00) → exam E-O2 (2026-03-01 15:00): 6.0 h apart" in text
         assert "left: 2 vertebrae cranially (L1 → T12) — worse" in text
         assert "right: 2 vertebrae cranially (L1 → T12) — worse" in text
-        assert "appeared:  progressive_myelomalacia (moderate, !!! emergency)" in text
+        assert "appeared:  PMM risk (moderate, !!! emergency)" in text
         assert "resolved:  none" in text
-        assert "persisted: ivdd strong → strong (unchanged)" in text
+        assert "persisted: IVDD strong → strong (unchanged)" in text
         assert "T12 ABN" in str(app.screen.query_one("#map-later").render())
         assert "L1 ABN" in str(app.screen.query_one("#map-earlier").render())
 

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Header, Static
 
 from neuroexam.core.localize import NONE, SideCtr, analyse_ctr, movement
 from neuroexam.core.models import Assessment, Exam, Flag, Side
-from neuroexam.core.report import URGENCY_MARK
+from neuroexam.core.report import FLAG_NAMES, URGENCY_MARK
 from neuroexam.core.rules import evaluate
 from neuroexam.core.text import safe_text
 from neuroexam.tui.screens.patients import status_text
@@ -77,9 +77,10 @@ def movement_line(before: SideCtr, now: SideCtr, moved: int | None) -> str:
 
 
 def _flag_text(flag: Flag) -> str:
-    """``progressive_myelomalacia (moderate, !!! emergency)``."""
+    """``PMM risk (moderate, !!! emergency)``: the flag's short title, strength, urgency."""
     urgency = flag.urgency.value
-    return f"{flag.id.value} ({flag.strength.value}, {URGENCY_MARK[urgency]} {urgency})"
+    name = FLAG_NAMES.get(flag.id.value, flag.title)
+    return f"{name} ({flag.strength.value}, {URGENCY_MARK[urgency]} {urgency})"
 
 
 def flag_changes(before: Assessment, now: Assessment) -> list[str]:
@@ -93,7 +94,8 @@ def flag_changes(before: Assessment, now: Assessment) -> list[str]:
         if flag.id in old:
             was, rank = old[flag.id].strength, flag.strength.rank - old[flag.id].strength.rank
             change = "unchanged" if rank == 0 else "stronger" if rank > 0 else "weaker"
-            persisted.append(f"{flag.id.value} {was.value} → {flag.strength.value} ({change})")
+            name = FLAG_NAMES.get(flag.id.value, flag.title)
+            persisted.append(f"{name} {was.value} → {flag.strength.value} ({change})")
     return [
         f"appeared:  {'; '.join(appeared) or 'none'}",
         f"resolved:  {'; '.join(resolved) or 'none'}",

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.widgets import DataTable
+from textual.content import Content
+from textual.widgets import DataTable, Static
 
+from neuroexam.core.report import note_lines
+from neuroexam.core.text import safe_text
 from neuroexam.tui.typed import NeuroScreen
+from neuroexam.tui.widgets.exam_table import cutoffs_cell, flags_detail, when_text
 
 
 class ExamListScreen(NeuroScreen[None]):
@@ -27,6 +31,28 @@ class ExamListScreen(NeuroScreen[None]):
         exam_id = self.selected_exam_id()
         if exam_id is not None:
             self.napp.show_summary(exam_id, read_only=True)
+
+    def detail_text(self, exam_id: str) -> str:
+        """The exam in full for the line under the table: id, date, cut-offs, every flag's
+        title and urgency, the exam note and each finding's note (text as recorded)."""
+        records = self.napp.records
+        exam = records.exam(exam_id)
+        if exam is None:
+            return f"Exam {exam_id} is no longer in the records."
+        assessment = records.assess(exam)
+        lines = [
+            f"{exam_id} · {when_text(exam)} · cut-off L/R {cutoffs_cell(assessment)} · "
+            f"{flags_detail(assessment)}",
+            *note_lines(exam),
+        ]
+        return "\n".join(safe_text(line) for line in lines)  # a note's own breaks escaped
+
+    def show_detail(self, event: DataTable.RowHighlighted, widget_id: str) -> None:
+        """The highlighted exam in full in the Static ``widget_id`` below the table."""
+        event.stop()
+        if event.row_key.value is not None:
+            detail = self.detail_text(event.row_key.value)
+            self.query_one(f"#{widget_id}", Static).update(Content(detail))
 
     def action_re_exam(self) -> None:
         """A new exam of the highlighted exam's patient (full or trunci-only)."""

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Header, Label, ProgressBar
+from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from neuroexam.core.models import Exam
@@ -22,12 +22,14 @@ from neuroexam.core.text import safe_text
 from neuroexam.records.backend import ExamFilter, StoreError
 from neuroexam.services.records import RecordsService
 from neuroexam.tui.screens.exam_list import ExamListScreen
-from neuroexam.tui.widgets.exam_table import assessed_row
+from neuroexam.tui.widgets.exam_table import assessed_row, fit, rest_width
 from neuroexam.tui.widgets.export_modal import ExportRequest, RecordsExportModal
 
 #: Most recent complete exams listed (each is evaluated when the screen opens).
 HISTORY_LIMIT = 500
-COLUMNS = ("Date", "Patient", "Breed", "Cut-off L/R", "Flags")
+COLUMNS = ("Date", "Patient", "Breed", "L/R", "Flags")
+#: Widths of the columns before Flags, which takes the rest of the screen (80 columns: 23).
+WIDTHS = (16, 10, 10, 7)
 
 
 def history_rows(
@@ -55,7 +57,8 @@ class HistoryScreen(ExamListScreen):
 
     DEFAULT_CSS = """
     HistoryScreen #history { padding: 0 1; }
-    HistoryScreen #history-table { height: 1fr; }
+    HistoryScreen #history-table { height: 1fr; scrollbar-size-vertical: 1; }
+    HistoryScreen #history-detail { height: auto; max-height: 4; }
     """
 
     BINDINGS = [
@@ -75,6 +78,7 @@ class HistoryScreen(ExamListScreen):
         with Vertical(id="history"):
             yield Label("", id="history-title")
             yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="history-detail")
             yield Label("", id="export-status")
             yield ProgressBar(id="export-progress", show_eta=False)
         yield Footer()
@@ -90,7 +94,8 @@ class HistoryScreen(ExamListScreen):
         live however large the records are."""
         table = self.query_one("#history-table", DataTable)
         table.clear(columns=True)
-        table.add_columns(*COLUMNS)
+        for label, width in zip(COLUMNS, self.widths(), strict=True):
+            table.add_column(label, width=width)
         table.display = False
         self.row_count = 0
         self.refresh_bindings()
@@ -124,9 +129,13 @@ class HistoryScreen(ExamListScreen):
         if not self.is_attached:  # left before the thread finished
             return
         table = self.query_one("#history-table", DataTable)
+        widths = self.widths()
         for exam_id, cells in rows:
-            # rich Text: shown as typed (no markup, controls escaped), measured for the widths.
-            table.add_row(*(Text(safe_text(c)) for c in cells), key=exam_id)
+            # rich Text: shown as typed (no markup, controls escaped), cut to its column.
+            table.add_row(
+                *(Text(fit(safe_text(c), w)) for c, w in zip(cells, widths, strict=True)),
+                key=exam_id,
+            )
         more = f" (the {HISTORY_LIMIT} most recent)" if len(rows) >= HISTORY_LIMIT else ""
         self.query_one("#history-title", Label).update(
             Content(
@@ -138,6 +147,14 @@ class HistoryScreen(ExamListScreen):
         table.focus()
         self.row_count = len(rows)
         self.refresh_bindings()
+
+    def widths(self) -> list[int]:
+        """Column widths: fixed ones, then Flags to the screen's edge (padding, scrollbar)."""
+        total = self.app.size.width - 3
+        return [*WIDTHS, rest_width(total, list(WIDTHS))]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail(event, "history-detail")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open", "re_exam"):

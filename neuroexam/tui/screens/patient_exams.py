@@ -21,7 +21,7 @@ from neuroexam.core.rules import evaluate
 from neuroexam.core.text import safe_text
 from neuroexam.tui.screens.exam_list import ExamListScreen
 from neuroexam.tui.screens.patients import status_text
-from neuroexam.tui.widgets.exam_table import assessed_row
+from neuroexam.tui.widgets.exam_table import assessed_row, fit, rest_width
 
 #: Exams shown (the most recent); each is evaluated with all of the patient's exams.
 PAGE = 200
@@ -30,9 +30,11 @@ COLUMNS = (
     ("date", "Date"),
     ("examiner", "Examiner"),
     ("status", "Status"),
-    ("cutoffs", "Cut-off L/R"),
+    ("cutoffs", "L/R"),
     ("flags", "Flags"),
 )
+#: Widths of the columns before Flags, which takes the rest of the screen (80 columns: 18).
+WIDTHS = (3, 16, 10, 11, 7)
 MARKED, UNMARKED = "[x]", "[ ]"
 
 
@@ -97,7 +99,7 @@ class PatientExamsScreen(ExamListScreen):
 
     DEFAULT_CSS = """
     PatientExamsScreen #patient-exams { padding: 0 1; }
-    PatientExamsScreen #patient-exams-table { height: 1fr; }
+    PatientExamsScreen #patient-exams-table { height: 1fr; scrollbar-size-vertical: 1; }
     PatientExamsScreen #patient-exams-detail { height: auto; max-height: 4; }
     """
 
@@ -131,8 +133,8 @@ class PatientExamsScreen(ExamListScreen):
     def on_mount(self) -> None:
         self.sub_title = f"patient {safe_text(self.patient_id)} (read only)"
         table = self.query_one("#patient-exams-table", DataTable)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
+        for (key, label), width in zip(COLUMNS, self.widths(), strict=True):
+            table.add_column(label, key=key, width=width)
         table.display = False
         self.query_one("#patient-exams-title", Static).update(
             Content(f"Loading the exams of patient {safe_text(self.patient_id)}…")
@@ -159,11 +161,16 @@ class PatientExamsScreen(ExamListScreen):
         table = self.query_one("#patient-exams-table", DataTable)
         self._cells = dict(rows)
         voided = {e.exam_id for e in exams if e.status is ExamStatus.VOIDED}
+        widths = self.widths()
         for exam_id, cells in rows:
             mark = MARKED if exam_id in self.marked else UNMARKED
             style = "strike" if exam_id in voided else ""  # with "✗ VOIDED" in its status
             table.add_row(
-                *(Text(safe_text(c), style=style) for c in (mark, *cells)), key=exam_id
+                *(
+                    Text(fit(safe_text(c), w), style=style)
+                    for c, w in zip((mark, *cells), widths, strict=True)
+                ),
+                key=exam_id,
             )
         more = (
             f" Showing the {len(rows)} most recent of {len(exams)}."
@@ -182,14 +189,14 @@ class PatientExamsScreen(ExamListScreen):
         self.row_count = len(rows)
         self.refresh_bindings()
 
+    def widths(self) -> list[int]:
+        """Column widths: fixed ones, then Flags to the screen's edge (padding, scrollbar)."""
+        total = self.app.size.width - 3
+        return [*WIDTHS, rest_width(total, list(WIDTHS))]
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """The highlighted exam in full below the table (long flag lists are cut at 80)."""
-        event.stop()
-        cells = self._cells.get(event.row_key.value or "")
-        if cells is not None:
-            when, _examiner, _status, cutoffs, flags = cells
-            detail = f"{event.row_key.value} · {when} · cut-off L/R {cutoffs} · flags: {flags}"
-            self.query_one("#patient-exams-detail", Static).update(Content(safe_text(detail)))
+        """The highlighted exam in full below the table: every flag's title, the notes."""
+        self.show_detail(event, "patient-exams-detail")
 
     # ---------------------------------------------------------------- keys
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from neuroexam.core.models import Assessment, Exam
+from neuroexam.core.report import flag_name, flag_summary
 
 
 def when_text(exam: Exam) -> str:
@@ -17,10 +18,27 @@ def cutoffs_cell(assessment: Assessment) -> str:
 
 
 def flags_cell(assessment: Assessment) -> str:
-    """``ivdd(strong), syringomyelia(moderate)`` or ``normal``."""
+    """``!!! PMM risk, !!! IVDD`` (urgency mark and short title, most urgent first) or
+    ``normal``; the detail line under the list gives the full titles."""
     if not assessment.flags:
         return "normal"
-    return ", ".join(f"{f.id.value}({f.strength.value})" for f in assessment.flags)
+    return ", ".join(flag_name(f) for f in assessment.flags)
+
+
+def flags_detail(assessment: Assessment) -> str:
+    """Every flag in full: ``!!! EMERGENCY <title> (strength); …`` or ``no flags``."""
+    return "; ".join(flag_summary(f) for f in assessment.flags) or "no flags"
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def rest_width(total: int, fixed: list[int], minimum: int = 10) -> int:
+    """The width left for the last column of a table ``total`` columns wide whose other
+    columns are ``fixed`` wide (each cell has one column of padding on either side)."""
+    return max(minimum, total - sum(fixed) - 2 * (len(fixed) + 1))
 
 
 def assessed_row(exam: Exam, assessment: Assessment, *details: str) -> tuple[str, tuple[str, ...]]:

@@ -1,9 +1,10 @@
-"""The audit trail, corrections, sign-off, void, ids and leases of the SQLite store."""
+"""The audit trail, corrections, sign-off, void, ids and leases of the store (each backend)."""
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,16 @@ from hypothesis import strategies as st
 from neuroexam.core.models import Exam, Finding, Patient
 from neuroexam.core.vocab import AuditEvent, ExamStatus, Grade, Side, TestId
 from neuroexam.records.audit import finding_field, replay_findings
-from neuroexam.records.backend import ExamFilter, IdClash, LeaseHeld, LeaseLost, RecordLocked
-from neuroexam.records.store import MIGRATIONS, Store
+from neuroexam.records.backend import (
+    ExamFilter,
+    IdClash,
+    LeaseHeld,
+    LeaseLost,
+    RecordLocked,
+    RecordStore,
+)
+from neuroexam.records.store import MIGRATIONS, Store, open_store
+from tests.backends import Backend, empty_tables
 
 FIXTURE = Path(__file__).resolve().parent.parent / "data" / "fixtures" / "release1.db"
 
@@ -31,11 +40,11 @@ def ctr(site: str, grade: str, note: str = "", side: str = "left") -> Finding:
     return Finding(test="cutaneous_trunci", site=site, side=side, grade=grade, note=note)
 
 
-def events(store: Store, exam_id: str = "E1") -> list[tuple[str, str, str, str]]:
+def events(store: RecordStore, exam_id: str = "E1") -> list[tuple[str, str, str, str]]:
     return [(r.event.value, r.field, r.old_value, r.new_value) for r in store.audit(exam_id)]
 
 
-def stored(store: Store, exam_id: str = "E1") -> dict[str, tuple[str, str]]:
+def stored(store: RecordStore, exam_id: str = "E1") -> dict[str, tuple[str, str]]:
     found = store.load_exam(exam_id)
     assert found is not None
     return {
@@ -44,8 +53,8 @@ def stored(store: Store, exam_id: str = "E1") -> dict[str, tuple[str, str]]:
     }
 
 
-def test_recorded_amended_and_cleared_rows(tmp_path: Path) -> None:
-    store = Store(tmp_path / "a.db")
+def test_recorded_amended_and_cleared_rows(record_store: RecordStore) -> None:
+    store = record_store
     store.create_exam(exam(), by="A. Tech")
     store.record_finding("E1", ctr("L7", "absent"), by="A. Tech")
     store.record_finding("E1", ctr("L7", "present"), by="B. Vet", reason="wrong key")
@@ -65,8 +74,8 @@ def test_recorded_amended_and_cleared_rows(tmp_path: Path) -> None:
     assert stored(store) == {}
 
 
-def test_pressing_the_same_grade_again_writes_no_trail_row(tmp_path: Path) -> None:
-    store = Store(tmp_path / "a.db")
+def test_pressing_the_same_grade_again_writes_no_trail_row(record_store: RecordStore) -> None:
+    store = record_store
     store.create_exam(exam())
     store.record_finding("E1", ctr("L7", "absent"))
     before = len(store.audit("E1"))
@@ -88,22 +97,22 @@ OPERATION = st.tuples(
 )
 @given(operations=st.lists(OPERATION, max_size=25))
 def test_current_findings_are_the_last_value_of_each_field_in_the_trail(
-    tmp_path_factory: pytest.TempPathFactory, operations: list[tuple]
+    record_store: RecordStore, operations: list[tuple]
 ) -> None:
-    store = Store(tmp_path_factory.mktemp("trail") / "a.db")
-    store.create_exam(exam())
+    store = record_store
+    exam_id = f"E-{uuid.uuid4().hex}"  # one store for every example: a new exam each
+    store.create_exam(exam(exam_id))
     for op, site, side, grade, note in operations:
         if op == "record":
             finding = Finding(test="cutaneous_trunci", site=site, side=side, grade=grade, note=note)
-            store.record_finding("E1", finding)
+            store.record_finding(exam_id, finding)
         else:
-            store.clear_finding("E1", (TestId.CUTANEOUS_TRUNCI, site, side), by="x")
-    assert replay_findings(store.audit("E1")) == stored(store)
-    store.close()
+            store.clear_finding(exam_id, (TestId.CUTANEOUS_TRUNCI, site, side), by="x")
+    assert replay_findings(store.audit(exam_id)) == stored(store, exam_id)
 
 
-def test_a_clashing_id_is_refused_never_merged(tmp_path: Path) -> None:
-    store = Store(tmp_path / "a.db")
+def test_a_clashing_id_is_refused_never_merged(record_store: RecordStore) -> None:
+    store = record_store
     store.create_exam(exam())
     other = exam()
     other.patient = Patient(species="cat", patient_id="P9", name="Mia")
@@ -113,8 +122,8 @@ def test_a_clashing_id_is_refused_never_merged(tmp_path: Path) -> None:
     assert kept is not None and kept.patient.name == "Oscar"
 
 
-def test_complete_reopen_amend_complete(tmp_path: Path) -> None:
-    store = Store(tmp_path / "a.db")
+def test_complete_reopen_amend_complete(record_store: RecordStore) -> None:
+    store = record_store
     store.create_exam(exam())
     store.record_finding("E1", ctr("L7", "absent"))
     store.complete_exam("E1", by="A. Tech")
@@ -138,8 +147,8 @@ def test_complete_reopen_amend_complete(tmp_path: Path) -> None:
     ]
 
 
-def test_void_keeps_the_record_and_leaves_it_out_of_use(tmp_path: Path) -> None:
-    store = Store(tmp_path / "a.db")
+def test_void_keeps_the_record_and_leaves_it_out_of_use(record_store: RecordStore) -> None:
+    store = record_store
     store.create_exam(exam())
     store.record_finding("E1", ctr("L7", "absent"))
     with pytest.raises(RecordLocked, match="reason"):
@@ -157,8 +166,8 @@ def test_void_keeps_the_record_and_leaves_it_out_of_use(tmp_path: Path) -> None:
     assert (last.event, last.reason) == (AuditEvent.VOIDED, "wrong patient")
 
 
-def test_an_untouched_exam_is_discarded_and_a_touched_one_kept(tmp_path: Path) -> None:
-    store = Store(tmp_path / "a.db")
+def test_an_untouched_exam_is_discarded_and_a_touched_one_kept(record_store: RecordStore) -> None:
+    store = record_store
     store.create_exam(exam("E1"))
     store.create_exam(exam("E2"))
     store.record_finding("E2", ctr("L7", "absent"))
@@ -169,8 +178,8 @@ def test_an_untouched_exam_is_discarded_and_a_touched_one_kept(tmp_path: Path) -
     assert store.load_exam("E2") is not None
 
 
-def test_intake_changes_are_one_row_per_field(tmp_path: Path) -> None:
-    store = Store(tmp_path / "a.db")
+def test_intake_changes_are_one_row_per_field(record_store: RecordStore) -> None:
+    store = record_store
     store.create_exam(exam())
     edited = exam()
     edited.patient = Patient(species="cat", patient_id="P1", name="Oscar", breed="Siamese")
@@ -186,9 +195,8 @@ def test_intake_changes_are_one_row_per_field(tmp_path: Path) -> None:
     assert loaded is not None and loaded.patient.species.value == "cat"
 
 
-def test_lease_one_editor_and_take_over(tmp_path: Path) -> None:
-    path = tmp_path / "a.db"
-    first, second = Store(path), Store(path)  # two workstations on one file
+def test_lease_one_editor_and_take_over(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()  # two workstations on one set of records
     first.create_exam(exam())
     first.acquire_lease("E1", "holder-a", host="exam-room", user="A. Tech", ttl=60)
     with pytest.raises(LeaseHeld, match="open on exam-room since"):
@@ -202,8 +210,8 @@ def test_lease_one_editor_and_take_over(tmp_path: Path) -> None:
     assert loaded is not None and [f.grade for f in loaded.findings] == [Grade.PRESENT]
 
 
-def test_an_expired_lease_does_not_block(tmp_path: Path) -> None:
-    store = Store(tmp_path / "a.db")
+def test_an_expired_lease_does_not_block(record_store: RecordStore) -> None:
+    store = record_store
     store.create_exam(exam())
     store.acquire_lease("E1", "gone", host="tablet", user="", ttl=-1)
     store.acquire_lease("E1", "here", host="pc", user="", ttl=60)
@@ -239,14 +247,14 @@ def test_a_store_of_the_first_release_migrates_with_everything_intact(tmp_path: 
     assert store.audit("EX-20261102-D4E5F6")[-1].event is AuditEvent.RECORDED
 
 
-def test_audit_layout_lists_every_change_oldest_first(tmp_path: Path) -> None:
+def test_audit_layout_lists_every_change_oldest_first(tmp_path: Path, backend: Backend) -> None:
     import csv
     import io
 
     from neuroexam import cli
     from neuroexam.records.audit import AUDIT_COLUMNS
 
-    store = Store()  # the default store of NEUROEXAM_HOME, as the CLI opens it
+    store = open_store()  # the default store (NEUROEXAM_HOME or NEUROEXAM_DB), as the CLI opens it
     store.create_exam(exam("E1"), by="A. Tech")
     store.record_finding("E1", ctr("L7", "absent", "=cmd|' /C calc'!A0"), by="A. Tech")
     store.record_finding("E1", ctr("L7", "present"), by="B. Vet", reason="wrong key")
@@ -275,7 +283,9 @@ def test_audit_layout_lists_every_change_oldest_first(tmp_path: Path) -> None:
     assert all(len(r["at"]) == 29 and r["at"][23] in "+-" for r in rows)  # ms and offset
 
 
-def test_import_writes_imported_rows_naming_the_file(tmp_path: Path) -> None:
+def test_import_writes_imported_rows_naming_the_file(
+    tmp_path: Path, record_store: RecordStore
+) -> None:
     from neuroexam.records.csvio import write_findings
     from neuroexam.records.importer import import_file
 
@@ -283,7 +293,7 @@ def test_import_writes_imported_rows_naming_the_file(tmp_path: Path) -> None:
     source.findings = [ctr("L7", "absent", "clipped"), ctr("L6", "present")]
     path = tmp_path / "from-reception.csv"
     write_findings([source], path)
-    store = Store(tmp_path / "a.db")
+    store = record_store
     report = import_file(store, path, by="B. Vet")
     assert report.imported == [("E9", 2)]
     rows = store.audit("E9")
@@ -293,7 +303,7 @@ def test_import_writes_imported_rows_naming_the_file(tmp_path: Path) -> None:
 
 
 def test_the_audit_layout_round_trips_through_import(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: Backend
 ) -> None:
     import csv
     import io
@@ -302,7 +312,7 @@ def test_the_audit_layout_round_trips_through_import(
 
     home_a, home_b = tmp_path / "a", tmp_path / "b"
     monkeypatch.setenv("NEUROEXAM_HOME", str(home_a))
-    store = Store()
+    store = open_store()
     first = exam("E1")
     first.signs = ["back_pain", "phantom_scratching:left"]
     first.exam_note = "=owner: dragging legs"
@@ -323,6 +333,8 @@ def test_the_audit_layout_round_trips_through_import(
     assert cli.main(["export", *everything, "--out", str(findings)]) == 0
 
     monkeypatch.setenv("NEUROEXAM_HOME", str(home_b))
+    if backend.name == "postgresql":  # the same server, emptied: "another clinic's" records
+        empty_tables(backend.target)
     assert cli.main(["import", str(audit)]) == 0
     assert cli.main(["import", str(audit)]) == 0  # a second import skips both
     again_audit, again_findings = tmp_path / "audit2.csv", tmp_path / "findings2.csv"
@@ -338,8 +350,9 @@ def test_the_audit_layout_round_trips_through_import(
         ("E1", "complete"), ("E2", "voided")
     ]
     assert all(r["reason"] == "trail imported from audit.csv" for r in imported)
-    rebuilt = Store()
+    rebuilt = open_store()
     signed = rebuilt.load_exam("E1")
+    rebuilt.close()
     assert signed is not None and signed.signed_by == "Dr Vogel"
     assert signed.exam_note == "=owner: dragging legs"
 

@@ -1,18 +1,18 @@
-"""``Store.patients``: one row per patient id, newest exam first, searched by id or name."""
+"""``patients()``: one row per patient id, newest exam first, searched by id or name (each
+backend)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from neuroexam.core.models import Exam, ExamStatus, Mode, Patient
-from neuroexam.records.store import Store
+from neuroexam.records.backend import RecordStore
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
 def add(
-    store: Store,
+    store: RecordStore,
     exam_id: str,
     hours: float | None,
     patient_id: str,
@@ -31,8 +31,8 @@ def add(
     )
 
 
-def test_one_row_per_patient_newest_exam_first(tmp_path: Path) -> None:
-    store = Store(tmp_path / "t.db")
+def test_one_row_per_patient_newest_exam_first(record_store: RecordStore) -> None:
+    store = record_store
     add(store, "A1", 0, "A", "Ann")
     add(store, "A2", 50, "A", "Annie", status=ExamStatus.IN_PROGRESS, mode=Mode.TRAINING)
     add(store, "B1", 10, "B", "Bo")
@@ -48,8 +48,10 @@ def test_one_row_per_patient_newest_exam_first(tmp_path: Path) -> None:
     assert [r.patient_id for r in store.patients(limit=1)] == ["A"]
 
 
-def test_search_is_a_case_insensitive_substring_of_id_or_any_name(tmp_path: Path) -> None:
-    store = Store(tmp_path / "t.db")
+def test_search_is_a_case_insensitive_substring_of_id_or_any_name(
+    record_store: RecordStore,
+) -> None:
+    store = record_store
     add(store, "A1", 0, "P-10", "Ann")
     add(store, "A2", 5, "P-10", "Annie")
     add(store, "B1", 1, "P-2", "Ödön")

@@ -1,4 +1,5 @@
-"""Store reads for export, import and history at scale: indexes, plans, paging, snapshots."""
+"""Store reads for export, import and history at scale: indexes, plans (SQLite), paging and
+snapshots (each backend)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from neuroexam.core.models import Exam, ExamStatus, Finding, Mode, Patient
+from neuroexam.records.backend import RecordStore
 from neuroexam.records.store import MIGRATIONS, ExamFilter, Store
 from tests.unit.export_fixtures import golden_exams
 
@@ -69,8 +71,8 @@ def test_reads_use_indexes_not_scans_of_findings(tmp_path: Path) -> None:
     store.close()
 
 
-def test_load_exams_of_a_patient_reads_only_that_patient(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_load_exams_of_a_patient_reads_only_that_patient(record_store: RecordStore) -> None:
+    store = record_store
     for i in range(12):
         store.save_exam_with_findings(exam(f"E{i:02d}", f"P{i % 3}", i, findings=i % 4 + 1))
     mine = store.load_exams(patient_id="P1")
@@ -84,8 +86,8 @@ def test_load_exams_of_a_patient_reads_only_that_patient(tmp_path: Path) -> None
     store.close()
 
 
-def test_patient_exams_pages_newest_first(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_patient_exams_pages_newest_first(record_store: RecordStore) -> None:
+    store = record_store
     for i in range(7):
         store.save_exam_with_findings(exam(f"E{i}", "P1", i))
     store.save_exam_with_findings(exam("X", "P2", 3))
@@ -98,8 +100,8 @@ def test_patient_exams_pages_newest_first(tmp_path: Path) -> None:
     store.close()
 
 
-def test_iter_exams_and_rows_follow_export_order_and_filters(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_iter_exams_and_rows_follow_export_order_and_filters(record_store: RecordStore) -> None:
+    store = record_store
     for e in golden_exams():
         store.save_exam_with_findings(e)
     clinical = ExamFilter(mode=Mode.CLINICAL, include_unfinished=False)
@@ -114,8 +116,8 @@ def test_iter_exams_and_rows_follow_export_order_and_filters(tmp_path: Path) -> 
     store.close()
 
 
-def test_a_snapshot_does_not_see_later_writes(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+def test_a_snapshot_does_not_see_later_writes(record_store: RecordStore) -> None:
+    store = record_store
     store.save_exam_with_findings(exam("E1", "P1", 0))
     with store.snapshot() as snap:
         assert snap.count_exams() == 1

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -213,27 +212,21 @@ def _parser() -> argparse.ArgumentParser:
 
 def _assess(args: argparse.Namespace) -> int:
     from neuroexam.core.protocol import ProtocolError, shipped
-    from neuroexam.core.report import render_report
-    from neuroexam.core.text import safe_json
-    from neuroexam.records.assess import assess_file
+    from neuroexam.records.assess import write_assess
     from neuroexam.records.csvio import CsvInputError
+    from neuroexam.records.progress import terminal_progress
 
+    # Exam by exam (records/stream.py), a progress bar on stderr when it is a terminal. Text
+    # from the file is written with its control characters escaped (JSON: as \u escapes); a
+    # file problem is found before anything is written.
     try:
-        report = assess_file(args.file)
-        disclaimer = shipped().rules.disclaimer
+        protocols = shipped()
+        with terminal_progress() as progress:
+            return write_assess(args.file, sys.stdout, args.json, protocols, progress)
     except CsvInputError as exc:
         return _usage_error(f"neuroexam assess: {safe_text(exc)}")
     except ProtocolError as exc:
         return _usage_error(f"neuroexam assess: {exc}")
-    # Text from the file is printed with its control characters escaped (JSON: as \u escapes).
-    if args.json:
-        print(safe_json(json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False)))
-    else:
-        text = render_report(
-            report.assessments, report.to_json_dict()["errors"], disclaimer, report.skipped
-        )
-        print(safe_text(text, multiline=True))
-    return report.exit_status
 
 
 def _run_tui(start_exam: Exam | None = None, training: TrainingStart | None = None) -> int:
@@ -496,8 +489,11 @@ def _import(args: argparse.Namespace) -> int:
         _refuse_read_only(store, "import into them")
     except StoreError as exc:
         return _usage_error(f"neuroexam import: {exc}")
+    from neuroexam.records.progress import terminal_progress
+
     try:
-        report = import_file(store, args.file)
+        with terminal_progress() as progress:
+            report = import_file(store, args.file, progress=progress)
     except CsvInputError as exc:
         return _usage_error(f"neuroexam import: {safe_text(exc)}")
     finally:

@@ -1,7 +1,7 @@
 """``neuroexam import``: exams from a findings CSV (FORMAT.md §2) into the store.
 
-The file is read and validated exactly as ``assess`` reads it
-(:func:`neuroexam.records.csvio.read_exams`): a bad row makes its whole exam an error, the
+The file is read and validated exactly as ``assess`` reads it, exam by exam
+(:mod:`neuroexam.records.stream`): a bad row makes its whole exam an error, the
 other exams go in. Each exam is written in one transaction (all of it or nothing); an exam
 whose ``exam_id`` is already in the records is skipped and reported, never overwritten.
 """
@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neuroexam.core.text import safe_text
-from neuroexam.records.csvio import RowError, read_exams
+from neuroexam.records.csvio import RowError
 from neuroexam.records.store import Store, StoreError
+from neuroexam.records.stream import Progress, exams, index_file
 
 
 @dataclass
@@ -65,11 +66,16 @@ class ImportReport:
         return "\n".join(lines)
 
 
-def import_file(store: Store, path: Path, by: str | None = None) -> ImportReport:
-    """Import every valid exam of ``path``; raises ``CsvInputError`` when the file is unusable.
+def import_file(
+    store: Store, path: Path, by: str | None = None, progress: Progress | None = None
+) -> ImportReport:
+    """Import every valid exam of ``path``; raises ``CsvInputError`` when the file is unusable
+    (found by reading it through once, before the first exam is written).
 
-    Each exam is written with ``imported`` trail rows (``by``: who imports, default the
-    operating-system user), naming the file."""
+    Exams are then validated and written one at a time, in the order of their first row
+    (:mod:`neuroexam.records.stream`: memory bounded by one exam), each in its own transaction
+    with ``imported`` trail rows (``by``: who imports, default the operating-system user),
+    naming the file."""
     if by is None:
         import getpass
 
@@ -79,21 +85,27 @@ def import_file(store: Store, path: Path, by: str | None = None) -> ImportReport
             by = ""
     if _is_audit_layout(Path(path)):
         return _import_trails(store, Path(path), by)
-    result = read_exams(Path(path))
-    report = ImportReport(Path(path), errors=result.errors)
-    for exam in result.exams:
-        try:
-            if store.has_exam(exam.exam_id):
-                report.skipped.append(exam.exam_id)
+    with index_file(Path(path), progress) as index:
+        report = ImportReport(Path(path), errors=index.leading_errors)
+        for outcome in exams(index, progress):
+            exam = outcome.exam
+            if outcome.errors:
+                report.errors.extend(outcome.errors)
                 continue
-            store.import_exam(exam, by=by, source=Path(path).name)
-        except StoreError as exc:
-            if _present(store, exam.exam_id):  # written meanwhile by another program
-                report.skipped.append(exam.exam_id)
+            if exam is None or report.store_error:
+                continue  # after a store error: the rest is only read, for its errors
+            try:
+                if store.has_exam(exam.exam_id):
+                    report.skipped.append(exam.exam_id)
+                    continue
+                store.import_exam(exam, by=by, source=Path(path).name)
+            except StoreError as exc:
+                if _present(store, exam.exam_id):  # written meanwhile by another program
+                    report.skipped.append(exam.exam_id)
+                    continue
+                report.store_error = str(exc)
                 continue
-            report.store_error = str(exc)
-            break
-        report.imported.append((exam.exam_id, len(exam.findings)))
+            report.imported.append((exam.exam_id, len(exam.findings)))
     return report
 
 

@@ -1,0 +1,344 @@
+"""A findings CSV read exam by exam, in memory bounded by its largest patient.
+
+``assess`` and ``import`` take files of any row order (FORMAT.md §4): an exam is complete
+only when the whole file has been read. So the file is read twice over, the second time from a
+spill file:
+
+1. **Index** (:func:`index_file`): every row is read once through
+   :func:`neuroexam.records.csvio.iter_rows` (its limits and hostile-input hygiene unchanged),
+   ``marshal``-ed and appended to an anonymous temporary file (created 0600 and unlinked at
+   once: it vanishes with the process, whatever happens). In memory stay, per exam, its number
+   in order of first appearance, its patient and the byte runs its rows occupy in the spill
+   file: one run when the file lists each exam's rows together (as ``export`` writes them), at
+   worst one per row (16 bytes in an ``array``, never a Python object per row).
+2. **Exams**: each patient's exams are read back (a seek and a read per run), validated
+   (:class:`~neuroexam.records.csvio.ExamBuilder`) and handed on, one patient at a time.
+
+Why not sort into a temporary SQLite file: that costs an insert and a B-tree position per row
+and a sort of the whole file, where a sequential append and one read per run suffice; and a
+pandas/pyarrow read holds the whole file in memory, which is what this module avoids.
+
+A file-level problem (a limit, a line that is not CSV) is found by the index, before the
+first exam is handed on: ``import`` writes nothing from a file it cannot read through, as
+before.
+
+Results are reported in the order of the whole-file reader (exams in order of their first
+row, :func:`~neuroexam.records.csvio.exams_from_rows`): :class:`Fragments` keeps each exam's
+rendered output in a second spill file and writes them out in that order at the end.
+"""
+
+from __future__ import annotations
+
+import marshal
+import tempfile
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from neuroexam.core.models import Assessment, Exam, ExamStatus
+from neuroexam.core.protocol import Protocols
+from neuroexam.core.rules import evaluate_all
+from neuroexam.records.csvio import ExamBuilder, RowError, iter_rows
+
+
+class Progress(Protocol):
+    """Where the reading reports how far it got (a progress bar on a terminal)."""
+
+    def phase(self, description: str, total: int | None) -> None:
+        """A new phase starts: ``total`` units (bytes, exams) or None when unknown."""
+
+    def update(self, completed: int) -> None:
+        """``completed`` units of the current phase are done."""
+
+
+#: Rows between two progress reports of the index pass.
+_REPORT_EVERY = 4096
+
+EMPTY_EXAM_ID = "empty exam_id"
+
+
+@dataclass
+class ExamEntry:
+    """One exam of the file, as the index keeps it."""
+
+    #: Position of its first row among the exams (0 for the first exam met).
+    order: int
+    exam_id: str
+    #: Its patient for grouping: the first row's ``patient_id`` without any whitespace (coarser
+    #: than the validated id, so a patient's exams always share one group).
+    patient: str
+    #: ``start, end`` byte offsets of each run of its rows in the spill file.
+    runs: array[int]
+
+
+class FileIndex:
+    """The exams of one findings CSV and where their rows are (see the module docstring).
+
+    Use as a context manager, or call :meth:`close`: it closes the spill file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.exams: list[ExamEntry] = []
+        #: Lines of the rows without an exam id (reported first, as the whole-file reader
+        #: does).
+        self.empty_id_lines = array("q")
+        self.rows = 0
+        self._shapes: list[tuple[str, ...]] = []
+        self._spill: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+
+    def __enter__(self) -> FileIndex:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._spill.close()
+
+    @property
+    def leading_errors(self) -> list[RowError]:
+        """The errors of the rows without an exam id, in file order."""
+        return [RowError("", line, EMPTY_EXAM_ID) for line in self.empty_id_lines]
+
+    def rows_of(self, entry: ExamEntry) -> list[dict[str, Any]]:
+        """The exam's rows, in file order, exactly as :func:`iter_rows` gave them."""
+        rows: list[dict[str, Any]] = []
+        spill, shapes, loads = self._spill, self._shapes, marshal.loads
+        runs = entry.runs
+        for i in range(0, len(runs), 2):
+            start, end = runs[i], runs[i + 1]
+            spill.seek(start)
+            chunk = memoryview(spill.read(end - start))
+            at, size = 0, end - start
+            while at < size:  # each record: its length (4 bytes), then the marshalled row
+                length = int.from_bytes(chunk[at : at + 4], "little")
+                shape, values = loads(chunk[at + 4 : at + 4 + length])
+                rows.append(dict(zip(shapes[shape], values, strict=True)))
+                at += 4 + length
+        return rows
+
+    def patients(self) -> Iterator[list[ExamEntry]]:
+        """The exams grouped by patient, groups in order of their first exam; exams without a
+        patient id (never compared) each on their own."""
+        groups: dict[str, list[ExamEntry]] = {}
+        for entry in self.exams:
+            if entry.patient:
+                groups.setdefault(entry.patient, []).append(entry)
+            else:
+                groups[f"\0{entry.order}"] = [entry]  # no patient key holds a NUL
+        yield from groups.values()
+
+
+def index_file(path: Path, progress: Progress | None = None) -> FileIndex:
+    """Read ``path`` once and index its exams; raises ``CsvInputError`` as :func:`iter_rows`."""
+    path = Path(path)
+    index = FileIndex(path)
+    try:
+        _fill(index, progress)
+    except BaseException:
+        index.close()
+        raise
+    return index
+
+
+def _fill(index: FileIndex, progress: Progress | None) -> None:
+    by_id: dict[str, ExamEntry] = {}
+    shapes: dict[tuple[str, ...], int] = {}
+    write = index._spill.write
+    dumps = marshal.dumps
+    offset = 0
+    report: Callable[[int], None] | None = None
+    if progress is not None:
+        try:
+            total: int | None = index.path.stat().st_size
+        except OSError:
+            total = None
+        progress.phase("reading", total)
+        report = progress.update
+    count = 0
+    for row in iter_rows(index.path, on_progress=report, every=_REPORT_EVERY):
+        count += 1
+        exam_id = row.get("exam_id", "")
+        if not exam_id.strip():
+            index.empty_id_lines.append(row["_line"])
+            continue
+        keys = tuple(row)
+        shape = shapes.get(keys)
+        if shape is None:
+            shape = shapes[keys] = len(index._shapes)
+            index._shapes.append(keys)
+        data = dumps((shape, tuple(row.values())))
+        record = len(data).to_bytes(4, "little") + data
+        entry = by_id.get(exam_id)
+        if entry is None:
+            patient = "".join(str(row.get("patient_id", "")).split())
+            entry = by_id[exam_id] = ExamEntry(len(index.exams), exam_id, patient, array("q"))
+            index.exams.append(entry)
+        end = offset + len(record)
+        runs = entry.runs
+        if runs and runs[-1] == offset:
+            runs[-1] = end
+        else:
+            runs.append(offset)
+            runs.append(end)
+        write(record)
+        offset = end
+    index._spill.flush()
+    index.rows = count
+
+
+# ------------------------------------------------------------------ exams and assessments
+
+
+@dataclass
+class Outcome:
+    """What became of one exam of the file."""
+
+    order: int
+    exam: Exam | None = None
+    #: Its assessment (None: an error, voided, or not assessed by the caller).
+    assessment: Assessment | None = None
+    errors: list[RowError] | None = None
+
+    @property
+    def voided(self) -> bool:
+        return self.exam is not None and self.exam.status is ExamStatus.VOIDED
+
+
+def exams(index: FileIndex, progress: Progress | None = None) -> Iterator[Outcome]:
+    """Each exam validated, in order of first appearance (for ``import``): bounded by one exam."""
+    builder = ExamBuilder()
+    if progress is not None:
+        progress.phase("importing", len(index.exams))
+    for entry in index.exams:
+        exam, errors = builder.build(entry.exam_id, index.rows_of(entry))
+        yield Outcome(entry.order, exam, None, errors or None)
+        if progress is not None:
+            progress.update(entry.order + 1)
+
+
+def assessments(
+    index: FileIndex, protocols: Protocols, progress: Progress | None = None
+) -> Iterator[Outcome]:
+    """Each exam validated and assessed, a patient at a time (in order of their first exam;
+    each compared with the patient's earlier exams by :func:`evaluate_all`)."""
+    builder = ExamBuilder()
+    done = 0
+    if progress is not None:
+        progress.phase("assessing", len(index.exams))
+    for group in index.patients():
+        outcomes: list[Outcome] = []
+        for entry in group:
+            exam, errors = builder.build(entry.exam_id, index.rows_of(entry))
+            outcomes.append(Outcome(entry.order, exam, None, errors or None))
+        valid = [o for o in outcomes if o.exam is not None]
+        kept = [o for o in valid if not o.voided]
+        results = evaluate_all([o.exam for o in valid if o.exam is not None], protocols)
+        for outcome, assessment in zip(kept, results, strict=True):
+            outcome.assessment = assessment
+        yield from outcomes
+        done += len(group)
+        if progress is not None:
+            progress.update(done)
+
+
+# ------------------------------------------------------------------ output in file order
+
+_EXAM, _ERRORS, _SKIPPED = 1, 2, 3
+
+
+class Fragments:
+    """Rendered text per exam, kept in a spill file and written out in exam order.
+
+    Each exam contributes one fragment of one kind (its assessment, its errors, or its skip);
+    :meth:`sections` yields them back grouped by kind, each kind in exam order.
+    """
+
+    def __init__(self, exams: int) -> None:
+        self._kind = array("b", bytes(exams))
+        self._start = array("q", bytes(8 * exams))
+        self._size = array("q", bytes(8 * exams))
+        self._spill: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self._end = 0
+
+    def close(self) -> None:
+        self._spill.close()
+
+    def put(self, order: int, kind: int, text: str) -> None:
+        data = text.encode("utf-8", "surrogatepass")
+        self._kind[order] = kind
+        self._start[order] = self._end
+        self._size[order] = len(data)
+        self._spill.write(data)
+        self._end += len(data)
+
+    def of_kind(self, kind: int) -> Iterator[str]:
+        """The fragments of one kind, in exam order."""
+        self._spill.flush()
+        kinds, starts, sizes = self._kind, self._start, self._size
+        for order in range(len(kinds)):
+            if kinds[order] == kind:
+                self._spill.seek(starts[order])
+                yield self._spill.read(sizes[order]).decode("utf-8", "surrogatepass")
+
+
+class Renderer(Protocol):
+    """How ``assess`` shows its results (the JSON document or the readable report): each
+    item rendered on its own, items joined by :attr:`separator`."""
+
+    separator: str
+
+    def exam(self, assessment: Assessment) -> str: ...
+
+    def error(self, error: RowError) -> str: ...
+
+    def skipped(self, entry: dict[str, str]) -> str: ...
+
+    def write(
+        self,
+        out: IO[str],
+        exams: Iterator[str],
+        errors: Iterator[str],
+        skipped: Iterator[str],
+    ) -> None: ...
+
+
+def write_sorted(
+    index: FileIndex,
+    outcomes: Iterator[Outcome],
+    renderer: Renderer,
+    skip_entry: Callable[[Exam], dict[str, str]],
+    out: IO[str],
+) -> bool:
+    """Render every outcome, then write the whole output in file order; True when some exam
+    was an error."""
+    fragments = Fragments(len(index.exams))
+    failed = bool(index.empty_id_lines)
+    try:
+        for outcome in outcomes:
+            if outcome.errors:
+                failed = True
+                text = renderer.separator.join(renderer.error(e) for e in outcome.errors)
+                fragments.put(outcome.order, _ERRORS, text)
+            elif outcome.assessment is not None:
+                fragments.put(outcome.order, _EXAM, renderer.exam(outcome.assessment))
+            elif outcome.exam is not None and outcome.voided:
+                fragments.put(outcome.order, _SKIPPED, renderer.skipped(skip_entry(outcome.exam)))
+        leading = (renderer.error(e) for e in index.leading_errors)
+        renderer.write(
+            out,
+            fragments.of_kind(_EXAM),
+            _chain(leading, fragments.of_kind(_ERRORS)),
+            fragments.of_kind(_SKIPPED),
+        )
+    finally:
+        fragments.close()
+    return failed
+
+
+def _chain(first: Iterator[str], then: Iterator[str]) -> Iterator[str]:
+    yield from first
+    yield from then

@@ -77,6 +77,11 @@ def explain(exc: BaseException, url: str) -> StoreError:
         why = "the server accepts no writes (read-only)"
     elif isinstance(exc, pg_errors.DiskFull) or "no space left" in low:
         why = "the server's disk is full"
+    elif "not currently accepting connections" in low or "system is starting up" in low or (
+        "system is shutting down" in low
+    ):
+        why = "the records server is not accepting connections now (starting, stopping or in "\
+            "maintenance); it is tried again on the next save"
     elif (
         "connection refused" in low
         or "could not translate host name" in low
@@ -209,6 +214,15 @@ class PostgresConnection:
             if not self._in_snapshot:
                 self._conn = None
         return explain(exc, self.url)
+
+    def _roll_back(self) -> None:
+        """End a transaction a failed statement left open (a connection still usable)."""
+        conn = self._conn
+        if conn is None or conn.closed or conn.broken:
+            return
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            with suppress(psycopg.Error):
+                conn.execute("ROLLBACK")
 
     @contextmanager
     def _transaction(self) -> Iterator[psycopg.Connection[Any]]:

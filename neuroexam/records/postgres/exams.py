@@ -261,11 +261,16 @@ class PostgresExams(PostgresStreaming):
         }
         conn = self._live()
         try:
-            with conn.pipeline(), conn.transaction():
+            # Sent together, answered together: one Sync, one wait (psycopg's transaction()
+            # would wait for its BEGIN and COMMIT on their own).
+            with conn.pipeline():
+                conn.execute("BEGIN")
                 guard = conn.execute(_GUARD, params)
                 written = conn.execute(_RECORD, params)
+                conn.execute("COMMIT")
             facts, rows = guard.fetchone(), written.fetchall()
         except psycopg.Error as exc:
+            self._roll_back()
             raise self._failed(exc) from None
         refusal = self._refusal(exam_id, facts, holder)
         if refusal is not None:

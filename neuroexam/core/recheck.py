@@ -5,8 +5,8 @@ thoracolumbar myelopathy (``ivdd``) or a climbing cut-off (``progressive_myeloma
 its trunci reflex re-tested every few hours (the settings' ``recheck_interval_hours``) for at
 least 5 days. Pure: the caller hands in each exam with its assessment.
 
-- Which exams count: clinical, not voided, dated. A patient is watched while the most recent
-  of them that is complete carries an ``ivdd`` or ``progressive_myelomalacia`` flag (a later
+- Which exams count: a dog's, clinical, not voided, dated. A patient is watched while the most
+  recent of them that is complete carries an ``ivdd`` or ``progressive_myelomalacia`` flag (a later
   complete exam without one ends the watch: the dog recovered or was re-assessed).
 - The watch starts at the first exam of the run of consecutive flagged exams (a gap of more
   than :data:`EPISODE_GAP` breaks the run, as it breaks a PMM episode) and lasts
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from neuroexam.core.models import Assessment, Exam, Flag, FlagId
-from neuroexam.core.vocab import ExamStatus, Mode, Urgency
+from neuroexam.core.vocab import ExamStatus, Mode, Species, Urgency
 
 #: Serial trunci tests go on for at least this long after presentation (DOMAIN.md 1.1).
 WATCH_DAYS = 5.0
@@ -62,6 +62,13 @@ class RecheckDue:
     def until_text(self) -> str:
         return f"re-check until {self.until.astimezone():%Y-%m-%d %H:%M}"
 
+    def line(self, now: datetime, interval_hours: float) -> str:
+        """``Next trunci re-check due … (in …) · every 4 h, re-check until … (PMM risk)``."""
+        return (
+            f"Next trunci re-check {self.when_text(now)} · every {interval_hours:g} h, "
+            f"{self.until_text()}"
+        )
+
 
 def span_text(span: timedelta) -> str:
     """``2 d 3 h`` / ``1 h 20 min`` / ``5 min``."""
@@ -85,9 +92,11 @@ def watched_flag(assessment: Assessment) -> Flag | None:
 
 
 def counts(exam: Exam) -> bool:
-    """Clinical, not voided and dated: an exam the re-check schedule reads."""
+    """A dog's clinical exam, not voided, dated, with a patient id: an exam the re-check
+    schedule reads (a cat's trunci reflex localises nothing, DOMAIN.md 1.1)."""
     return (
         exam.mode is Mode.CLINICAL
+        and exam.patient.species is Species.DOG
         and exam.status is not ExamStatus.VOIDED
         and exam.exam_date is not None
         and bool(exam.patient.patient_id)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from neuroexam.core.recheck import LOOK_BACK, RecheckDue, rechecks_due
-from neuroexam.core.vocab import Mode
+from neuroexam.core.recheck import LOOK_BACK, RecheckDue, patient_recheck, rechecks_due
+from neuroexam.core.vocab import ExamStatus, Mode
 from neuroexam.records.backend import ExamFilter
 
 if TYPE_CHECKING:
@@ -63,3 +63,26 @@ def due(
 ) -> list[RecheckDue]:
     """Every watched patient's next trunci re-check (or one patient's), soonest first."""
     return rechecks_due(assessed_recent(store, protocols, now, patient_id), interval_hours, now)
+
+
+def due_after(
+    store: RecordStore,
+    protocols: Protocols,
+    interval_hours: float,
+    now: datetime,
+    exam: Exam,
+    assessment: Assessment,
+) -> RecheckDue | None:
+    """The patient's next re-check once ``exam`` (the one on the summary, finished or not)
+    is complete, or None (no patient id, no watched flag, the watch over)."""
+    from datetime import timedelta
+
+    pid = exam.patient.patient_id
+    if not pid:
+        return None
+    pairs = [
+        (e, a) for e, a in assessed_recent(store, protocols, now, pid) if e.exam_id != exam.exam_id
+    ]
+    done = exam.model_copy(update={"status": ExamStatus.COMPLETE})
+    found = patient_recheck([*pairs, (done, assessment)], timedelta(hours=interval_hours))
+    return found if found is not None and now <= found.until else None

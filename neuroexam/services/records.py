@@ -160,3 +160,11 @@ class RecordsService:
         from neuroexam.services.rechecks import due
 
         return due(self._store, self._protocols(), interval_hours, now, patient_id)
+
+    def recheck_after(
+        self, exam: Exam, assessment: Assessment, interval_hours: float, now: datetime
+    ) -> RecheckDue | None:
+        """The patient's next trunci re-check once ``exam`` is complete (the summary)."""
+        from neuroexam.services.rechecks import due_after
+
+        return due_after(self._store, self._protocols(), interval_hours, now, exam, assessment)

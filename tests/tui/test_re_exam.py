@@ -162,3 +162,175 @@ async def test_history_lists_no_training_patient_in_patients(tmp_path: Path) -> 
         ids = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert ids == ["P-7", "P-9", "P-3"]
         assert "TRAIN-" not in screen_text(app)
+
+
+# ---------------------------------------------------------------- re-checks due (home, summary)
+
+
+def watched_store(tmp_path: Path) -> Store:
+    """Oscar (P-7): paraplegic without deep pain, cut-off L1 at T0 and T12 6 h later (PMM);
+    Bella (P-3): a normal exam; both complete."""
+    from tests.tui.records_seed import BELLA, OSCAR, OSCAR_FIRST, save_exam
+
+    store = Store(tmp_path / "t.db")
+    signs = ("paraplegia", "deep_pain_absent")
+    save_exam(store, "E-O1", OSCAR_FIRST, OSCAR, "L1", signs=signs)
+    save_exam(store, "E-O2", OSCAR_FIRST + timedelta(hours=6), OSCAR, "T12", signs=signs)
+    save_exam(store, "E-B1", OSCAR_FIRST, BELLA, "L6")
+    return store
+
+
+def recheck_lines(app: NeuroExamApp) -> list[str]:
+    from textual.widgets import OptionList
+
+    listing = app.screen.query_one("#rechecks", OptionList)
+    return [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+
+
+def fixed_now(monkeypatch, hours: float):  # type: ignore[no-untyped-def]
+    """Home's and the summary's clock stopped ``hours`` after Oscar's first exam."""
+    from neuroexam.tui.screens import home, intake
+    from tests.tui.records_seed import OSCAR_FIRST
+
+    now = OSCAR_FIRST + timedelta(hours=hours)
+    monkeypatch.setattr(home, "local_now", lambda: now)
+    monkeypatch.setattr(intake, "local_now", lambda: now)
+    return now
+
+
+async def test_home_lists_the_trunci_recheck_due_and_enter_starts_it(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TZ", "UTC")
+    import time
+
+    time.tzset()
+    fixed_now(monkeypatch, 11)  # the last exam was 5 h ago: 1 h overdue at 4 h
+    app = NeuroExamApp(store=watched_store(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Trunci re-checks due (1, 1 OVERDUE; every 4 h" in text
+        line = "OVERDUE since 2026-03-01 19:00 (1 h 0 min) · P-7 Oscar · !!! PMM risk"
+        assert recheck_lines(app) == [line]
+        assert "Bella" not in text  # a normal dog is not watched
+        await pilot.press("c", "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "IntakeScreen")
+        assert app.screen.query_one("#patient-id", Input).value == "P-7"
+        assert app.screen.query_one("#parts", Choice).value == "trunci"
+    time.tzset()
+
+
+async def test_home_says_when_the_recheck_is_due_and_nothing_after_the_watch(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setenv("NEUROEXAM_RECHECK_INTERVAL_HOURS", "6")
+    import time
+
+    time.tzset()
+    fixed_now(monkeypatch, 7)
+    app = NeuroExamApp(store=watched_store(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "every 6 h" in text
+        due = "due 2026-03-01 21:00 (in 5 h 0 min) · P-7 Oscar · !!! PMM risk"
+        assert recheck_lines(app) == [due]
+    fixed_now(monkeypatch, 24 * 6)  # the 5-day watch is over
+    app = NeuroExamApp(store=Store(tmp_path / "t.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "re-check" not in screen_text(app).lower()
+    time.tzset()
+
+
+async def test_summary_shows_the_next_recheck_and_the_notes(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TZ", "UTC")
+    import time
+
+    time.tzset()
+    fixed_now(monkeypatch, 7)
+    store = watched_store(tmp_path)
+    exam = store.load_exam("E-O2")
+    assert exam is not None
+    store.close()
+    app = NeuroExamApp(store=Store(tmp_path / "t.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.show_summary("E-O2", read_only=True)
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
+        await pilot.pause()
+        text = screen_text(app)
+        assert (
+            "Next trunci re-check due 2026-03-01 19:00 (in 3 h 0 min) · every 4 h, re-check "
+            "until 2026-03-06 09:00" in text
+        )
+    time.tzset()
+
+
+# ---------------------------------------------------------------- notes
+
+
+async def test_m_right_after_an_answer_annotates_the_step_it_names(tmp_path: Path) -> None:
+    from neuroexam.core.models import Side
+    from tests.tui.helpers import make_exam
+
+    store = Store(tmp_path / "neuroexam.db")
+    app = NeuroExamApp(store=store, start_exam=make_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("a", "m")  # L7 left absent, then a note: the cursor is on L6 left
+        await wait_for(pilot, lambda: screen_name(app) == "TextModal")
+        assert "Note for L6, left" in screen_text(app)
+        await pilot.press(*"tense", "enter")  # "e" and "n" are grade keys in the wizard
+        await wait_for(pilot, lambda: screen_name(app) == "ExamScreen")
+        exam = store.load_exam("E1")
+        assert exam is not None
+        by_step = {(f.site, f.side): f for f in exam.findings}
+        assert by_step[("L6", Side.LEFT)].note == "tense"
+        assert by_step[("L7", Side.LEFT)].note == "" and len(exam.findings) == 2
+        await pilot.press("p", "m")  # L6 left present: the left series ends; right L7 named
+        await wait_for(pilot, lambda: screen_name(app) == "TextModal")
+        assert "Note for L7 (wings of the ilium), right" in screen_text(app)
+        await pilot.press(*"ok", "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "ExamScreen")
+        exam = store.load_exam("E1")
+        assert exam is not None
+        notes = {(f.site, f.side): f.note for f in exam.findings if f.note}
+        assert notes == {("L6", Side.LEFT): "tense", ("L7", Side.RIGHT): "ok"}
+
+
+async def test_notes_show_on_the_summary_and_in_the_history_detail(tmp_path: Path) -> None:
+    from neuroexam.core.models import ExamStatus
+    from tests.tui.helpers import make_exam
+
+    store = Store(tmp_path / "neuroexam.db")
+    exam = make_exam()
+    exam.exam_note = "Owner: fell off the sofa [b]yesterday[/b]"
+    app = NeuroExamApp(store=store, start_exam=exam)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("m")
+        await wait_for(pilot, lambda: screen_name(app) == "TextModal")
+        await pilot.press(*"skin wound", "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "ExamScreen")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
+        text = screen_text(app)
+        assert "Exam note: Owner: fell off the sofa [b]yesterday[/b]" in text  # not markup
+        assert "Note, trunci L7 left: skin wound" in text
+        assert app.screen.service.complete("T. Tech")  # type: ignore[attr-defined]
+    assert store.load_exam("E1").status is ExamStatus.COMPLETE  # type: ignore[union-attr]
+    app = NeuroExamApp(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen")
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: "skin wound" in screen_text(app))
+        text = screen_text(app)
+        assert "Exam note: Owner: fell off the sofa" in text
+        assert "Note, trunci L7 left: skin wound" in text

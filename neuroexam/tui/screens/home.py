@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from neuroexam.core.text import safe_text
-from neuroexam.records.backend import ExamListing
+from neuroexam.records.backend import ExamListing, StoreError
 from neuroexam.tui.typed import NeuroScreen
+
+if TYPE_CHECKING:  # pydantic-backed: loaded after the first screen
+    from neuroexam.core.recheck import RecheckDue
+    from neuroexam.services.records import RecordsService
 
 
 def listing_label(item: ExamListing, total: int | None = None) -> str:
@@ -23,6 +32,19 @@ def listing_label(item: ExamListing, total: int | None = None) -> str:
     return safe_text(f"{when}  {who} ({item.species}{breed}){progress}")
 
 
+def local_now() -> datetime:
+    """The current local time (tests replace it for a fixed clock)."""
+    return datetime.now().astimezone()
+
+
+def recheck_label(item: RecheckDue, now: datetime) -> str:
+    """``OVERDUE since … (2 h 5 min) · P-7 Oscar · !!! PMM risk``, record text escaped."""
+    from neuroexam.core.report import flag_name
+
+    who = " ".join(x for x in (item.patient_id, item.patient_name) if x)
+    return safe_text(f"{item.when_text(now)} · {who} · {flag_name(item.flag)}")
+
+
 class HomeScreen(NeuroScreen[None]):
     BINDINGS = [
         # Priority: the intake opens as n is read, so keys typed right after it reach the intake.
@@ -31,7 +53,8 @@ class HomeScreen(NeuroScreen[None]):
         Binding("h", "history", "History", id="home.history"),
         Binding("p", "patients", "Patients", id="home.patients"),
         Binding("t", "training", "Training", id="home.training"),
-        Binding("q", "ask_quit", "Quit", show=False, id="home.quit"),
+        Binding("c", "focus_rechecks", "Re-checks", id="home.rechecks"),
+        Binding("q", "ask_quit", "Quit", id="home.quit"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -46,9 +69,13 @@ class HomeScreen(NeuroScreen[None]):
             yield Label("Unfinished exams (enter to resume):", id="resume-title")
             yield OptionList(id="resume")
             yield Label("", id="resume-empty")
+            yield Label("", id="rechecks-title")
+            yield OptionList(id="rechecks")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#rechecks-title", Label).display = False
+        self.query_one("#rechecks", OptionList).display = False
         self.refresh_lists()
 
     def on_screen_resume(self) -> None:
@@ -64,6 +91,54 @@ class HomeScreen(NeuroScreen[None]):
         empty = self.query_one("#resume-empty", Label)
         empty.update("" if items else "No unfinished exams. Press [b]n[/b] to start one.")
         resume.display = bool(items)
+        self.load_rechecks(self.napp.records)
+
+    # ---------------------------------------------------------------- trunci re-checks due
+
+    @work(thread=True, exclusive=True, group="rechecks", exit_on_error=False)
+    def load_rechecks(self, records: RecordsService) -> None:
+        """The trunci re-checks due (IVDD / PMM), read and evaluated off the UI thread."""
+        from neuroexam.services.rechecks import recheck_interval_hours
+
+        interval, why = recheck_interval_hours()
+        now = local_now()
+        try:
+            due = records.rechecks_due(interval, now)
+        except StoreError:
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show_rechecks, due, interval, now, why)
+
+    def show_rechecks(
+        self, due: list[RecheckDue], interval: float, now: datetime, why: str = ""
+    ) -> None:
+        if not self.is_attached:
+            return
+        title = self.query_one("#rechecks-title", Label)
+        listing = self.query_one("#rechecks", OptionList)
+        listing.clear_options()
+        for item in due:
+            listing.add_option(Option(Content(recheck_label(item, now)), id=item.patient_id))
+        overdue = sum(1 for d in due if d.overdue(now))
+        late = f", {overdue} OVERDUE" if overdue else ""
+        setting = f" (settings unreadable, default used: {why})" if why else ""
+        title.update(
+            Content(
+                f"Trunci re-checks due ({len(due)}{late}; every {interval:g} h{setting}; "
+                "c, then enter: trunci re-check):"
+            )
+        )
+        title.display = listing.display = bool(due)
+        self.refresh_bindings()
+
+    def action_focus_rechecks(self) -> None:
+        listing = self.query_one("#rechecks", OptionList)
+        if listing.option_count:
+            listing.focus()
+            if listing.highlighted is None:
+                listing.highlighted = 0
+        else:
+            self.notify("No trunci re-check is due.")
 
     def action_ask_quit(self) -> None:
         """``q`` asks before quitting (a stray key at the table must not close the app)."""
@@ -97,5 +172,14 @@ class HomeScreen(NeuroScreen[None]):
         self.napp.show_training()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            self.napp.resume_exam(event.option.id)
+        if not event.option.id:
+            return
+        if event.option_list.id == "rechecks":  # a trunci-only re-check of that patient
+            if self.napp.refuse_if_read_only("start an exam"):
+                return
+            from neuroexam.core.intake import ExamParts
+            from neuroexam.tui.screens.re_exam import open_intake
+
+            open_intake(self.napp, event.option.id, ExamParts.TRUNCI)
+            return
+        self.napp.resume_exam(event.option.id)

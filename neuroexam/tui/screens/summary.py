@@ -25,6 +25,7 @@ from neuroexam.core.report import (
     cutoff_text,
     follow_up_text,
     lesion_window_text,
+    note_lines,
     serial_text,
 )
 from neuroexam.core.text import safe_text
@@ -257,6 +258,9 @@ class SummaryScreen(NeuroScreen[None]):
         out.append(Static(Content(where), id="localisation"))
         if a.serial:
             out.append(Static(Content(safe_text(serial_text(a.serial))), id="serial"))
+        recheck = self._recheck_line(exam, a)
+        if recheck:
+            out.append(Static(Content(recheck), id="recheck"))
         previous = None
         if a.serial:
             before = next((e for e in history if e.exam_id == a.serial.previous_exam_id), None)
@@ -276,8 +280,28 @@ class SummaryScreen(NeuroScreen[None]):
         if a.warnings:
             out.append(Static(Content("Warnings"), classes="section", id="warnings-title"))
             out += [bullet(f"⚠ {w}", "warning") for w in a.warnings]
+        notes = note_lines(exam)
+        if notes:
+            out.append(Static(Content("Notes"), classes="section", id="notes-title"))
+            out += [bullet(line, "note") for line in notes]
         out.append(Static(Content(disclaimer), id="disclaimer"))
         return out
+
+    def _recheck_line(self, exam: Exam, a: Assessment) -> str:
+        """When this patient's next trunci re-check is due (IVDD or PMM, DOMAIN.md 1.1), as if
+        this exam were complete; empty when none is due."""
+        if exam.mode.value != "clinical" or exam.status.value == "voided":
+            return ""
+        from neuroexam.services.rechecks import recheck_interval_hours
+        from neuroexam.tui.screens import intake
+
+        interval, _why = recheck_interval_hours()
+        now = intake.local_now()
+        try:
+            due = self.napp.records.recheck_after(exam, a, interval, now)
+        except StoreError:
+            return ""
+        return due.line(now, interval) if due is not None else ""
 
     def _flag(self, flag: Flag) -> Widget:
         parts: list[Widget] = [*flag_heading(flag), Static(Content("Why:"), classes="detail")]

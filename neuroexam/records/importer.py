@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neuroexam.core.text import safe_text
+from neuroexam.records.backend import RecordStore, StoreError
 from neuroexam.records.csvio import RowError
-from neuroexam.records.store import Store, StoreError
 from neuroexam.records.stream import Progress, exams, index_file
 
 
@@ -67,7 +67,7 @@ class ImportReport:
 
 
 def import_file(
-    store: Store, path: Path, by: str | None = None, progress: Progress | None = None
+    store: RecordStore, path: Path, by: str | None = None, progress: Progress | None = None
 ) -> ImportReport:
     """Import every valid exam of ``path``; raises ``CsvInputError`` when the file is unusable
     (found by reading it through once, before the first exam is written).
@@ -109,7 +109,7 @@ def import_file(
     return report
 
 
-def _present(store: Store, exam_id: str) -> bool:
+def _present(store: RecordStore, exam_id: str) -> bool:
     try:
         return store.has_exam(exam_id)
     except StoreError:
@@ -133,7 +133,7 @@ def _is_audit_layout(path: Path) -> bool:
     return False
 
 
-def _import_trails(store: Store, path: Path, by: str) -> ImportReport:
+def _import_trails(store: RecordStore, path: Path, by: str) -> ImportReport:
     """Exams rebuilt from an audit-trail export, each with its trail as it was."""
     from neuroexam.records.audit_import import read_trails, rebuild
 

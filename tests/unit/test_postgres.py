@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,14 +44,14 @@ def new_exam(exam_id: str = "E1", **patient: object) -> Exam:
         exam_id=exam_id,
         examiner="A. Tech",
         exam_date=datetime(2026, 3, 2, 9, 0, tzinfo=CET),
-        patient=Patient(species="dog", patient_id="P1", name="Rex", **patient),  # type: ignore[arg-type]
+        patient=Patient(species="dog", patient_id="P1", name="Rex", **patient),
     )
 
 
 @pytest.fixture
-def store(pg_url: str) -> PostgresStore:
+def store(pg_url: str) -> Iterator[PostgresStore]:
     opened = PostgresStore(pg_url)
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 

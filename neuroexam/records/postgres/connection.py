@@ -80,8 +80,10 @@ def explain(exc: BaseException, url: str) -> StoreError:
     elif "not currently accepting connections" in low or "system is starting up" in low or (
         "system is shutting down" in low
     ):
-        why = "the records server is not accepting connections now (starting, stopping or in "\
+        why = (
+            "the records server is not accepting connections now (starting, stopping or in "
             "maintenance); it is tried again on the next save"
+        )
     elif (
         "connection refused" in low
         or "could not translate host name" in low
@@ -239,7 +241,7 @@ class PostgresConnection:
     def _query(self, sql: str, params: tuple | dict | list = ()) -> list[tuple]:
         conn = self._live()
         try:
-            return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+            return conn.execute(sql, params).fetchall()
         except psycopg.Error as exc:
             raise self._failed(exc) from None
 
@@ -253,7 +255,7 @@ class PostgresConnection:
         try:
             cursor = conn.cursor(name=f"neuroexam_stream_{next(_cursor_names)}")
             cursor.itersize = batch_size
-            cursor.execute(sql, params)  # type: ignore[arg-type]
+            cursor.execute(sql, params)
         except psycopg.Error as exc:
             raise self._failed(exc) from None
         try:
@@ -306,7 +308,7 @@ class PostgresConnection:
                         "please upgrade"
                     )
                 for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                    conn.execute(script)  # type: ignore[arg-type]
+                    conn.execute(script)
                     conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
         except psycopg.Error as exc:
             raise self._failed(exc) from None

@@ -275,7 +275,7 @@ class PostgresExams(PostgresStreaming):
         refusal = self._refusal(exam_id, facts, holder)
         if refusal is not None:
             raise refusal  # the writing statement's own guard wrote nothing
-        field = params["field"]
+        field = finding_field(finding.test.value, finding.site, finding.side.value)
         return [
             AuditRow(exam_id, pid, at, by, AuditEvent(event), field, old, new, reason)
             for _seq, pid, at, event, old, new in rows

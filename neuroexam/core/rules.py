@@ -536,10 +536,14 @@ def _abnormal_marks(ctx: Context) -> list[str]:
     return list(dict.fromkeys(marks))
 
 
+_TEST_RANK = {test: i for i, test in enumerate(TestId)}
+_SIDE_RANK = {side: i for i, side in enumerate(Side)}
+
+
 def _finding_order(f: Finding) -> tuple[int, int, str, int]:
     """A fixed order for findings in texts (signs and findings are sets)."""
     level = levels.index(f.site) if f.test is TestId.CUTANEOUS_TRUNCI else 0
-    return (list(TestId).index(f.test), level, f.site, list(Side).index(f.side))
+    return (_TEST_RANK[f.test], level, f.site, _SIDE_RANK[f.side])
 
 
 def _summary(

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from os import PathLike
 from pathlib import Path
 from typing import Any, TextIO
@@ -359,7 +360,18 @@ def sign_set(cell: str) -> frozenset[str]:
 def _conflict(exam_id: str, rows: list[dict[str, Any]]) -> RowError | None:
     """The first row of the exam whose exam columns differ from its first row's, or None."""
     first = rows[0]
+    same = [column for column in EXAM_COLUMNS if column in first]
+    if not same:
+        return None
+    # The usual case, every exam column equal to the first row's, in one comparison per row.
+    cells = itemgetter(*same)
+    expected = cells(first)
     for row in rows[1:]:
+        try:
+            if cells(row) == expected:
+                continue
+        except KeyError:
+            pass
         for column in EXAM_COLUMNS:
             here, there = row.get(column, ""), first.get(column, "")
             if here == there or (column == "signs" and sign_set(here) == sign_set(there)):
@@ -390,6 +402,7 @@ def _exam_from_rows(exam_id: str, rows: list[dict[str, Any]]) -> tuple[Exam | No
 _MISSING = object()
 #: ``recorded_at`` as :class:`Finding` validates it (same parser, same result).
 _RECORDED_AT: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)  # type: ignore[arg-type]
+_parse_recorded_at = _RECORDED_AT.validator.validate_python
 
 
 def _model_construct(values: dict[str, Any]) -> Finding:
@@ -472,7 +485,7 @@ class ExamBuilder:
         if combo is not None:
             try:
                 if recorded is not None:
-                    recorded = _RECORDED_AT.validate_python(recorded)
+                    recorded = _parse_recorded_at(recorded)
             except ValidationError:
                 pass  # validated in full below, for Finding's own message
             else:
@@ -544,7 +557,7 @@ class ExamBuilder:
                     weight_kg=first.get("weight_kg") or None,
                 ),
                 signs=[s for s in first.get("signs", "").split(";") if s.strip()],
-                findings=findings,
+                findings=[],
                 status=first.get("exam_status") or ExamStatus.COMPLETE,
                 signed_by=first.get("signed_by", ""),
                 signed_at=first.get("signed_at") or None,
@@ -553,6 +566,10 @@ class ExamBuilder:
             )
         except ValidationError as exc:
             return None, [RowError(exam_id, first["_line"], _messages(exc))]
+        # Set after validation: passed to Exam() each finding would be validated again
+        # (its site check runs on instances too), and Exam's one-finding-per-site check
+        # cannot fail on them (a second finding for a site is an error above).
+        exam.findings = findings
         return exam, []
 
 

@@ -190,6 +190,16 @@ def test_a_refused_finding_writes_nothing(store: PostgresStore) -> None:
     assert [r.event for r in store.audit("E1")][-1] is AuditEvent.COMPLETED
 
 
+def test_a_failed_finding_write_leaves_the_connection_usable(store: PostgresStore) -> None:
+    store.create_exam(new_exam())
+    [(pid,)] = store._query("SELECT pg_backend_pid()")
+    with pytest.raises(StoreError, match="out of range"):
+        store.record_finding("E1", ctr("L7"), seq=2**40)  # refused by the server mid-pipeline
+    assert store.record_finding("E1", ctr("L7"))  # rolled back; the same connection goes on
+    assert store._query("SELECT pg_backend_pid()") == [(pid,)]
+    assert [r.event for r in store.audit("E1")].count(AuditEvent.RECORDED) == 1
+
+
 # ---------------------------------------------------------------- snapshot and streams
 
 

@@ -35,6 +35,8 @@ DEFAULT_PARAMS: dict[str, str] = {
 #: Serialises migrations of several workstations starting at once (any constant works).
 _MIGRATION_LOCK = 7_201_342_013
 _cursor_names = itertools.count(1)
+#: Errors after which the connection is not used again (the next call connects anew).
+_LOST = (pg_errors.AdminShutdown, pg_errors.CrashShutdown, pg_errors.CannotConnectNow)
 
 
 def is_postgres_url(url: str | None) -> bool:
@@ -208,13 +210,15 @@ class PostgresConnection:
         """The error to raise for ``exc``; a broken connection is dropped (next call
         reconnects)."""
         conn = self._conn
-        if conn is not None and (conn.broken or conn.closed or isinstance(
-            exc, psycopg.OperationalError | pg_errors.AdminShutdown
-        )):
+        if conn is None:
+            return explain(exc, self.url)
+        if conn.broken or conn.closed or isinstance(exc, _LOST):
             with suppress(Exception):
                 conn.close()
             if not self._in_snapshot:
                 self._conn = None
+        elif not self._in_snapshot:
+            self._roll_back()
         return explain(exc, self.url)
 
     def _roll_back(self) -> None:

@@ -270,8 +270,7 @@ class PostgresExams(PostgresStreaming):
                 conn.execute("COMMIT")
             facts, rows = guard.fetchone(), written.fetchall()
         except psycopg.Error as exc:
-            self._roll_back()
-            raise self._failed(exc) from None
+            raise self._failed(exc) from None  # rolled back, or the connection dropped
         refusal = self._refusal(exam_id, facts, holder)
         if refusal is not None:
             raise refusal  # the writing statement's own guard wrote nothing

@@ -1,13 +1,20 @@
 """The store's basic promises on each backend: a write is committed (another connection sees
-it) when it returns, a finding saved again replaces it, filters, all-or-nothing imports."""
+it) when it returns, a finding saved again replaces it, filters, all-or-nothing imports, and a
+lease left by a dead process taken back only on its own host."""
 
 from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from typing import Any, cast
 
 import pytest
 
 from neuroexam.core.models import Exam, Finding, Patient
+from neuroexam.core.protocol import Protocols
 from neuroexam.core.vocab import ExamStatus, Grade, Mode
-from neuroexam.records.backend import IdClash, RecordStore, StoreError
+from neuroexam.records.backend import IdClash, LeaseHeld, RecordStore, StoreError
 from tests.backends import Backend
 
 
@@ -65,3 +72,26 @@ def test_a_whole_exam_is_written_all_or_nothing(record_store: RecordStore) -> No
     with pytest.raises(StoreError, match="not in the records"):
         record_store.record_finding("NOPE", finding())
 
+
+
+def test_a_dead_process_lease_is_taken_back_only_on_its_own_host(
+    backend: Backend, protocols: Protocols
+) -> None:
+    from neuroexam.services.exam import ExamService
+
+    store = backend.open()
+    store.create_exam(exam())
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process of this machine that no longer runs
+    here = socket.gethostname()
+    saver = cast(Any, None)  # opening an exam saves nothing
+    store.acquire_lease("E1", f"{gone.pid}:a", host=here, user="A", ttl=600)
+    service = ExamService.resume(store, protocols, saver, "E1", user="B")
+    lease = store.lease("E1")
+    assert lease is not None and lease.holder == service.holder  # taken back, no question
+    other = f"{gone.pid}:b"  # the same pid on another workstation says nothing about it
+    store.acquire_lease("E1", other, host="reception", user="C", ttl=600, take_over=True)
+    with pytest.raises(LeaseHeld, match="open on reception"):
+        ExamService.resume(backend.open(), protocols, saver, "E1", user="B")
+    lease = store.lease("E1")
+    assert lease is not None and lease.holder == other

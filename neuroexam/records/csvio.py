@@ -399,9 +399,10 @@ def _exam_from_rows(exam_id: str, rows: list[dict[str, Any]]) -> tuple[Exam | No
     return ExamBuilder().build(exam_id, rows)
 
 
-_MISSING = object()
+#: A finding's validated ``(test, site, side, grade)``.
+_Combo = tuple[TestId, str, Side, Grade]
 #: ``recorded_at`` as :class:`Finding` validates it (same parser, same result).
-_RECORDED_AT: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)  # type: ignore[arg-type]
+_RECORDED_AT: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
 _parse_recorded_at = _RECORDED_AT.validator.validate_python
 
 
@@ -466,13 +467,14 @@ class ExamBuilder:
     CACHE_LIMIT = 4096
 
     def __init__(self) -> None:
-        self._combos: dict[tuple[str, str, str, str], tuple[Any, ...] | None] = {}
+        self._combos: dict[tuple[str, str, str, str], _Combo | None] = {}
 
     def finding(self, row: dict[str, Any]) -> Finding:
         """The row's finding; raises :class:`ValidationError` exactly as :class:`Finding`."""
         key = (row["test"], row["site"], row["side"], row["grade"])
-        combo = self._combos.get(key, _MISSING)
-        if combo is _MISSING:
+        if key in self._combos:
+            combo = self._combos[key]
+        else:
             try:
                 alone = Finding(test=key[0], site=key[1], side=key[2], grade=key[3])
                 combo = (alone.test, alone.site, alone.side, alone.grade)
@@ -489,7 +491,7 @@ class ExamBuilder:
             except ValidationError:
                 pass  # validated in full below, for Finding's own message
             else:
-                test, site, side, grade = combo  # type: ignore[misc]
+                test, site, side, grade = combo
                 return _constructed(
                     {
                         "test": test,

@@ -393,6 +393,25 @@ def test_the_copy_refuses_a_database_holding_records(pg_url: str, tmp_path: Path
     check.close()
 
 
+def test_records_of_the_first_release_are_upgraded_then_copied(
+    pg_url: str, tmp_path: Path
+) -> None:
+    import shutil
+
+    old = tmp_path / "release1.db"
+    shutil.copy(Path(__file__).parent.parent / "data" / "fixtures" / "release1.db", old)
+    counts = copy_sqlite_to_postgres(old, pg_url)
+    assert counts["findings"] == 17 and counts["training_attempts"] == 1
+    lite, store = SqliteStore(old), PostgresStore(pg_url)
+    try:
+        assert exports(store) == exports(lite)
+    finally:
+        lite.close()
+        store.close()
+    with pytest.raises(StoreError, match="no records file there"):
+        copy_sqlite_to_postgres(tmp_path / "missing.db", pg_url)
+
+
 def test_db_migrate_and_check_from_the_command_line(
     pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

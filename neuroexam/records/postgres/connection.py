@@ -293,6 +293,8 @@ class PostgresConnection:
     def _migrate(self) -> None:
         """Apply the migrations this database lacks, each in its own transaction; several
         workstations starting at once wait for each other (an advisory lock)."""
+        if self._has_version_table() and self.schema_version == len(MIGRATIONS):
+            return  # the usual case: nothing to do, nothing locked or created
         conn = self._live()
         try:
             with conn.transaction():

@@ -3,8 +3,9 @@
 Everything is copied in one transaction (``COPY``, a few seconds for a large practice), the
 target locked against writers meanwhile; the counts of the copy are compared with the
 source's before it commits, so a copy is either whole and verified or not there at all.
-Leases are not copied (nobody holds an exam in the new database yet), nor stored assessments
-(a cache: the new database computes them again when they are first needed).
+Records of an older schema are upgraded first (as opening them in the app would; a read-only
+file must be at the current schema). Leases are not copied (nobody holds an exam in the new
+database yet), nor stored assessments (a cache: computed again when first needed).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from neuroexam.records.audit import parse_at
 from neuroexam.records.backend import StoreError
 from neuroexam.records.postgres import PostgresStore
 from neuroexam.records.postgres.rows import trail_time
+from neuroexam.records.sqlite import SqliteStore
 from neuroexam.records.sqlite.read_only import open_read_only
 from neuroexam.records.sqlite.rows import EXAM_COLUMNS, FINDING_COLUMNS
 
@@ -36,10 +38,17 @@ COPIED: tuple[tuple[str, str, str], ...] = (
 _MUST_BE_EMPTY = ("exams", "findings", "training_attempts", "audit", "leases", "assessments")
 
 
+#: The order rows are copied in (the trail's keeps its sequence numbers).
+_ORDER = {
+    "exams": "exam_date, exam_id",
+    "findings": "exam_id, seq, test, site, side",
+    "training_attempts": "attempt_id",
+    "audit": "seq",
+}
+
+
 def _source_rows(db: sqlite3.Connection, table: str, columns: str) -> sqlite3.Cursor:
-    order = {"exams": "exam_date, exam_id", "audit": "seq"}.get(table, "rowid" if table !=
-                                                                 "findings" else "exam_id, seq")
-    return db.execute(f"SELECT {columns} FROM {table} ORDER BY {order}")
+    return db.execute(f"SELECT {columns} FROM {table} ORDER BY {_ORDER[table]}")
 
 
 def _target_row(table: str, row: tuple) -> tuple:
@@ -59,6 +68,9 @@ def copy_sqlite_to_postgres(sqlite_path: Path, url: str) -> dict[str, int]:
     "audit": n}`` as copied and verified. :class:`StoreError` (one line, nothing written)
     when the source cannot be read, the target holds records, or the counts differ."""
     source = Path(sqlite_path)
+    if not source.is_file():
+        raise StoreError(f"{source}: no records file there to copy")
+    SqliteStore(source).close()  # records of an older schema upgraded first, as the app would
     with closing(open_read_only(source)) as db:
         target = PostgresStore(url)
         try:

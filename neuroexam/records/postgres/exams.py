@@ -189,16 +189,24 @@ class PostgresExams(PostgresStreaming):
         """Insert a new exam (never over an existing one: :class:`IdClash`), with a
         ``created`` trail row per intake value (``by``: default the examiner)."""
         by = by or exam.examiner
+        defaults = {"mode": Mode.CLINICAL.value, "parts": "quick", "sex": "unknown"}
+        rows = [("", "")] + [
+            (name, value)
+            for name, value in intake_values(exam).items()
+            if value != defaults.get(name, "")
+        ]
         with self._transaction() as conn:
             self._insert_head(conn, exam, continued)
-            pid = exam.patient.patient_id
-            self._audit(conn, exam.exam_id, pid, by, AuditEvent.CREATED)
-            for name, value in intake_values(exam).items():
-                default = {"mode": Mode.CLINICAL.value, "parts": "quick", "sex": "unknown"}.get(
-                    name, ""
+            with conn.cursor() as cur:  # the trail rows sent together (one wait)
+                cur.executemany(
+                    "INSERT INTO audit (exam_id, patient_id, by, event, field, new_value) "
+                    "VALUES (%s,%s,%s,%s,%s,%s)",
+                    [
+                        (exam.exam_id, exam.patient.patient_id, by, AuditEvent.CREATED.value,
+                         name, value)
+                        for name, value in rows
+                    ],
                 )
-                if value != default:
-                    self._audit(conn, exam.exam_id, pid, by, AuditEvent.CREATED, name, "", value)
 
     def update_intake(
         self, exam: Exam, *, by: str, reason: str = "", holder: str | None = None

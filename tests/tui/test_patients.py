@@ -66,9 +66,9 @@ async def test_patients_newest_first_and_search_by_name_or_id(tmp_path: Path) ->
         await pilot.pause()
         assert isinstance(app.screen, PatientsScreen)
         assert table_rows(app, "#patients-table") == [
-            ["P-7", "Oscar", "dog", "Dachshund", "2", "2026-03-01 15:00", "complete"],
-            ["P-9", "Mia", "cat", "-", "1", "2026-02-25 14:30", "in progress"],
-            ["P-3", "Bella", "dog", "Beagle", "1", "2026-02-20 10:00", "complete"],
+            ["P-7", "Oscar", "dog, Dachshund", "2", "2026-03-01 15:00", "complete"],
+            ["P-9", "Mia", "cat", "1", "2026-02-25 14:30", "in progress"],
+            ["P-3", "Bella", "dog, Beagle", "1", "2026-02-20 10:00", "complete"],
         ]
         await pilot.press("down")  # from the search box into the list, "/" back to search
         assert app.focused is app.screen.query_one("#patients-table")

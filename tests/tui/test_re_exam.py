@@ -211,7 +211,7 @@ async def test_home_lists_the_trunci_recheck_due_and_enter_starts_it(
         await app.workers.wait_for_complete()
         await pilot.pause()
         text = screen_text(app)
-        assert "Trunci re-checks due (1, 1 OVERDUE; every 4 h" in text
+        assert "Trunci re-checks due (1, 1 OVERDUE, every 4 h): c, enter starts one" in text
         line = "OVERDUE since 2026-03-01 19:00 (1 h 0 min) · P-7 Oscar · !!! PMM risk"
         assert recheck_lines(app) == [line]
         assert "Bella" not in text  # a normal dog is not watched

@@ -22,14 +22,16 @@ from neuroexam.core.text import safe_text
 from neuroexam.records.backend import ExamFilter, StoreError
 from neuroexam.services.records import RecordsService
 from neuroexam.tui.screens.exam_list import ExamListScreen
-from neuroexam.tui.widgets.exam_table import assessed_row, fit, rest_width
+from neuroexam.tui.widgets.exam_table import assessed_row, column_widths, fit
 from neuroexam.tui.widgets.export_modal import ExportRequest, RecordsExportModal
 
 #: Most recent complete exams listed (each is evaluated when the screen opens).
 HISTORY_LIMIT = 500
 COLUMNS = ("Date", "Patient", "Breed", "L/R", "Flags")
-#: Widths of the columns before Flags, which takes the rest of the screen (80 columns: 23).
+#: Widths of the columns before Flags, which takes the rest of the screen (80 columns: 24),
+#: and from 110 columns on.
 WIDTHS = (16, 10, 10, 7)
+WIDE_WIDTHS = (16, 18, 24, 7)
 
 
 def history_rows(
@@ -150,8 +152,7 @@ class HistoryScreen(ExamListScreen):
 
     def widths(self) -> list[int]:
         """Column widths: fixed ones, then Flags to the screen's edge (padding, scrollbar)."""
-        total = self.app.size.width - 3
-        return [*WIDTHS, rest_width(total, list(WIDTHS))]
+        return column_widths(self.app.size.width, WIDTHS, WIDE_WIDTHS)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_detail(event, "history-detail")

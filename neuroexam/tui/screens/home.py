@@ -53,7 +53,7 @@ class HomeScreen(NeuroScreen[None]):
         Binding("h", "history", "History", id="home.history"),
         Binding("p", "patients", "Patients", id="home.patients"),
         Binding("t", "training", "Training", id="home.training"),
-        Binding("c", "focus_rechecks", "Re-checks", id="home.rechecks"),
+        Binding("c", "focus_rechecks", "Re-checks", show=False, id="home.rechecks"),
         Binding("q", "ask_quit", "Quit", id="home.quit"),
     ]
 
@@ -121,14 +121,17 @@ class HomeScreen(NeuroScreen[None]):
             listing.add_option(Option(Content(recheck_label(item, now)), id=item.patient_id))
         overdue = sum(1 for d in due if d.overdue(now))
         late = f", {overdue} OVERDUE" if overdue else ""
-        setting = f" (settings unreadable, default used: {why})" if why else ""
         title.update(
-            Content(
-                f"Trunci re-checks due ({len(due)}{late}; every {interval:g} h{setting}; "
-                "c, then enter: trunci re-check):"
-            )
+            Content(f"Trunci re-checks due ({len(due)}{late}, every {interval:g} h): "
+                    "c, enter starts one")
         )
         title.display = listing.display = bool(due)
+        if why and due:
+            self.notify(
+                f"Re-check interval: the settings cannot be read, {interval:g} h used. {why}",
+                severity="warning",
+                markup=False,
+            )
         self.refresh_bindings()
 
     def action_focus_rechecks(self) -> None:

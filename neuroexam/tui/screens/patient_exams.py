@@ -21,7 +21,7 @@ from neuroexam.core.rules import evaluate
 from neuroexam.core.text import safe_text
 from neuroexam.tui.screens.exam_list import ExamListScreen
 from neuroexam.tui.screens.patients import status_text
-from neuroexam.tui.widgets.exam_table import assessed_row, fit, rest_width
+from neuroexam.tui.widgets.exam_table import assessed_row, column_widths, fit
 
 #: Exams shown (the most recent); each is evaluated with all of the patient's exams.
 PAGE = 200
@@ -33,8 +33,10 @@ COLUMNS = (
     ("cutoffs", "L/R"),
     ("flags", "Flags"),
 )
-#: Widths of the columns before Flags, which takes the rest of the screen (80 columns: 18).
-WIDTHS = (3, 16, 10, 11, 7)
+#: Widths of the columns before Flags, which takes the rest of the screen (80 columns: 19),
+#: and from 110 columns on.
+WIDTHS = (3, 16, 9, 11, 7)
+WIDE_WIDTHS = (3, 16, 16, 11, 7)
 MARKED, UNMARKED = "[x]", "[ ]"
 
 
@@ -191,8 +193,7 @@ class PatientExamsScreen(ExamListScreen):
 
     def widths(self) -> list[int]:
         """Column widths: fixed ones, then Flags to the screen's edge (padding, scrollbar)."""
-        total = self.app.size.width - 3
-        return [*WIDTHS, rest_width(total, list(WIDTHS))]
+        return column_widths(self.app.size.width, WIDTHS, WIDE_WIDTHS)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """The highlighted exam in full below the table: every flag's title, the notes."""

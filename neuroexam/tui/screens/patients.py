@@ -14,12 +14,16 @@ from neuroexam.core.text import safe_text
 from neuroexam.core.vocab import ExamStatus, Mode
 from neuroexam.records.backend import PatientListing
 from neuroexam.tui.typed import NeuroScreen
+from neuroexam.tui.widgets.exam_table import column_widths, fit
 
 #: Patients listed at most (newest exam first); the search narrows the list.
 PATIENTS_LIMIT = 200
 #: Seconds of typing pause before the list is searched again.
 SEARCH_DELAY = 0.15
-COLUMNS = ("Patient id", "Name", "Species", "Breed", "Exams", "Last exam", "Last status")
+COLUMNS = ("Patient id", "Name", "Species, breed", "Exams", "Last exam", "Last status")
+#: Widths of the columns before the last (which takes the rest): 80 columns, 110 and more.
+WIDTHS = (10, 8, 14, 5, 16)
+WIDE_WIDTHS = (12, 24, 36, 5, 16)
 
 
 def status_text(status: ExamStatus, mode: Mode) -> str:
@@ -35,8 +39,7 @@ def patient_cells(item: PatientListing) -> tuple[str, ...]:
     return (
         item.patient_id,
         item.patient_name or "-",
-        item.species,
-        item.breed or "-",
+        f"{item.species}, {item.breed}" if item.breed else item.species,
         str(item.exams),
         when,
         status_text(item.last_status, item.last_mode),
@@ -49,7 +52,7 @@ class PatientsScreen(NeuroScreen[None]):
     DEFAULT_CSS = """
     PatientsScreen #patients { padding: 0 1; }
     PatientsScreen #patients-search { margin: 0 0 1 0; }
-    PatientsScreen #patients-table { height: 1fr; }
+    PatientsScreen #patients-table { height: 1fr; scrollbar-size-vertical: 1; }
     """
 
     BINDINGS = [
@@ -79,7 +82,8 @@ class PatientsScreen(NeuroScreen[None]):
     def on_mount(self) -> None:
         self.sub_title = "patients (read only)"
         table = self.query_one("#patients-table", DataTable)
-        table.add_columns(*COLUMNS)
+        for label, width in zip(COLUMNS, self.widths(), strict=True):
+            table.add_column(label, width=width)
         self.refresh_rows()
         self.query_one("#patients-search", Input).focus()
 
@@ -101,9 +105,13 @@ class PatientsScreen(NeuroScreen[None]):
         ]
         table = self.query_one("#patients-table", DataTable)
         table.clear()
+        widths = self.widths()
         for item in items:
-            # rich Text: shown as typed (no markup, controls escaped), measured for the widths.
-            cells = (Text(safe_text(c)) for c in patient_cells(item))
+            # rich Text: shown as typed (no markup, controls escaped), cut to its column.
+            cells = (
+                Text(fit(safe_text(c), w))
+                for c, w in zip(patient_cells(item), widths, strict=True)
+            )
             table.add_row(*cells, key=item.patient_id)
         self.row_count = len(items)
         title = self.query_one("#patients-title", Label)
@@ -124,6 +132,9 @@ class PatientsScreen(NeuroScreen[None]):
                 )
             )
         self.refresh_bindings()
+
+    def widths(self) -> list[int]:
+        return column_widths(self.app.size.width, WIDTHS, WIDE_WIDTHS)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

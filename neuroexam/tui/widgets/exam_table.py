@@ -35,6 +35,19 @@ def fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
+#: From this many columns a list uses its wide column widths.
+WIDE_AT = 110
+
+
+def column_widths(screen_width: int, narrow: tuple[int, ...], wide: tuple[int, ...]) -> list[int]:
+    """Widths of a table filling a screen ``screen_width`` wide (one column of padding on
+    either side, a one-column scrollbar): ``narrow`` or, from :data:`WIDE_AT` on, ``wide``
+    for every column but the last, which takes the rest."""
+    fixed = list(wide if screen_width >= WIDE_AT else narrow)
+    total = screen_width - 3
+    return [*fixed, rest_width(total, fixed)]
+
+
 def rest_width(total: int, fixed: list[int], minimum: int = 10) -> int:
     """The width left for the last column of a table ``total`` columns wide whose other
     columns are ``fixed`` wide (each cell has one column of padding on either side)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from neuroexam.core.models import Exam, ExamStatus, Finding, Patient
+from neuroexam.core.protocol import Protocols
 from neuroexam.core.vocab import AuditEvent
 from neuroexam.records.audit import AuditRow
 from neuroexam.records.backend import ExamFilter, StoreError
@@ -198,6 +199,44 @@ def test_a_failed_finding_write_leaves_the_connection_usable(store: PostgresStor
     assert store.record_finding("E1", ctr("L7"))  # rolled back; the same connection goes on
     assert store._query("SELECT pg_backend_pid()") == [(pid,)]
     assert [r.event for r in store.audit("E1")].count(AuditEvent.RECORDED) == 1
+
+
+# ---------------------------------------------------------------- stored assessments
+
+
+def test_stored_assessments_behave_as_in_sqlite(
+    store: PostgresStore, tmp_path: Path, protocols: Protocols
+) -> None:
+    from neuroexam.records.assessments import assessments_for
+    from neuroexam.records.backend import StoredAssessment
+
+    lite = SqliteStore(tmp_path / "same.db")
+    for records in (lite, store):
+        for exam in golden_exams():
+            records.save_exam_with_findings(exam)
+    ids = [row[0] for row in lite.exam_rows(EVERYTHING)]
+    assert store.version_heads(EVERYTHING) == lite.version_heads(EVERYTHING)
+    assert store.version_heads_of(ids[:2]) == lite.version_heads_of(ids[:2])
+    ours, theirs = assessments_for(store, ids, protocols), assessments_for(lite, ids, protocols)
+    assert {k: a.model_dump() for k, a in ours.items()} == {
+        k: a.model_dump() for k, a in theirs.items()
+    }
+    stored = store.stored_assessments(ids)
+    assert set(stored) == set(ids) and all(r.payload for r in stored.values())
+    assert {r.cells for r in store.stored_assessments(ids, payload=False).values()} == {
+        r.cells for r in lite.stored_assessments(ids, payload=False).values()
+    }
+    assert all(r.payload == "" for r in store.stored_assessments(ids, payload=False).values())
+    first = stored[ids[0]]
+    assert store.put_assessments([
+        first._replace(exam_version=99),  # replaced
+        StoredAssessment("GONE", 1, "p", "h", "[]", "{}", "2026-01-01T00:00:00+00:00"),
+    ])
+    again = store.stored_assessments([ids[0], "GONE"])
+    assert list(again) == [ids[0]] and again[ids[0]].exam_version == 99
+    with store.snapshot() as snap:
+        assert snap.put_assessments([first]) is False  # reading only: nothing written
+    lite.close()
 
 
 # ---------------------------------------------------------------- snapshot and streams

@@ -219,10 +219,11 @@ def _assess(args: argparse.Namespace) -> int:
     # Exam by exam (records/stream.py), a progress bar on stderr when it is a terminal. Text
     # from the file is written with its control characters escaped (JSON: as \u escapes); a
     # file problem is found before anything is written.
+    out = sys.stdout
     try:
         protocols = shipped()
         with terminal_progress() as progress:
-            return write_assess(args.file, sys.stdout, args.json, protocols, progress)
+            return write_assess(args.file, out, args.json, protocols, progress)
     except CsvInputError as exc:
         return _usage_error(f"neuroexam assess: {safe_text(exc)}")
     except ProtocolError as exc:

@@ -56,6 +56,9 @@ def terminal_progress(stream: IO[str] | None = None) -> Iterator[RichProgress | 
         TimeRemainingColumn(),
         console=Console(file=stream, highlight=False),
         transient=True,
+        # stdout carries the command's output: never captured into the bar's console.
+        redirect_stdout=False,
+        redirect_stderr=False,
     )
     with bar:
         yield RichProgress(bar)

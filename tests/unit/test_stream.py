@@ -244,6 +244,9 @@ def test_progress_only_on_a_terminal(tmp_path: Path, capsys: pytest.CaptureFixtu
         assert progress is not None
         progress.phase("reading", 10)
         progress.update(5)
+        print("the command's output")  # stdout is never drawn into the bar's console
+    assert capsys.readouterr().out == "the command's output\n"
+    assert "the command's output" not in screen.getvalue()
     path = write(tmp_path / "one.csv", exam_rows("E1", "P1", "2024-01-01T09:00:00+01:00", None))
     assert cli.main(["assess", str(path), "--json"]) == 0
     out, err = capsys.readouterr()

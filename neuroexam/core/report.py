@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from neuroexam.core.models import (
@@ -142,7 +142,7 @@ def serial_text(serial: SerialChange) -> str:
     )
 
 
-def assessment_lines(a: Assessment) -> list[str]:
+def assessment_lines(a: Assessment, notes: Sequence[str] = ()) -> list[str]:
     patient = f"patient {a.patient_id}" if a.patient_id else "no patient id"
     lines = [f"Exam {a.exam_id} ({patient}; breed: {a.breed or 'not given'})"]
     lines.append(
@@ -165,6 +165,9 @@ def assessment_lines(a: Assessment) -> list[str]:
     for flag in a.flags:
         lines += ["  " + line for line in flag_lines(flag)]
     lines += [f"  Warning: {w}" for w in a.warnings]
+    if notes:  # the exam note and the finding notes (:func:`note_lines`), last
+        lines.append("  Notes:")
+        lines += [f"    {note}" for note in notes]
     return lines
 
 
@@ -173,11 +176,14 @@ def render_report(
     errors: Iterable[dict[str, Any]],
     disclaimer: str,
     skipped: Iterable[dict[str, Any]] = (),
+    exams: Iterable[Exam] = (),
 ) -> str:
-    """The readable ``assess`` report; ``skipped``: FORMAT.md §4 ``skipped`` entries."""
+    """The readable ``assess`` report; ``skipped``: FORMAT.md §4 ``skipped`` entries;
+    ``exams``: the assessed exams, whose notes end each exam's lines."""
+    notes = {e.exam_id: note_lines(e) for e in exams}
     lines: list[str] = []
     for a in assessments:
-        lines += [*assessment_lines(a), ""]
+        lines += [*assessment_lines(a, notes.get(a.exam_id, ())), ""]
     skipped = list(skipped)
     if skipped:
         lines.append("Not assessed on purpose:")

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from neuroexam.core.models import Assessment, Exam
 from neuroexam.core.protocol import Protocols, shipped
-from neuroexam.core.report import assessment_lines
+from neuroexam.core.report import assessment_lines, note_lines
 from neuroexam.core.rules import skipped as skipped_entries
 from neuroexam.core.text import safe_json, safe_text
 from neuroexam.records.csvio import RowError
@@ -84,8 +84,8 @@ class JsonRenderer:
         text = json.dumps(value, indent=2, ensure_ascii=False)
         return safe_json("    " + text.replace("\n", "\n    "))  # two levels deep
 
-    def exam(self, assessment: Assessment) -> str:
-        return self._item(assessment.model_dump(mode="json"))
+    def exam(self, assessment: Assessment, exam: Exam | None = None) -> str:
+        return self._item(assessment.model_dump(mode="json"))  # notes stay in the CSV
 
     def error(self, error: RowError) -> str:
         return self._item(error.as_dict())
@@ -123,8 +123,9 @@ class TextRenderer:
     def _lines(lines: list[str]) -> str:
         return safe_text("".join(f"{line}\n" for line in lines), multiline=True)
 
-    def exam(self, assessment: Assessment) -> str:
-        return self._lines([*assessment_lines(assessment), ""])
+    def exam(self, assessment: Assessment, exam: Exam | None = None) -> str:
+        notes = note_lines(exam) if exam is not None else []
+        return self._lines([*assessment_lines(assessment, notes), ""])
 
     def error(self, error: RowError) -> str:
         e = error.as_dict()

@@ -291,7 +291,7 @@ class Renderer(Protocol):
 
     separator: str
 
-    def exam(self, assessment: Assessment) -> str: ...
+    def exam(self, assessment: Assessment, exam: Exam | None = None) -> str: ...
 
     def error(self, error: RowError) -> str: ...
 
@@ -324,7 +324,7 @@ def write_sorted(
                 text = renderer.separator.join(renderer.error(e) for e in outcome.errors)
                 fragments.put(outcome.order, _ERRORS, text)
             elif outcome.assessment is not None:
-                fragments.put(outcome.order, _EXAM, renderer.exam(outcome.assessment))
+                fragments.put(outcome.order, _EXAM, renderer.exam(outcome.assessment, outcome.exam))
             elif outcome.exam is not None and outcome.voided:
                 fragments.put(outcome.order, _SKIPPED, renderer.skipped(skip_entry(outcome.exam)))
         leading = (renderer.error(e) for e in index.leading_errors)

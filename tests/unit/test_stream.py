@@ -101,7 +101,7 @@ def whole_file(path: Path, as_json: bool) -> str:
         document = {"exams": [a.model_dump(mode="json") for a in found], "errors": errors,
                     "skipped": left_out}  # fmt: skip
         return safe_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
-    text = render_report(found, errors, PROTOCOLS.rules.disclaimer, left_out)
+    text = render_report(found, errors, PROTOCOLS.rules.disclaimer, left_out, result.exams)
     return safe_text(text, multiline=True) + "\n"
 
 

@@ -493,3 +493,24 @@ def test_exports_are_byte_identical_when_both_backends_record_the_same_exams(
     finally:
         lite.close()
         store.close()
+
+
+def test_records_opened_for_reading_only_refuse_writes_and_never_migrate(pg_url: str) -> None:
+    PostgresStore(pg_url).close()
+    reader = PostgresStore(pg_url, read_only=True)
+    try:
+        assert reader.read_only and reader.count_exams() == 0
+        with pytest.raises(StoreError, match="reading only"):
+            reader.create_exam(new_exam())
+        with pytest.raises(StoreError, match="read-only"):  # the server refuses it too
+            reader._query("INSERT INTO leases VALUES ('x','h','','',now(),now()) RETURNING 1")
+    finally:
+        reader.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM schema_version WHERE version = %s", (len(MIGRATIONS),))
+    try:
+        with pytest.raises(StoreError, match="open them once for writing"):
+            PostgresStore(pg_url, read_only=True)
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (len(MIGRATIONS),))

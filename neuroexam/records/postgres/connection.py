@@ -156,15 +156,12 @@ class PostgresConnection:
     def __init__(self, url: str, read_only: bool | None = None) -> None:
         self.url = url
         self.read_only = bool(read_only)
-        self._conn = connect(url)
+        self._conn = None
+        self._live()
         if not self.read_only:
             self._migrate()
             return
-        try:  # reading only: never migrate, and the server refuses any write
-            self._conn.execute("SET default_transaction_read_only = on")
-        except psycopg.Error as exc:
-            raise self._failed(exc) from None
-        version = self.schema_version
+        version = self.schema_version  # reading only: never migrate
         if version != len(MIGRATIONS):
             self.close()
             raise StoreError(
@@ -203,7 +200,14 @@ class PostgresConnection:
         if self._conn is None or self._conn.closed:
             if self._in_snapshot:
                 raise StoreError(f"{self.location}: the read of the records was interrupted")
-            self._conn = connect(self.url)
+            conn = connect(self.url)
+            if self.read_only:  # the server itself refuses any write on this connection
+                try:
+                    conn.execute("SET default_transaction_read_only = on")
+                except psycopg.Error as exc:
+                    conn.close()
+                    raise explain(exc, self.url) from None
+            self._conn = conn
         return self._conn
 
     def _failed(self, exc: psycopg.Error) -> StoreError:

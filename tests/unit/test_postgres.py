@@ -514,3 +514,45 @@ def test_records_opened_for_reading_only_refuse_writes_and_never_migrate(pg_url:
     finally:
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (len(MIGRATIONS),))
+
+
+def test_concurrent_answers_to_one_finding_chain_in_the_trail(pg_url: str) -> None:
+    import itertools
+    import threading
+
+    from neuroexam.records.audit import replay_findings
+
+    stores = [PostgresStore(pg_url) for _ in range(3)]
+    stores[0].create_exam(new_exam())
+    grades = ("absent", "present", "reduced")
+    failures: list[BaseException] = []
+
+    def answer(store: PostgresStore, start: int) -> None:
+        try:
+            for i in range(40):
+                store.record_finding("E1", ctr("L7", grades[(start + i) % 3], note=str(i % 2)))
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=answer, args=(s, n)) for n, s in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    trail = [r for r in stores[0].audit("E1") if r.is_finding]
+    grade_rows = [r for r in trail if not r.is_note]
+    # each write saw the answer committed just before it: old value = the previous new value
+    assert grade_rows[0].event is AuditEvent.RECORDED
+    assert all(r.event is AuditEvent.AMENDED for r in grade_rows[1:])
+    assert all(b.old_value == a.new_value for a, b in itertools.pairwise(grade_rows))
+    note_rows = [r for r in trail if r.is_note]
+    assert note_rows[0].old_value == ""
+    assert all(b.old_value == a.new_value for a, b in itertools.pairwise(note_rows))
+    loaded = stores[0].load_exam("E1")
+    assert loaded is not None
+    assert replay_findings(trail) == {
+        "cutaneous_trunci/L7/left": (loaded.findings[0].grade.value, loaded.findings[0].note)
+    }
+    for store in stores:
+        store.close()

@@ -42,7 +42,8 @@ class NeuroExamApp(App[None]):
     SUB_TITLE = "scratch & cutaneous trunci reflex exam"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("ctrl+q", "quit_app", "Quit", id="app.quit", priority=True),
+        # Hidden from footers (80 columns are short): home lists q Quit, a tap target.
+        Binding("ctrl+q", "quit_app", "Quit", show=False, id="app.quit", priority=True),
     ]
 
     def __init__(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from textual import events, on
 from textual.screen import ModalScreen, Screen, ScreenResultType
+from textual.widgets import Footer
 
 if TYPE_CHECKING:
     from neuroexam.tui.app import NeuroExamApp
@@ -13,6 +15,13 @@ if TYPE_CHECKING:
 
 class NeuroScreen(Screen[ScreenResultType]):
     """A full screen of the NeuroExam app."""
+
+    @on(events.Mount)
+    def _compact_footer(self) -> None:
+        """A compact footer, so every key fits 80 columns: each one is a tap target on a
+        touch screen (the browser's keyboard has no F1, F5, Esc or Ctrl)."""
+        for footer in self.query(Footer):
+            footer.compact = True
 
     @property
     def napp(self) -> NeuroExamApp:

@@ -1,4 +1,5 @@
-"""Commit: the student's localisation and flags (with strength), chosen before the summary."""
+"""Commit: the student's localisation (every region of DOMAIN.md 4.2), flags (with strength)
+and, for a case that scores it, the Modified Frankel Score, chosen before the summary."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
+from neuroexam.core.severity import BEST, WORST
 from neuroexam.core.vocab import FlagId, Strength
 from neuroexam.training.scoring import LOCALIZATION_WORDS
 from neuroexam.tui.typed import NeuroScreen
@@ -21,15 +23,21 @@ if TYPE_CHECKING:
     from neuroexam.core.protocol import Protocols
     from neuroexam.training.cases import Case
 
-LOCALIZATIONS: tuple[str, ...] = ("T3-L3", "C6-T2", "C1-C5", "none")
+#: Every region the engine can give (core/spinal.py and "none"), the scoring's words for each.
+LOCALIZATIONS: tuple[str, ...] = tuple(LOCALIZATION_WORDS)
 STRENGTHS: tuple[str, ...] = ("none", "weak", "moderate", "strong")
+#: Modified Frankel Score choices: 0 (worst) … 6 (normal), then "none" (not defined).
+MFS_CHOICES: tuple[str, ...] = (*(str(n) for n in range(WORST, BEST + 1)), "none")
 LOC_ROW = "localization"
+MFS_ROW = "mfs"
 HINT = (
-    "[b]↑/↓[/b] row · [b]←/→[/b] or [b]space[/b] change · [b]0-3[/b] pick by number · "
-    "[b]c[/b] commit · [b]esc[/b] back\n"
-    "Localisation: 0 T3-L3 · 1 C6-T2 · 2 C1-C5 · 3 none\n"
-    "Flags: 0 none · 1 weak · 2 moderate · 3 strong"
+    "[b]↑/↓[/b] row · [b]←/→[/b] or [b]space[/b] change · [b]0-7[/b] pick by number · "
+    "[@click=screen.commit][b]c[/b] commit[/] · [@click=screen.cancel][b]esc[/b] back[/]\n"
+    "Localisation: "
+    + " · ".join(f"{i} {loc}" for i, loc in enumerate(LOCALIZATIONS))
+    + "\nFlags: 0 none · 1 weak · 2 moderate · 3 strong"
 )
+MFS_HINT = "\nMFS: 0-6 the score (0 worst, 6 normal) · 7 none (not defined here)"
 
 
 @dataclass
@@ -38,6 +46,8 @@ class Commitment:
 
     localization: str
     flags: dict[FlagId, Strength] = field(default_factory=dict)
+    #: The Modified Frankel Score (0-6, or "none"); None when the case does not score it.
+    mfs: int | str | None = None
 
 
 class CommitScreen(NeuroScreen["Commitment | None"]):
@@ -53,10 +63,10 @@ class CommitScreen(NeuroScreen["Commitment | None"]):
     BINDINGS = [
         Binding("right,space", "change(1)", "Change", id="commit.next"),
         Binding("left", "change(-1)", "Change back", show=False, id="commit.previous"),
-        Binding("0", "set(0)", "None/T3-L3", show=False, id="commit.0"),
-        Binding("1", "set(1)", "Weak/C6-T2", show=False, id="commit.1"),
-        Binding("2", "set(2)", "Moderate/C1-C5", show=False, id="commit.2"),
-        Binding("3", "set(3)", "Strong/none", show=False, id="commit.3"),
+        *[
+            Binding(str(n), f"set({n})", f"Choice {n}", show=False, id=f"commit.{n}")
+            for n in range(8)
+        ],
         Binding("c", "commit", "Commit", id="commit.commit"),
         Binding("escape", "cancel", "Back to exam", id="commit.cancel"),
     ]
@@ -65,10 +75,14 @@ class CommitScreen(NeuroScreen["Commitment | None"]):
         super().__init__()
         self.case = case
         self.titles = {spec.id: spec.title for spec in protocols.rules.flags}
-        self.rows: list[str] = [LOC_ROW, *[f.value for f in FlagId if f in self.titles]]
-        #: Row → chosen value (index into its choices); the localisation starts unchosen.
+        #: The case scores the MFS: a row for it, to be chosen like the localisation.
+        self.scores_mfs = case.expected.mfs is not None
+        first = [LOC_ROW, MFS_ROW] if self.scores_mfs else [LOC_ROW]
+        self.rows: list[str] = [*first, *[f.value for f in FlagId if f in self.titles]]
+        #: Row → chosen value (index into its choices); localisation and MFS start unchosen.
         self.values: dict[str, int | None] = {row: 0 for row in self.rows}
-        self.values[LOC_ROW] = None
+        for row in first:
+            self.values[row] = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -76,7 +90,7 @@ class CommitScreen(NeuroScreen["Commitment | None"]):
             yield Label(
                 "Your interpretation — commit before the summary is revealed", id="commit-title"
             )
-            yield Label(HINT, id="commit-hint")
+            yield Label(HINT + (MFS_HINT if self.scores_mfs else ""), id="commit-hint")
             yield OptionList(*[Option(self._prompt(r), id=r) for r in self.rows], id="commit-rows")
         yield Footer()
 
@@ -89,7 +103,9 @@ class CommitScreen(NeuroScreen["Commitment | None"]):
     # ---------------------------------------------------------------- values
 
     def _choices(self, row: str) -> tuple[str, ...]:
-        return LOCALIZATIONS if row == LOC_ROW else STRENGTHS
+        if row == LOC_ROW:
+            return LOCALIZATIONS
+        return MFS_CHOICES if row == MFS_ROW else STRENGTHS
 
     def _prompt(self, row: str) -> Text:
         value = self.values[row]
@@ -97,6 +113,11 @@ class CommitScreen(NeuroScreen["Commitment | None"]):
         if row == LOC_ROW:
             shown = "? choose" if value is None else LOCALIZATION_WORDS[LOCALIZATIONS[value]]
             out.append("Localisation  ", style="bold")
+            out.append(f"‹ {shown} ›", style="bold reverse" if value is None else "bold")
+            return out
+        if row == MFS_ROW:
+            shown = "? choose" if value is None else MFS_CHOICES[value]
+            out.append("MFS (0 worst, 6 normal)  ", style="bold")
             out.append(f"‹ {shown} ›", style="bold reverse" if value is None else "bold")
             return out
         word = STRENGTHS[value or 0]
@@ -115,15 +136,21 @@ class CommitScreen(NeuroScreen["Commitment | None"]):
         rows.replace_option_prompt_at_index(self.rows.index(row), self._prompt(row))
 
     def commitment(self) -> Commitment | None:
+        """The answers, or None while the localisation (or a scored MFS) is unchosen."""
         loc = self.values[LOC_ROW]
-        if loc is None:
+        mfs = self.values.get(MFS_ROW)
+        if loc is None or (self.scores_mfs and mfs is None):
             return None
         flags = {
             FlagId(row): Strength(STRENGTHS[value])
             for row, value in self.values.items()
-            if row != LOC_ROW and value
+            if row not in (LOC_ROW, MFS_ROW) and value
         }
-        return Commitment(localization=LOCALIZATIONS[loc], flags=flags)
+        committed_mfs: int | str | None = None
+        if mfs is not None:
+            choice = MFS_CHOICES[mfs]
+            committed_mfs = int(choice) if choice.isdigit() else choice
+        return Commitment(localization=LOCALIZATIONS[loc], flags=flags, mfs=committed_mfs)
 
     # ---------------------------------------------------------------- actions
 
@@ -139,8 +166,9 @@ class CommitScreen(NeuroScreen["Commitment | None"]):
         self._set(row, value)
 
     def action_set(self, value: int) -> None:
+        """Pick a row's choice by its number (a number the row does not have does nothing)."""
         row = self._current()
-        if row is not None:
+        if row is not None and value < len(self._choices(row)):
             self._set(row, value)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -151,9 +179,11 @@ class CommitScreen(NeuroScreen["Commitment | None"]):
     def action_commit(self) -> None:
         commitment = self.commitment()
         if commitment is None:
-            self.notify("Choose a localisation first (the first row).", severity="warning")
+            missing = LOC_ROW if self.values[LOC_ROW] is None else MFS_ROW
+            what = "a localisation" if missing == LOC_ROW else "the MFS"
+            self.notify(f"Choose {what} first (a row marked ? choose).", severity="warning")
             rows = self.query_one(OptionList)
-            rows.highlighted = 0
+            rows.highlighted = self.rows.index(missing)
             return
 
         def confirmed(yes: bool | None) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Header, ProgressBar, Static
 
 from neuroexam.core.localize import analyse_ctr
 from neuroexam.core.models import FlagId, Grade, Side, TestId
+from neuroexam.core.report import severity_text
 from neuroexam.core.rules import previous_exam
 from neuroexam.core.session import ExamSession, Step
 from neuroexam.core.text import safe_text
@@ -44,6 +46,15 @@ GRADE_WORDS = {
 }
 
 
+def tap(out: Text, key: str, word: str, action: str, gap: str = "  ") -> None:
+    """Append ``key word`` to ``out`` as a tap/click target running the screen's ``action``
+    (what the key does), so a touch screen without that key can still use it."""
+    click = Style(meta={"@click": f"screen.{action}"})
+    out.append(key, style=Style(bold=True, reverse=True) + click)
+    out.append(f" {word}", style=click)
+    out.append(gap)
+
+
 class ExamScreen(NeuroScreen[None]):
     """Drives an :class:`ExamSession`; every answer is saved before the screen re-renders."""
 
@@ -59,6 +70,10 @@ class ExamScreen(NeuroScreen[None]):
         display: none; height: auto; padding: 0 1; background: $error; color: $text;
     }
     ExamScreen ProgressBar { width: 1fr; }
+    ExamScreen #progress { width: auto; }
+    ExamScreen #mfs {
+        width: 1fr; height: 1; padding-left: 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     ExamScreen #progress-text { width: auto; padding-left: 1; }
     """
 
@@ -114,8 +129,9 @@ class ExamScreen(NeuroScreen[None]):
         yield Static(id="series")
         yield Static(id="alert")
         yield SpineMap(id="map")
-        with Vertical(id="progress-row"):
+        with Horizontal(id="progress-row"):
             yield ProgressBar(id="progress", show_eta=False, show_percentage=False)
+            yield Static(id="mfs")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -212,6 +228,7 @@ class ExamScreen(NeuroScreen[None]):
             testing=self.session.series_in_progress(TestId.CUTANEOUS_TRUNCI),
         )
         self._update_alert()
+        self._update_mfs()
         bar = self.query_one(ProgressBar)
         bar.update(total=max(total, 1), progress=done)
         bar.tooltip = f"{done} of {total} steps recorded"
@@ -253,21 +270,19 @@ class ExamScreen(NeuroScreen[None]):
             if finding.note:
                 out.append(f"   Note: {safe_text(finding.note)}", style="italic")
             out.append("\n")
+        # Every key below is also a tap target (touch screens: the same action as the key).
         offered = set(grades_for(step.test))
         for key, grade in LEGEND:
             if grade in offered:
-                out.append(key, style="bold reverse")
                 word = LEGEND_WORDS.get((step.test, grade), grade.value.replace("_", " "))
-                out.append(f" {word}  ")
-        out.append(" F1 help\n")
+                tap(out, key, word, f"grade('{grade.value}')")
+        tap(out, "F1", "help", "help", gap="")
+        out.append("\n")
         if step.test is TestId.SCRATCH:
-            out.append("P", style="bold reverse")
-            out.append(" this side present  ")
+            tap(out, "P", "this side present", "side_present")
         if self.session.remaining(TestId.SCRATCH):
-            out.append("*", style="bold reverse")
-            out.append(" all scratch present  ")
-        out.append("N", style="bold reverse")
-        out.append(" rest of side not testable")
+            tap(out, "*", "all scratch present", "all_present")
+        tap(out, "N", "rest of side not testable", "side_not_testable", gap="")
         return out
 
     def _update_alert(self) -> None:
@@ -289,6 +304,20 @@ class ExamScreen(NeuroScreen[None]):
                 "Refer to a neurologist now."
             )
         )
+
+    def _update_mfs(self) -> None:
+        """The Modified Frankel Score as the findings stand, with its scale and direction;
+        hidden when the exam is no pelvic limb or back presentation."""
+        line = self.query_one("#mfs", Static)
+        assessment = self.service.assessment()
+        labels = self.napp.protocols.rules.severity.labels
+        if assessment.severity is not None:
+            line.update(severity_text(assessment.severity, labels))
+        elif "paraplegia" in self.session.exam.signs:
+            line.update("MFS – (0 worst, 6 normal): test deep pain")
+        else:
+            line.update("")
+        line.display = bool(str(line.render()))
 
     def _series_text(self) -> str:
         """Tell the clinician when a trunci series ended at the first twitch."""

@@ -20,6 +20,7 @@ from neuroexam.training.scoring import (
     WEIGHT_FLAGS,
     WEIGHT_GRADING,
     WEIGHT_LOCALIZATION,
+    WEIGHTS_WITH_MFS,
     Miss,
     Score,
 )
@@ -51,16 +52,33 @@ def flags_text(flags: dict[str, str]) -> str:
 def score_lines(result: Score) -> list[str]:
     """The marks in words: total, the three parts, the answer against the expected one."""
     right = "right" if result.localization else "wrong"
-    grading = round(result.grading * WEIGHT_GRADING, 1)
-    localization = round(result.localization * WEIGHT_LOCALIZATION, 1)
-    flags = round(result.flags * WEIGHT_FLAGS, 1)
+    w_grading, w_loc, w_flags = (
+        WEIGHTS_WITH_MFS[:3]
+        if result.mfs is not None
+        else (WEIGHT_GRADING, WEIGHT_LOCALIZATION, WEIGHT_FLAGS)
+    )
+    grading = round(result.grading * w_grading, 1)
+    localization = round(result.localization * w_loc, 1)
+    flags = round(result.flags * w_flags, 1)
     return [
         f"Score {result.total:g}/100",
-        f"Grading {grading:g}/{WEIGHT_GRADING:g} ({result.correct_sites} of "
+        f"Grading {grading:g}/{w_grading:g} ({result.correct_sites} of "
         f"{result.graded_sites} sites right) · localisation {localization:g}/"
-        f"{WEIGHT_LOCALIZATION:g} ({right}) · flags {flags:g}/{WEIGHT_FLAGS:g}",
+        f"{w_loc:g} ({right}) · flags {flags:g}/{w_flags:g}",
         f"You: {result.committed_localization}; {flags_text(result.committed_flags)}",
         f"Expected: {result.expected_localization}; {flags_text(result.expected_flags)}",
+        *mfs_lines(result),
+    ]
+
+
+def mfs_lines(result: Score) -> list[str]:
+    """The MFS part (cases that score it): the marks, the answer and the expected score."""
+    if result.mfs is None:
+        return []
+    weight = WEIGHTS_WITH_MFS[3]
+    return [
+        f"MFS (0 worst, 6 normal) {round(result.mfs * weight, 1):g}/{weight:g}: "
+        f"you {result.committed_mfs}, expected {result.expected_mfs}"
     ]
 
 

@@ -157,12 +157,12 @@ class SummaryScreen(NeuroScreen[None]):
     """
 
     BINDINGS = [
-        Binding("b", "edit", "Back to exam", id="summary.edit"),
+        Binding("b", "edit", "Exam", id="summary.edit"),
         Binding("f", "finish", "Finish", id="summary.finish"),
         Binding("o", "reopen", "Reopen", id="summary.reopen"),
         Binding("v", "void", "Void", id="summary.void"),
         Binding("t", "trail", "Trail", id="summary.trail"),
-        Binding("x", "export", "Export CSV", id="summary.export"),
+        Binding("x", "export", "CSV", id="summary.export"),
         Binding("h", "home", "Home", id="summary.home"),
         Binding("escape", "back", "Back", id="summary.back"),
         Binding("d", "report_pdf", "PDF", id="summary.report_pdf"),

@@ -166,6 +166,10 @@ class TrainingExamScreen(ExamScreen):
         """No live flag alert in training: naming the flag would give the answer away."""
         self.query_one("#alert", Static).display = False
 
+    def _update_mfs(self) -> None:
+        """No live MFS in training either: the student commits it."""
+        self.query_one("#mfs", Static).display = False
+
     # ---------------------------------------------------------------- actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -202,7 +206,8 @@ class TrainingExamScreen(ExamScreen):
             exam,
             commitment.localization,
             commitment.flags,
-            app.protocols.exam(self.case.species),
+            app.protocols.exam(self.case.species, self.case.part),
+            committed_mfs=commitment.mfs,
         )
         grading, localization, flags = result.percentages
         details = result.details()

@@ -1,4 +1,6 @@
-"""Small typed modal dialogs: confirm, text input, help, choice."""
+"""Small typed modal dialogs: confirm, text input, help, choice.
+
+Each key in a hint is also a tap target (a touch keyboard has no escape key)."""
 
 from __future__ import annotations
 
@@ -28,7 +30,11 @@ class ConfirmModal(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(safe_text(self.question, multiline=True), id="question", markup=False)
-            yield Label("[b]y[/b] yes   [b]n[/b] no", classes="hint")
+            yield Label(
+                "[@click=screen.answer(True)][b]y[/b] yes[/]   "
+                "[@click=screen.answer(False)][b]n[/b] no[/]",
+                classes="hint",
+            )
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
@@ -49,7 +55,15 @@ class TextModal(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(safe_text(self.title_text), id="title", markup=False)
             yield Input(value=self.value, placeholder=self.placeholder, id="text")
-            yield Label("[b]enter[/b] save   [b]escape[/b] cancel", classes="hint")
+            yield Label(
+                "[@click=screen.submit][b]enter[/b] save[/]   "
+                "[@click=screen.cancel][b]escape[/b] cancel[/]",
+                classes="hint",
+            )
+
+    async def action_submit(self) -> None:
+        """A tap on "enter save": the same as enter in the field."""
+        await self.query_one("#text", Input).action_submit()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -78,7 +92,10 @@ class ChoiceModal(ModalScreen[str | None]):
             yield Label(safe_text(self.title_text), id="title", markup=False)
             options = [Option(Content(safe_text(label)), id=key) for key, label in self.options]
             yield OptionList(*options, id="choices")
-            yield Label("[b]enter[/b] choose   [b]escape[/b] cancel", classes="hint")
+            yield Label(
+                "[b]enter[/b] or a tap choose   [@click=screen.cancel][b]escape[/b] cancel[/]",
+                classes="hint",
+            )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -91,6 +108,10 @@ class ChoiceModal(ModalScreen[str | None]):
 class HelpModal(ModalScreen[None]):
     """Markdown help text; any of escape, q or F1 closes it."""
 
+    DEFAULT_CSS = """
+    HelpModal #help-scroll { height: 1fr; }
+    HelpModal #close { margin-top: 1; }
+    """
     BINDINGS = [Binding("escape,q,f1", "close", "Close", id="help.close")]
 
     def __init__(self, text: str) -> None:
@@ -98,8 +119,10 @@ class HelpModal(ModalScreen[None]):
         self.text = text
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog help"):
-            yield Markdown(self.text, id="help-text")
+        # The text scrolls; the close button stays in view (a tap target without escape).
+        with Vertical(classes="dialog help"):
+            with VerticalScroll(id="help-scroll"):
+                yield Markdown(self.text, id="help-text")
             yield Button("Close (escape)", id="close")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -16,6 +16,7 @@ from neuroexam.core.localize import NONE, CtrStatus, SideCtr, analyse_ctr
 from neuroexam.core.models import SCRATCH_REGIONS, Exam, Grade, LesionWindow, Side, TestId
 from neuroexam.core.protocol import CtrThresholds
 from neuroexam.core.session import Step
+from neuroexam.core.vocab import PELVIC_LIMB, PERINEUM, SPINAL_TESTS, THORACIC_LIMB
 
 CELL = 3
 LABEL = 5
@@ -24,6 +25,7 @@ GRADE_STYLE = {
     Grade.REDUCED: "yellow",
     Grade.PRESENT: "green",
     Grade.EXAGGERATED: "bold magenta",
+    Grade.CLONUS: "bold magenta",
     Grade.NOT_TESTED: "dim",
 }
 SCRATCH_TEXT = {
@@ -34,6 +36,25 @@ SCRATCH_TEXT = {
     Grade.NOT_TESTED: "not tst",
 }
 LEGEND = "0 absent 1 reduced 2 present 3 exaggerated - not tested · not yet [ ] now"
+#: The spinal part's legend, two lines beside the limb block (postural "reduced" is delayed).
+SPINAL_LEGEND = ("0 absent 1 reduced/delayed 2 present", "3 exaggerated 4 clonus - not tested")
+#: The limbs beside the spine: (row label, site, side); LH/RH also carry that side's perineal.
+LIMB_ROWS: tuple[tuple[str, str, Side], ...] = (
+    ("LF", THORACIC_LIMB, Side.LEFT),
+    ("RF", THORACIC_LIMB, Side.RIGHT),
+    ("LH", PELVIC_LIMB, Side.LEFT),
+    ("RH", PELVIC_LIMB, Side.RIGHT),
+)
+#: The limb block's columns: (header, test).
+LIMB_COLUMNS: tuple[tuple[str, TestId], ...] = (
+    ("patel", TestId.PATELLAR),
+    ("withd", TestId.WITHDRAWAL),
+    ("postu", TestId.POSTURAL),
+    ("pain", TestId.NOCICEPTION),
+    ("perin", TestId.PERINEAL),
+)
+LIMB_CELL = 6
+SCRATCH_SHORT = 6
 
 
 def cutoff_label(side: SideCtr) -> str:
@@ -110,22 +131,95 @@ def render_map(
             else:
                 out.append(" " * width)
         out.append(f" {window.cranial}-{window.caudal}\n", style="bold red")
+    spinal = has_spinal_part(exam)
+    if spinal and not compact:
+        # The limbs beside the scratch rows (digits there, to leave room): same height.
+        left = _scratch_rows(exam, cursor, SCRATCH_SHORT, short=True)
+        left += [Text().append(line, style="dim") for line in SPINAL_LEGEND]
+        width = LABEL + 3 + SCRATCH_SHORT * len(SCRATCH_REGIONS)  # 73 in all (summary: 74)
+        rows = []
+        for row_left, row_right in zip(left, _limb_rows(exam, cursor), strict=True):
+            row_left.pad_right(width - row_left.cell_len)
+            rows.append(Text.assemble(row_left, ("│", "dim"), row_right))
+        return out.append_text(Text("\n").join(rows))
     out.append("\n")
-    out.append("Scratch".ljust(LABEL + 3), style="bold")
-    out.append("".join(r.ljust(scratch_width) for r in SCRATCH_REGIONS) + "\n")
-    for side in Side:
-        out.append(side.value.ljust(LABEL + 3), style="bold")
-        for region in SCRATCH_REGIONS:
-            grade = exam.grade(TestId.SCRATCH, region, side)
-            text = "·" if grade is None else SCRATCH_TEXT[grade]
-            here = cursor is not None and cursor.key == (TestId.SCRATCH, region, side)
-            if here:
-                text = f"[{text}]"
-            style = "reverse bold" if here else GRADE_STYLE.get(grade, "dim") if grade else "dim"
-            out.append(text.ljust(scratch_width)[:scratch_width], style=style)
+    for row in _scratch_rows(exam, cursor, scratch_width):
+        out.append_text(row)
         out.append("\n")
+    if spinal:
+        for row in _limb_rows(exam, cursor):
+            out.append_text(row)
+            out.append("\n")
+        out.append("\n".join(SPINAL_LEGEND), style="dim")
+        return out
     out.append(LEGEND, style="dim")
     return out
+
+
+def has_spinal_part(exam: Exam) -> bool:
+    """The exam offered the spinal part, or carries one of its findings (an import)."""
+    return exam.parts == "spinal" or any(f.test in SPINAL_TESTS for f in exam.findings)
+
+
+def _cell(exam: Exam, cursor: Step | None, key: tuple[TestId, str, Side], text: str) -> Text:
+    """One grade cell: reversed at the cursor, else coloured by grade (the text carries it)."""
+    grade = exam.grade(*key)
+    here = cursor is not None and cursor.key == key
+    if here:
+        text = f"[{text}]"
+    style = "reverse bold" if here else GRADE_STYLE.get(grade, "dim") if grade else "dim"
+    return Text(text, style=style)
+
+
+def _scratch_rows(exam: Exam, cursor: Step | None, width: int, short: bool = False) -> list[Text]:
+    """The scratch header and one row per side; ``short`` cells hold the grade's digit."""
+    head = Text().append("Scratch".ljust(LABEL + 3), style="bold")
+    head.append("".join(r[: width - 1].ljust(width) for r in SCRATCH_REGIONS))
+    rows = [head]
+    for side in Side:
+        row = Text().append(side.value.ljust(LABEL + 3), style="bold")
+        for region in SCRATCH_REGIONS:
+            key = (TestId.SCRATCH, region, side)
+            grade = exam.grade(*key)
+            if grade is None:
+                text = "·"
+            elif short:
+                text = grade.marker + (" ⚠" if grade is Grade.EXAGGERATED else "")
+            else:
+                text = SCRATCH_TEXT[grade]
+            cell = _cell(exam, cursor, key, text)
+            cell.truncate(width, pad=True)
+            row.append_text(cell)
+        rows.append(row)
+    return rows
+
+
+def _limb_rows(exam: Exam, cursor: Step | None) -> list[Text]:
+    """The spinal part's block: a header and one row per limb (LF RF LH RH), a column per
+    test; the perineal reflex (per side) sits on the pelvic limb row of its side."""
+    head = Text().append("Limb ", style="bold")
+    head.append("".join(title.ljust(LIMB_CELL) for title, _ in LIMB_COLUMNS).rstrip())
+    rows = [head]
+    for label, site, side in LIMB_ROWS:
+        row = Text().append(label.ljust(5), style="bold")
+        for _, test in LIMB_COLUMNS:
+            where = PERINEUM if test is TestId.PERINEAL else site
+            offered = {
+                TestId.PATELLAR: site == PELVIC_LIMB,
+                TestId.PERINEAL: site == PELVIC_LIMB,
+            }.get(test, True)
+            if not offered:
+                row.append(" " * LIMB_CELL)
+                continue
+            key = (test, where, side)
+            grade = exam.grade(*key)
+            cell = _cell(exam, cursor, key, "·" if grade is None else grade.marker)
+            cell.pad_left(1 if cursor is not None and cursor.key == key else 2)
+            cell.truncate(LIMB_CELL, pad=True)
+            row.append_text(cell)
+        row.rstrip()
+        rows.append(row)
+    return rows
 
 
 class SpineMap(Static):

@@ -334,3 +334,25 @@ async def test_notes_show_on_the_summary_and_in_the_history_detail(tmp_path: Pat
         text = screen_text(app)
         assert "Exam note: Owner: fell off the sofa" in text
         assert "Note, trunci L7 left: skin wound" in text
+
+
+async def test_progress_shows_case_titles_not_ids(tmp_path: Path) -> None:
+    from neuroexam.training.attempts import Attempt
+    from neuroexam.training.cases import shipped_cases
+    from tests.tui.records_seed import OSCAR_FIRST
+
+    case = max(shipped_cases(), key=lambda c: len(c.title))
+    store = Store(tmp_path / "t.db")
+    attempt = Attempt("A1", None, "Ana", case.id, case.level, OSCAR_FIRST, OSCAR_FIRST,
+                      100, 1, 100, 100)  # fmt: skip
+    store.save_attempt(attempt)
+    app = NeuroExamApp(store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.show_progress("Ana")
+        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen")
+        await pilot.pause()
+        table = app.screen.query_one("#attempts", DataTable)
+        cell = str(table.get_row_at(0)[1])
+        assert case.id not in cell and cell.rstrip("…") == case.title[: len(cell.rstrip("…"))]
+        assert sum(c.width + 2 for c in table.columns.values()) <= 80 - 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,20 +15,38 @@ from neuroexam.core.text import safe_text
 from neuroexam.training.attempts import Attempt
 from neuroexam.training.cases import LEVELS_ORDER
 from neuroexam.tui.typed import NeuroScreen
+from neuroexam.tui.widgets.exam_table import fit
 from neuroexam.tui.widgets.modals import ChoiceModal
 
-COLUMNS = ("Date", "Case", "Level", "Grade %", "Loc", "Flags %", "Total")
+COLUMNS = ("Date", "Case", "Level", "Grade", "Loc", "Flags", "Total")
+#: Column widths but the case's (which takes the rest of the screen; 80 columns: 15).
+WIDTHS = (16, 0, 12, 5, 5, 5, 5)
 
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
-def attempt_row(attempt: Attempt) -> tuple[str, ...]:
+def column_widths(screen_width: int) -> list[int]:
+    """Every column's width, the case title's filling the screen (padding, scrollbar)."""
+    fixed = [w for w in WIDTHS if w]
+    case = max(10, screen_width - 3 - sum(fixed) - 2 * len(WIDTHS))
+    return [w or case for w in WIDTHS]
+
+
+def case_titles() -> dict[str, str]:
+    """Case id → title of the shipped cases (an attempt shows its case by title)."""
+    from neuroexam.training.cases import shipped_cases
+
+    return {case.id: case.title for case in shipped_cases()}
+
+
+def attempt_row(attempt: Attempt, titles: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The attempt's cells: the case by its title (its id when the case is gone), percents."""
     when = attempt.finished_at.strftime("%Y-%m-%d %H:%M") if attempt.finished_at else "-"
     return (
         when,
-        attempt.case_id if len(attempt.case_id) <= 24 else attempt.case_id[:23] + "…",
+        (titles or {}).get(attempt.case_id, attempt.case_id),
         attempt.level,
         _pct(attempt.grading),
         "right" if attempt.localization else "wrong",
@@ -54,7 +73,7 @@ class ProgressScreen(NeuroScreen[None]):
     DEFAULT_CSS = """
     ProgressScreen #progress { padding: 0 1; height: 1fr; }
     ProgressScreen #progress-title { text-style: bold; }
-    ProgressScreen #attempts { height: 1fr; margin-top: 1; }
+    ProgressScreen #attempts { height: 1fr; margin-top: 1; scrollbar-size-vertical: 1; }
     ProgressScreen #averages { margin-top: 1; }
     """
 
@@ -78,7 +97,8 @@ class ProgressScreen(NeuroScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(*COLUMNS)
+        for label, width in zip(COLUMNS, column_widths(self.app.size.width), strict=True):
+            table.add_column(label, width=width)
         self.load()
         table.focus()
 
@@ -96,8 +116,15 @@ class ProgressScreen(NeuroScreen[None]):
         self.query_one("#progress-title", Static).update(Content(title))
         table = self.query_one(DataTable)
         table.clear()
+        titles = case_titles()
+        widths = column_widths(self.app.size.width)
         for attempt in self.attempts:
-            table.add_row(*attempt_row(attempt), key=attempt.attempt_id)
+            cells = attempt_row(attempt, titles)
+            # rich Text: shown as typed (no markup, controls escaped), cut to its column
+            table.add_row(
+                *(Text(fit(safe_text(c), w)) for c, w in zip(cells, widths, strict=True)),
+                key=attempt.attempt_id,
+            )
         self.query_one("#averages", Static).update(Content(level_averages(self.attempts)))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -324,6 +324,15 @@ def test_a_missing_database_is_named(pg_url: str) -> None:
         PostgresStore(url)
 
 
+def test_an_unknown_user_is_said_plainly(pg_url: str) -> None:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(pg_url)
+    url = urlunsplit(parts._replace(netloc=f"nobody_here@{parts.hostname}:{parts.port or 5432}"))
+    with pytest.raises(StoreError, match=r"nobody_here@.*does not know this user name"):
+        PostgresStore(url)
+
+
 def test_a_refused_password_is_said_plainly_without_the_password() -> None:
     # what libpq reports when the server rejects the password (test servers trust everyone)
     refused = psycopg.OperationalError(

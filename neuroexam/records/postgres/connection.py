@@ -71,8 +71,10 @@ def explain(exc: BaseException, url: str) -> StoreError:
     low = text.lower()
     if "password authentication failed" in low or "no password supplied" in low:
         why = "the server refused the user name or password"
-    elif "does not exist" in low and "database" in low:
+    elif "does not exist" in low and 'database "' in low:
         why = "there is no such database on the server (create it first)"
+    elif "does not exist" in low and 'role "' in low:
+        why = "the server does not know this user name"
     elif isinstance(exc, pg_errors.InsufficientPrivilege) or "permission denied" in low:
         why = "the database user may not do this (permission denied)"
     elif isinstance(exc, pg_errors.ReadOnlySqlTransaction):

@@ -19,6 +19,8 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own NEUROEXAM_HOME; nothing touches the developer's files."""
     home = tmp_path / "neuroexam-home"
     monkeypatch.setenv("NEUROEXAM_HOME", str(home))
+    for name in ("NEUROEXAM_DB", "NEUROEXAM_DATABASE_URL", "NEUROEXAM_CONFIG"):
+        monkeypatch.delenv(name, raising=False)  # never the developer's own records server
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     return home
 

@@ -356,3 +356,25 @@ async def test_progress_shows_case_titles_not_ids(tmp_path: Path) -> None:
         cell = str(table.get_row_at(0)[1])
         assert case.id not in cell and cell.rstrip("…") == case.title[: len(cell.rstrip("…"))]
         assert sum(c.width + 2 for c in table.columns.values()) <= 80 - 2
+
+
+async def test_export_dialog_proposes_the_settings_export_folder(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Not the home folder: the settings' export folder, made on first use."""
+    folder = tmp_path / "clinic exports"
+    monkeypatch.delenv("NEUROEXAM_EXPORT_DIR", raising=False)
+    monkeypatch.setenv("NEUROEXAM_EXPORT_FOLDER", str(folder))
+    app = make(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.show_summary("E-O1", read_only=True)
+        await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen_name(app) == "ExportModal")
+        assert app.screen.query_one("#export-path", Input).value == str(
+            folder / "neuroexam-E-O1.csv"
+        )
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: (folder / "neuroexam-E-O1.csv").exists())

@@ -24,9 +24,18 @@ EXPORT_DIR_ENV = "NEUROEXAM_EXPORT_DIR"
 
 
 def export_dir() -> Path:
-    """``$NEUROEXAM_EXPORT_DIR`` when set, else the user's home folder."""
+    """``$NEUROEXAM_EXPORT_DIR`` when set, else the settings' ``export_folder`` (by default
+    "NeuroExam exports" in the documents folder); the home folder when the settings cannot
+    be read."""
     override = os.environ.get(EXPORT_DIR_ENV)
-    return Path(override).expanduser() if override else Path.home()
+    if override:
+        return Path(override).expanduser()
+    from neuroexam.settings import SettingsError, load_settings
+
+    try:
+        return load_settings().export_folder
+    except SettingsError:
+        return Path.home()
 
 
 def default_export_path(exam_id: str) -> Path:
@@ -73,6 +82,12 @@ class ExportModal(ModalScreen[Path | None]):
         if path.is_dir():
             self._problem(f"{path} is a folder: add a file name such as exam.csv.")
             return
+        if not path.parent.is_dir() and path.parent == self.default.parent:
+            try:  # the export folder of the settings is made on first use
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                self._problem(f"Cannot make the folder {path.parent}: {exc.strerror or exc}")
+                return
         if not path.parent.is_dir():
             self._problem(f"The folder {path.parent} does not exist: choose another one.")
             return

@@ -73,8 +73,8 @@ async def test_history_lists_complete_exams_newest_first(tmp_path: Path) -> None
         table = app.screen.query_one("#history-table", DataTable)
         assert [str(c.label) for c in table.columns.values()] == list(COLUMNS)
         assert rows(app) == [
-            ["2026-03-03 09:00", "P2 =cmd", "Dachshund", "L1/L1", "! IVDD"],
-            ["2026-03-01 09:00", "P1 Rex", "Beagle", "L7/L7", "normal"],
+            ["2026-03-03 09:00", "P2 =cmd", "Dachshund", "L1/L1", "5/6", "! IVDD"],
+            ["2026-03-01 09:00", "P1 Rex", "Beagle", "L7/L7", "-", "normal"],
         ]
         title = str(app.screen.query_one("#history-title", Label).render())
         assert title.startswith("2 complete exams, newest first.")
@@ -112,7 +112,8 @@ async def test_history_compares_an_exam_with_the_patients_earlier_one(tmp_path: 
         await pilot.pause()
         newest = rows(app)[0]
         assert newest[3] == "L1/L1"
-        assert newest[4] == "!!! PMM risk, ! IVDD"  # titles and urgency, not flag ids
+        assert newest[4] == "6/6"  # the MFS column: a back presentation without a gait sign
+        assert newest[5] == "!!! PMM risk, ! IVDD"  # titles and urgency, not flag ids
 
 
 async def test_empty_history_says_so_and_h_goes_home(tmp_path: Path) -> None:

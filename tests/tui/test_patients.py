@@ -101,9 +101,10 @@ async def test_patient_exams_compare_and_read_only_summary(tmp_path: Path) -> No
                 "Dr Ito",
                 "complete",
                 "T12/T12",
+                "3/6",
                 "!!! PMM risk, !! IVDD",
             ],
-            ["[ ]", "2026-03-01 09:00", "Dr Vogel", "complete", "L1/L1", "! IVDD"],
+            ["[ ]", "2026-03-01 09:00", "Dr Vogel", "complete", "L1/L1", "5/6", "! IVDD"],
         ]
         assert "P-7 Oscar · dog · Dachshund — 2 exams, newest first." in screen_text(app)
 

@@ -19,6 +19,7 @@ from neuroexam.core.localize import NONE, SideCtr, analyse_ctr, movement
 from neuroexam.core.models import Assessment, Exam, Flag, Side
 from neuroexam.core.report import FLAG_NAMES, URGENCY_MARK
 from neuroexam.core.rules import evaluate
+from neuroexam.core.severity import mfs_change_text
 from neuroexam.core.text import safe_text
 from neuroexam.tui.screens.patients import status_text
 from neuroexam.tui.typed import NeuroScreen
@@ -76,6 +77,18 @@ def movement_line(before: SideCtr, now: SideCtr, moved: int | None) -> str:
     return f"{side}: {at_least}{-moved} {unit} caudally {path} — better"
 
 
+def mfs_compare_line(before: Assessment, now: Assessment) -> str | None:
+    """``MFS 3 → 1 (0 worst, 6 normal) — worse``, or None when neither exam has a score."""
+    old = before.severity.score if before.severity else None
+    new = now.severity.score if now.severity else None
+    if old is None and new is None:
+        return None
+    line = f"{mfs_change_text(old, new)} (0 worst, 6 normal)"
+    if old is not None and new is not None:
+        line += " — worse" if new < old else " — better" if new > old else " — unchanged"
+    return line
+
+
 def _flag_text(flag: Flag) -> str:
     """``PMM risk (moderate, !!! emergency)``: the flag's short title, strength, urgency."""
     urgency = flag.urgency.value
@@ -110,7 +123,7 @@ class CompareScreen(NeuroScreen[None]):
     DEFAULT_CSS = """
     CompareScreen #compare { padding: 0 1; }
     CompareScreen .section { margin-top: 1; text-style: bold; }
-    CompareScreen #movement.worse { color: $error; }
+    CompareScreen #movement.worse, CompareScreen #mfs-change.worse { color: $error; }
     CompareScreen #compare-maps { height: auto; layout: vertical; margin-top: 1; }
     CompareScreen.-wide #compare-maps { layout: horizontal; }
     CompareScreen .compare-side { height: auto; width: 1fr; }
@@ -223,6 +236,10 @@ class CompareScreen(NeuroScreen[None]):
         out.append(
             Static(Content("\n".join(lines)), id="movement", classes="worse" if worse else "")
         )
+        mfs = mfs_compare_line(before, now)
+        if mfs is not None:
+            worse_mfs = "worse" if mfs.endswith("worse") else ""
+            out.append(Static(Content(mfs), id="mfs-change", classes=worse_mfs))
         out.append(Static(Content("Flags, earlier → later"), classes="section"))
         changes = safe_text("\n".join(flag_changes(before, now)), multiline=True)
         out.append(Static(Content(changes), id="flag-changes"))

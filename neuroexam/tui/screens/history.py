@@ -22,16 +22,22 @@ from neuroexam.core.text import safe_text
 from neuroexam.records.backend import ExamFilter, StoreError
 from neuroexam.services.records import RecordsService
 from neuroexam.tui.screens.exam_list import ExamListScreen
-from neuroexam.tui.widgets.exam_table import assessed_row, column_widths, fit
+from neuroexam.tui.widgets.exam_table import (
+    MFS_HEADER,
+    MFS_LEGEND,
+    assessed_row,
+    column_widths,
+    fit,
+)
 from neuroexam.tui.widgets.export_modal import ExportRequest, RecordsExportModal
 
 #: Most recent complete exams listed (each is evaluated when the screen opens).
 HISTORY_LIMIT = 500
-COLUMNS = ("Date", "Patient", "Breed", "L/R", "Flags")
-#: Widths of the columns before Flags, which takes the rest of the screen (80 columns: 24),
+COLUMNS = ("Date", "Patient", "Breed", "L/R", MFS_HEADER, "Flags")
+#: Widths of the columns before Flags, which takes the rest of the screen (80 columns: 19),
 #: and from 110 columns on.
-WIDTHS = (16, 10, 10, 7)
-WIDE_WIDTHS = (16, 18, 24, 7)
+WIDTHS = (16, 10, 10, 7, 3)
+WIDE_WIDTHS = (16, 18, 24, 7, 3)
 
 
 def history_rows(
@@ -142,7 +148,7 @@ class HistoryScreen(ExamListScreen):
         self.query_one("#history-title", Label).update(
             Content(
                 f"{len(rows)} complete exam{'s' if len(rows) != 1 else ''}{more}, newest "
-                "first. Enter opens the summary; escape goes back."
+                f"first. Enter opens the summary; escape goes back. {MFS_LEGEND}."
             )
         )
         table.display = True

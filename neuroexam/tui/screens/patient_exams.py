@@ -1,4 +1,5 @@
-"""One patient's exams, newest first: date, examiner, status, cut-offs and flags (read only)."""
+"""One patient's exams, newest first: date, examiner, status, cut-offs, MFS and flags (read
+only)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,13 @@ from neuroexam.core.rules import evaluate
 from neuroexam.core.text import safe_text
 from neuroexam.tui.screens.exam_list import ExamListScreen
 from neuroexam.tui.screens.patients import status_text
-from neuroexam.tui.widgets.exam_table import assessed_row, column_widths, fit
+from neuroexam.tui.widgets.exam_table import (
+    MFS_HEADER,
+    MFS_LEGEND,
+    assessed_row,
+    column_widths,
+    fit,
+)
 
 #: Exams shown (the most recent); each is evaluated with all of the patient's exams.
 PAGE = 200
@@ -31,12 +38,13 @@ COLUMNS = (
     ("examiner", "Examiner"),
     ("status", "Status"),
     ("cutoffs", "L/R"),
+    ("mfs", MFS_HEADER),
     ("flags", "Flags"),
 )
-#: Widths of the columns before Flags, which takes the rest of the screen (80 columns: 19),
+#: Widths of the columns before Flags, which takes the rest of the screen (80 columns: 14),
 #: and from 110 columns on.
-WIDTHS = (3, 16, 9, 11, 7)
-WIDE_WIDTHS = (3, 16, 16, 11, 7)
+WIDTHS = (3, 16, 9, 11, 7, 3)
+WIDE_WIDTHS = (3, 16, 16, 11, 7, 3)
 MARKED, UNMARKED = "[x]", "[ ]"
 
 
@@ -183,7 +191,7 @@ class PatientExamsScreen(ExamListScreen):
             Content(
                 f"{safe_text(patient_heading(exams[0], len(exams)))}, newest first.{more}\n"
                 "enter summary · space mark [x] · c compare the two marked "
-                "(or this exam with the one before it)"
+                f"(or this exam with the one before it) · {MFS_LEGEND}"
             )
         )
         table.display = True

@@ -17,6 +17,17 @@ def cutoffs_cell(assessment: Assessment) -> str:
     return f"{cut.left or '-'}/{cut.right or '-'}"
 
 
+#: The MFS column's header and the legend the lists print with it (the scale's direction).
+MFS_HEADER = "MFS"
+MFS_LEGEND = "MFS: Modified Frankel Score, 0 worst, 6 normal"
+
+
+def mfs_cell(assessment: Assessment) -> str:
+    """``3/6`` (0 worst, 6 normal), or ``-`` when the exam has no score."""
+    severity = assessment.severity
+    return "-" if severity is None else f"{severity.score}/{severity.best}"
+
+
 def flags_cell(assessment: Assessment) -> str:
     """``!!! PMM risk, !!! IVDD`` (urgency mark and short title, most urgent first) or
     ``normal``; the detail line under the list gives the full titles."""
@@ -55,10 +66,11 @@ def rest_width(total: int, fixed: list[int], minimum: int = 10) -> int:
 
 
 def assessed_row(exam: Exam, assessment: Assessment, *details: str) -> tuple[str, tuple[str, ...]]:
-    """``(exam_id, (date, *details, cut-offs, flags))``: one row of an exam table."""
+    """``(exam_id, (date, *details, cut-offs, MFS, flags))``: one row of an exam table."""
     return exam.exam_id, (
         when_text(exam),
         *details,
         cutoffs_cell(assessment),
+        mfs_cell(assessment),
         flags_cell(assessment),
     )

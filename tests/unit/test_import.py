@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
 from neuroexam import cli
 from neuroexam.core.models import ExamStatus, Mode
-from neuroexam.records.store import Store, StoreError
+from neuroexam.records.store import Store, StoreError, open_store
+from tests.backends import Backend
 from tests.conftest import REPO
 from tests.unit.export_fixtures import golden_exams
 
@@ -16,7 +18,7 @@ GOLDEN = REPO / "tests" / "data" / "golden"
 
 
 def stored_ids() -> list[str]:
-    store = Store()
+    store = open_store()  # the default records (NEUROEXAM_HOME, or NEUROEXAM_DB)
     try:
         return [e.exam_id for e in store.load_exams()]
     finally:
@@ -24,7 +26,7 @@ def stored_ids() -> list[str]:
 
 
 def test_import_then_export_gives_the_same_file(
-    _isolated_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    backend: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["import", str(GOLDEN / "findings.csv")]) == 0
     out = capsys.readouterr().out
@@ -35,7 +37,7 @@ def test_import_then_export_gives_the_same_file(
 
 
 def test_importing_twice_skips_and_reports_every_exam(
-    _isolated_home: Path, capsys: pytest.CaptureFixture[str]
+    backend: Backend, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["import", str(GOLDEN / "findings.csv")]) == 0
     capsys.readouterr()
@@ -49,7 +51,7 @@ def test_importing_twice_skips_and_reports_every_exam(
 
 
 def test_status_and_mode_are_kept(
-    _isolated_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    backend: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = Store(tmp_path / "other.db")
     for exam in golden_exams():
@@ -61,11 +63,12 @@ def test_status_and_mode_are_kept(
     with pytest.MonkeyPatch.context() as mp:
         for key, value in other.items():
             mp.setenv(key, value)
+        mp.delenv("NEUROEXAM_DB", raising=False)  # that workstation has its SQLite file
         (tmp_path / "other.db").rename(tmp_path / "neuroexam.db")
         args = ["export", "--mode", "all", "--include-unfinished", "--out", str(everything)]
         assert cli.main(args) == 0
     assert cli.main(["import", str(everything)]) == 0
-    store = Store()
+    store = open_store()
     try:
         assert store.load_exam("TR-001").mode is Mode.TRAINING  # type: ignore[union-attr]
         assert store.load_exam("EX-006").status is ExamStatus.IN_PROGRESS  # type: ignore[union-attr]
@@ -137,13 +140,13 @@ def test_a_store_failure_stops_with_exit_2_keeping_whole_exams(
     assert stored_ids() == ["EX-005", "EX-001"]
 
 
-def test_one_transaction_per_exam(_isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_transaction_per_exam(backend: Backend) -> None:
     """A failure inside an exam's write leaves none of its findings behind."""
-    store = Store()
+    store = backend.open()
     exam = golden_exams()[0]
     broken = exam.model_copy(update={"findings": [*exam.findings, exam.findings[0]]})
     with pytest.raises(StoreError):
         store.save_exam_with_findings(broken)  # the duplicate finding fails the insert
     assert not store.has_exam(exam.exam_id)
-    assert store._query("SELECT count(*) FROM findings")[0][0] == 0
+    assert cast(Any, store)._query("SELECT count(*) FROM findings")[0][0] == 0  # either backend
     store.close()

@@ -529,17 +529,18 @@ class ExamBuilder:
             except ValidationError as exc:
                 errors.append(RowError(exam_id, row["_line"], _messages(exc)))
                 continue
-            if finding.key in seen:
+            key = finding.key
+            if key in seen:
                 errors.append(
                     RowError(
                         exam_id,
                         row["_line"],
                         f"second finding for {finding.test.value} {finding.site} "
-                        f"{finding.side.value} (first on line {seen[finding.key]})",
+                        f"{finding.side.value} (first on line {seen[key]})",
                     )
                 )
                 continue
-            seen[finding.key] = row["_line"]
+            seen[key] = row["_line"]
             findings.append(finding)
         if errors:
             return None, errors

@@ -59,7 +59,7 @@ _REPORT_EVERY = 4096
 EMPTY_EXAM_ID = "empty exam_id"
 
 
-@dataclass
+@dataclass(slots=True)
 class ExamEntry:
     """One exam of the file, as the index keeps it."""
 

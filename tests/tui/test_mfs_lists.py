@@ -11,6 +11,7 @@ from neuroexam.records.store import Store
 from neuroexam.tui.app import NeuroExamApp
 from neuroexam.tui.screens.compare import CompareScreen
 from neuroexam.tui.screens.history import COLUMNS, HistoryScreen
+from tests.tui.intake_pilot import wait_for
 from tests.tui.test_history_screen import save
 
 
@@ -51,3 +52,14 @@ async def test_compare_shows_the_mfs_change_and_its_direction(tmp_path: Path) ->
         line = app.screen.query_one("#mfs-change", Static)
         assert str(line.render()) == "MFS 3 → 1 (0 worst, 6 normal) — worse"
         assert line.has_class("worse")
+
+
+async def test_the_later_summary_says_mfs_3_to_1(tmp_path: Path) -> None:
+    app = NeuroExamApp(store=Store(tmp_path / "t.db"))
+    seed(app.store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.show_summary("E2", read_only=True)
+        await wait_for(pilot, lambda: bool(app.screen.query("#mfs-change")))
+        line = app.screen.query_one("#mfs-change", Static)
+        assert str(line.render()) == "MFS 3 → 1 (0 worst, 6 normal)"

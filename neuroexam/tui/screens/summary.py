@@ -24,6 +24,7 @@ from neuroexam.core.report import (
     URGENCY_MARK,
     cutoff_text,
     follow_up_text,
+    mfs_change,
     lesion_window_text,
     note_lines,
     serial_text,
@@ -258,6 +259,9 @@ class SummaryScreen(NeuroScreen[None]):
         out.append(Static(Content(where), id="localisation"))
         if a.serial:
             out.append(Static(Content(safe_text(serial_text(a.serial))), id="serial"))
+            change = mfs_change(a.serial, a.severity)
+            if change:
+                out.append(Static(Content(change), id="mfs-change"))
         recheck = self._recheck_line(exam, a)
         if recheck:
             out.append(Static(Content(recheck), id="recheck"))

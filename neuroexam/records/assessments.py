@@ -18,20 +18,20 @@ once, then each exam is given just the exams its link names), and stored again.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from neuroexam.records.backend import ExamFilter, RecordStore, StoredAssessment, VersionHead
+from neuroexam.records.formats import csv_cell
 
 if TYPE_CHECKING:
     from neuroexam.core.models import Assessment, Exam
     from neuroexam.core.protocol import Protocols
 
 #: Bump when the payload or the cells change shape or meaning: every stored row is then stale.
-FORMAT = "assessment-1"
+FORMAT = "assessment-2"
 #: Patients whose exams are loaded and evaluated at a time when many are stale.
 PATIENTS_PER_BATCH = 500
 #: Rows written per transaction.
@@ -113,6 +113,12 @@ def assessment_cells(assessment: Assessment) -> list[str]:
     ]
 
 
+def encoded_cells(assessment: Assessment) -> str:
+    """:func:`assessment_cells` as they stand in a summary line (CSV-encoded, comma-joined):
+    what the ``cells`` column holds, so the export copies it as it is."""
+    return ",".join(map(csv_cell, assessment_cells(assessment)))
+
+
 def assess_patient(
     exams: Sequence[Exam], protocols: Protocols, wanted: Iterable[str] | None = None
 ) -> dict[str, Assessment]:
@@ -175,7 +181,7 @@ class Keys:
             exam_version=self.versions[exam_id],
             protocols_hash=self.protocols,
             history_hash=self.history[exam_id],
-            cells=json.dumps(assessment_cells(assessment)),
+            cells=encoded_cells(assessment),
             payload=assessment.model_dump_json(),
             computed_at=now,
         )
@@ -374,26 +380,27 @@ def summary_cells(
     *,
     workers: int = 1,
     batch_exams: int = PUT_BATCH,
-) -> dict[str, list[str]]:
-    """The assessment cells of the summary layout for ``exam_ids`` (chosen by ``where``, read
-    from ``snap``): stored ones while fresh, the missing or stale ones computed (each of their
-    patients once, by ``workers`` processes) and stored through ``store``. ``progress(ready,
+) -> dict[str, str]:
+    """The assessment cells of the summary layout (:func:`encoded_cells`) for ``exam_ids``
+    (chosen by ``where``, read from ``snap``): stored ones while fresh, the missing or stale
+    ones computed (each of their patients once, by ``workers`` processes) and stored through
+    ``store``. ``progress(ready,
     len(exam_ids))`` after each computed batch (it may raise to stop)."""
     keys = Keys.of(snap.version_heads(where), protocols)
     stored = snap.stored_assessments(exam_ids, payload=False)
-    out: dict[str, list[str]] = {}
+    out: dict[str, str] = {}
     stale: list[str] = []
     for exam_id in exam_ids:
         row = stored.get(exam_id)
         if row is not None and keys.fresh(row):
-            out[exam_id] = json.loads(row.cells)
+            out[exam_id] = row.cells
         else:
             stale.append(exam_id)
     batches = compute(snap, stale, keys, protocols, workers=workers, batch_exams=batch_exams)
     for found in batches:
         _store_rows(store, found, keys)
         for exam_id, assessment in found.items():
-            out[exam_id] = assessment_cells(assessment)
+            out[exam_id] = encoded_cells(assessment)
         if progress is not None:
             progress(len(out), len(exam_ids))
     return out

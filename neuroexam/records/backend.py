@@ -118,7 +118,8 @@ class StoredAssessment(NamedTuple):
     exam_version: int
     protocols_hash: str
     history_hash: str
-    #: JSON array of the summary layout's assessment cells (``ctr_cutoff_left`` … ``mfs``).
+    #: The summary layout's assessment cells (``ctr_cutoff_left`` … ``mfs``) as they stand in
+    #: its CSV line: encoded and comma-joined (opaque to the backends).
     cells: str
     #: JSON of the whole :class:`~neuroexam.core.models.Assessment` ("" when not read).
     payload: str

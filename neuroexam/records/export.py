@@ -18,7 +18,7 @@ import io
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 from neuroexam.records.audit import AUDIT_COLUMNS, at_text
 from neuroexam.records.backend import ExamFilter
 from neuroexam.records.backend import RecordStore as Store
-from neuroexam.records.formats import FINDINGS_COLUMNS, SUMMARY_COLUMNS, neutralise
+from neuroexam.records.formats import (
+    FINDINGS_COLUMNS,
+    NEEDS_QUOTES,
+    SUMMARY_COLUMNS,
+    csv_cell,
+    csv_line,
+    neutralise,
+)
 from neuroexam.records.paths import private_file_open
 from neuroexam.records.summary_rows import stored_exam_cells, stored_iso_seconds
 
@@ -205,22 +212,6 @@ def _header(handle: TextIO, names: tuple[str, ...]) -> None:
     _to_csv(_frame([], names), handle, header=True)
 
 
-#: A cell the CSV writer quotes (QUOTE_MINIMAL with ``,``, ``"`` and a ``\r\n`` terminator).
-_NEEDS_QUOTES = re.compile(r'[,"\r\n]').search
-
-
-def csv_cell(text: str) -> str:
-    """One cell exactly as ``csv.writer`` (and so ``DataFrame.to_csv``) writes it here."""
-    if _NEEDS_QUOTES(text) is None:
-        return text
-    return '"' + text.replace('"', '""') + '"'
-
-
-def csv_line(cells: Iterable[str]) -> str:
-    """A whole row as :func:`csv_cell` encodes each cell, ended by ``\r\n``."""
-    return ",".join(map(csv_cell, cells)) + "\r\n"
-
-
 def _write_findings(
     snap: Store,
     where: ExamFilter,
@@ -231,7 +222,7 @@ def _write_findings(
     """Rows straight from the store: each exam's 12 leading and 4 trailing cells are encoded
     once, each distinct (test, site, side, grade) once; a finding row is then one join of
     pre-encoded text and its note and time. The bytes are those of ``DataFrame.to_csv``
-    (RFC 4180 quoting, ``\r\n``), which this replaced."""
+    (RFC 4180 quoting, CRLF), which this replaced."""
     from neuroexam.core.models import Species
     from neuroexam.core.rules import breed_index
 
@@ -259,7 +250,7 @@ def _write_findings(
     total, rows = len(heads), 0
     header = csv_line(FINDINGS_COLUMNS)
     middles: dict[tuple[str, str, str, str], str] = {}
-    quoted = _NEEDS_QUOTES
+    quoted = NEEDS_QUOTES
     for batch in snap.iter_finding_rows(where, BATCH_ROWS):
         lines = [header] if header else []
         append = lines.append
@@ -360,7 +351,9 @@ def _write_summary(
         head = stored_exam_cells(row, names[key])
         head[11] = neutralise(";".join(s for s in (row[11] or "").split(";") if s))  # signs
         tail = (row[12] or "", neutralise(row[14] or ""), stored_iso_seconds(row[15]))
-        lines.append(csv_line((*head, *cells[row[0]], *tail)))
+        lines.append(
+            f"{','.join(map(csv_cell, head))},{cells[row[0]]},{','.join(map(csv_cell, tail))}\r\n"
+        )
         if done % BATCH_EXAMS == 0:  # (progress was reported while assessments were read)
             _to_csv("".join(lines), handle, header=done == BATCH_EXAMS)
             lines = []

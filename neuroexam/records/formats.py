@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 #: Exam-level columns, in FORMAT.md order, that follow ``exam_id`` in findings and summary files.
 _EXAM_DETAIL_COLUMNS: tuple[str, ...] = (
     "exam_date",
@@ -83,3 +86,19 @@ def unneutralise(text: str) -> str:
 
 def format_number(value: float | None) -> str:
     return "" if value is None else f"{value:.10g}"
+
+
+#: A cell the CSV writer quotes (QUOTE_MINIMAL with ``,``, ``"`` and a ``\r\n`` terminator).
+NEEDS_QUOTES = re.compile(r'[,"\r\n]').search
+
+
+def csv_cell(text: str) -> str:
+    """One cell exactly as ``csv.writer`` (and so ``DataFrame.to_csv``) writes it here."""
+    if NEEDS_QUOTES(text) is None:
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def csv_line(cells: Iterable[str]) -> str:
+    """A whole row as :func:`csv_cell` encodes each cell, ended by CRLF."""
+    return ",".join(map(csv_cell, cells)) + "\r\n"

@@ -102,8 +102,13 @@ def render_map(
     out.append("CTR".ljust(LABEL), style="bold")
     head = "cut-off (was)" if previous else "cut-off"
     out.append(thoracic + lumbar + head + "\n", style="dim")
+    numbers = [name[1:] for name in levels.LEVELS]
+    if compact:  # 2-column cells: the tens on a line of their own, so 10-13 never run together
+        out.append(" " * LABEL)
+        out.append("".join(n[:-1].rjust(2) for n in numbers) + "\n", style="dim")
+        numbers = [n[-1] for n in numbers]
     out.append("lvl".ljust(LABEL), style="dim")
-    out.append("".join(name[1:].rjust(2).ljust(width) for name in levels.LEVELS) + "\n")
+    out.append("".join(n.rjust(2).ljust(width) for n in numbers) + "\n")
     for side in Side:
         out.append(side.value.ljust(LABEL), style="bold")
         for level in levels.LEVELS:

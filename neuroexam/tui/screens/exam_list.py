@@ -33,16 +33,21 @@ class ExamListScreen(NeuroScreen[None]):
             self.napp.show_summary(exam_id, read_only=True)
 
     def detail_text(self, exam_id: str) -> str:
-        """The exam in full for the line under the table: id, date, cut-offs, every flag's
-        title and urgency, the exam note and each finding's note (text as recorded)."""
+        """The exam in full for the lines under the table (list cells are cut to fit): id,
+        date, patient, breed, examiner; cut-offs and every flag's title, urgency and strength;
+        the exam note and each finding's note (text as recorded)."""
         records = self.napp.records
         exam = records.exam(exam_id)
         if exam is None:
             return f"Exam {exam_id} is no longer in the records."
         assessment = records.assess(exam)
+        p = exam.patient
+        who = " ".join(x for x in (p.patient_id, p.name) if x) or "no patient id"
+        breed = f", {p.breed}" if p.breed else ""
         lines = [
-            f"{exam_id} · {when_text(exam)} · cut-off L/R {cutoffs_cell(assessment)} · "
-            f"{flags_detail(assessment)}",
+            f"{exam_id} · {when_text(exam)} · {who} · {p.species.value}{breed} · examiner "
+            f"{exam.examiner or 'not recorded'}",
+            f"cut-off L/R {cutoffs_cell(assessment)} · {flags_detail(assessment)}",
             *note_lines(exam),
         ]
         return "\n".join(safe_text(line) for line in lines)  # a note's own breaks escaped

@@ -66,7 +66,7 @@ class HistoryScreen(ExamListScreen):
     DEFAULT_CSS = """
     HistoryScreen #history { padding: 0 1; }
     HistoryScreen #history-table { height: 1fr; scrollbar-size-vertical: 1; }
-    HistoryScreen #history-detail { height: auto; max-height: 4; }
+    HistoryScreen #history-detail { height: auto; max-height: 6; }
     """
 
     BINDINGS = [

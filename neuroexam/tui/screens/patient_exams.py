@@ -110,7 +110,7 @@ class PatientExamsScreen(ExamListScreen):
     DEFAULT_CSS = """
     PatientExamsScreen #patient-exams { padding: 0 1; }
     PatientExamsScreen #patient-exams-table { height: 1fr; scrollbar-size-vertical: 1; }
-    PatientExamsScreen #patient-exams-detail { height: auto; max-height: 4; }
+    PatientExamsScreen #patient-exams-detail { height: auto; max-height: 6; }
     """
 
     BINDINGS = [

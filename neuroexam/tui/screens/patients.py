@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from neuroexam.core.text import safe_text
 from neuroexam.core.vocab import ExamStatus, Mode
@@ -53,6 +53,7 @@ class PatientsScreen(NeuroScreen[None]):
     PatientsScreen #patients { padding: 0 1; }
     PatientsScreen #patients-search { margin: 0 0 1 0; }
     PatientsScreen #patients-table { height: 1fr; scrollbar-size-vertical: 1; }
+    PatientsScreen #patients-detail { height: auto; max-height: 3; }
     """
 
     BINDINGS = [
@@ -66,6 +67,7 @@ class PatientsScreen(NeuroScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.row_count = 0
+        self._items: dict[str, PatientListing] = {}
         self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -77,6 +79,7 @@ class PatientsScreen(NeuroScreen[None]):
                 id="patients-search",
             )
             yield DataTable(id="patients-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="patients-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -114,6 +117,9 @@ class PatientsScreen(NeuroScreen[None]):
             )
             table.add_row(*cells, key=item.patient_id)
         self.row_count = len(items)
+        self._items = {item.patient_id: item for item in items}
+        if not items:
+            self.query_one("#patients-detail", Static).update("")
         title = self.query_one("#patients-title", Label)
         if not items:
             title.update(
@@ -135,6 +141,16 @@ class PatientsScreen(NeuroScreen[None]):
 
     def widths(self) -> list[int]:
         return column_widths(self.app.size.width, WIDTHS, WIDE_WIDTHS)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted patient in full under the list (list cells are cut to fit)."""
+        event.stop()
+        item = self._items.get(event.row_key.value or "")
+        if item is not None:
+            who = " ".join(x for x in (item.patient_id, item.patient_name) if x)
+            cells = patient_cells(item)
+            line = f"{who} · {cells[2]} · {cells[3]} exam(s), last {cells[4]} ({cells[5]})"
+            self.query_one("#patients-detail", Static).update(Content(safe_text(line)))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

@@ -30,12 +30,20 @@ def export_dir() -> Path:
     override = os.environ.get(EXPORT_DIR_ENV)
     if override:
         return Path(override).expanduser()
+    return settings_folder() or Path.home()
+
+
+def settings_folder() -> Path | None:
+    """The settings' export folder (None when ``$NEUROEXAM_EXPORT_DIR`` overrides it or the
+    settings cannot be read): the one folder an export may create."""
+    if os.environ.get(EXPORT_DIR_ENV):
+        return None
     from neuroexam.settings import SettingsError, load_settings
 
     try:
         return load_settings().export_folder
     except SettingsError:
-        return Path.home()
+        return None
 
 
 def default_export_path(exam_id: str) -> Path:
@@ -82,7 +90,7 @@ class ExportModal(ModalScreen[Path | None]):
         if path.is_dir():
             self._problem(f"{path} is a folder: add a file name such as exam.csv.")
             return
-        if not path.parent.is_dir() and path.parent == self.default.parent:
+        if not path.parent.is_dir() and path.parent == settings_folder():
             try:  # the export folder of the settings is made on first use
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:

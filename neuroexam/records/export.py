@@ -219,58 +219,50 @@ def _write_findings(
     protocols: Protocols,
     progress: Progress | None,
 ) -> ExportResult:
-    """Rows straight from the store: each exam's 12 leading and 4 trailing cells are encoded
-    once, each distinct (test, site, side, grade) once; a finding row is then one join of
-    pre-encoded text and its note and time. The bytes are those of ``DataFrame.to_csv``
-    (RFC 4180 quoting, CRLF), which this replaced."""
+    """Rows straight from the store, a batch at a time: each exam's 12 leading and 4 trailing
+    cells are encoded once, each distinct (test, site, side, grade) once; a row is then one
+    join of pre-encoded pieces with its note and time. The bytes are those of
+    ``DataFrame.to_csv`` (RFC 4180 quoting, CRLF), which this replaced."""
     from neuroexam.core.models import Species
     from neuroexam.core.rules import breed_index
 
     breeds = breed_index(protocols)
     names: dict[tuple[str, str], str] = {}
-    # Per exam: (position, its cells up to ``signs`` with a comma after, ``,status,…\r\n``).
-    heads: dict[str, tuple[int, str, str]] = {}
+    leads: dict[str, str] = {}  # exam id: its cells up to ``signs``, and a comma
+    tails: dict[str, str] = {}  # exam id: ``,status,signed_by,signed_at,exam_note`` CRLF
+    position: dict[str, int] = {}
     for i, row in enumerate(snap.exam_rows(where)):
         key = (row[7], row[6])  # breed, species
         if key not in names:
             names[key] = breeds.lookup(key[0], Species(key[1])).name
-        lead = ",".join(map(csv_cell, stored_exam_cells(row, names[key]))) + ","
-        tail = ",".join(
-            map(
-                csv_cell,
-                (
-                    row[12] or "",  # status
-                    neutralise(row[14] or ""),  # signed_by
-                    stored_iso_seconds(row[15]),  # signed_at
-                    neutralise(row[16] or ""),  # exam_note
-                ),
-            )
+        exam_id = row[0]
+        leads[exam_id] = ",".join(map(csv_cell, stored_exam_cells(row, names[key]))) + ","
+        status, signed_by, signed_at, note = (
+            row[12] or "",
+            neutralise(row[14] or ""),
+            stored_iso_seconds(row[15]),
+            neutralise(row[16] or ""),
         )
-        heads[row[0]] = (i, lead, "," + tail + "\r\n")
-    total, rows = len(heads), 0
+        tails[exam_id] = "," + csv_line((status, signed_by, signed_at, note))
+        position[exam_id] = i
+    total, rows = len(leads), 0
     header = csv_line(FINDINGS_COLUMNS)
     middles: dict[tuple[str, str, str, str], str] = {}
     quoted = NEEDS_QUOTES
     for batch in snap.iter_finding_rows(where, BATCH_ROWS):
         lines = [header] if header else []
         append = lines.append
-        current, lead, tail, at = "", "", "", 0
+        current, lead, tail = "", "", ""
         for exam_id, test, site, side, grade, note, recorded in batch:
             if exam_id != current:
-                current = exam_id
-                at, lead, tail = heads[exam_id]
+                current, lead, tail = exam_id, leads[exam_id], tails[exam_id]
             finding = (test, site, side, grade)
             middle = middles.get(finding)
             if middle is None:
                 middle = middles[finding] = ",".join(map(csv_cell, finding)) + ","
-            if note:
-                note = neutralise(note)
-                if quoted(note) is not None:
-                    note = csv_cell(note)
-            else:
-                note = ""
-            if recorded:
-                if len(recorded) > 19 and recorded[19] == ".":
+            note = csv_cell(neutralise(note)) if note else ""
+            if recorded:  # to the second, as recorded (``stored_iso_seconds``)
+                if recorded[19:20] == ".":
                     recorded = recorded[:19] + recorded[26:]
                 if quoted(recorded) is not None:
                     recorded = csv_cell(recorded)
@@ -281,7 +273,7 @@ def _write_findings(
         header = ""
         rows += len(batch)
         if progress is not None:
-            progress(at + 1, total)
+            progress(position[current] + 1, total)
     if header:  # no finding at all: the header alone
         _to_csv(header, handle, header=True)
     if progress is not None:

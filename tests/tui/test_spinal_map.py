@@ -156,3 +156,11 @@ async def test_intake_with_the_spinal_part_and_a_sided_sign_opens_the_limb_map(
         assert "forelimb_lameness:left" in exam.signs
         assert any(s.test is TestId.NOCICEPTION for s in service.session.active_steps())
         assert "│LF " in str(app.screen.query_one("#map", Static).render())
+
+
+async def test_no_deep_pain_prompt_where_the_mfs_is_not_defined(tmp_path: Path) -> None:
+    """Tetraparesis: no MFS (not defined) and no prompt to test deep pain for it."""
+    app = make_app(tmp_path, spinal_exam(signs=["paraplegia", "tetraparesis_ambulatory"]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert mfs_line(app) == ""

@@ -313,8 +313,8 @@ class ExamScreen(NeuroScreen[None]):
         labels = self.napp.protocols.rules.severity.labels
         if assessment.severity is not None:
             line.update(severity_text(assessment.severity, labels))
-        elif "paraplegia" in self.session.exam.signs:
-            line.update("MFS – (0 worst, 6 normal): test deep pain")
+        elif self.napp.protocols.rules.messages.nociception_missing in assessment.warnings:
+            line.update("MFS – (0 worst, 6 normal): test deep pain")  # paraplegic, not tested
         else:
             line.update("")
         line.display = bool(str(line.render()))

@@ -247,19 +247,19 @@ def _write_findings(
         position[exam_id] = i
     total, rows = len(leads), 0
     header = csv_line(FINDINGS_COLUMNS)
-    middles: dict[tuple[str, str, str, str], str] = {}
+    middles: dict[str, str] = {}  # test, site, side and grade joined by \x1f: encoded cells
     quoted = NEEDS_QUOTES
-    for batch in snap.iter_finding_rows(where, BATCH_ROWS):
+    for batch in _finding_keys(snap, where):
         lines = [header] if header else []
         append = lines.append
         current, lead, tail = "", "", ""
-        for exam_id, test, site, side, grade, note, recorded in batch:
+        for exam_id, finding, note, recorded in batch:
             if exam_id != current:
                 current, lead, tail = exam_id, leads[exam_id], tails[exam_id]
-            finding = (test, site, side, grade)
             middle = middles.get(finding)
             if middle is None:
-                middle = middles[finding] = ",".join(map(csv_cell, finding)) + ","
+                cells = finding.split("\x1f")
+                middle = middles[finding] = ",".join(map(csv_cell, cells)) + ","
             note = csv_cell(neutralise(note)) if note else ""
             if recorded:  # to the second, as recorded (``stored_iso_seconds``)
                 if recorded[19:20] == ".":
@@ -279,6 +279,17 @@ def _write_findings(
     if progress is not None:
         progress(total, total)
     return ExportResult(Layout.FINDINGS, total, rows)
+
+
+def _finding_keys(snap: Store, where: ExamFilter) -> Iterator[list[tuple]]:
+    """``(exam_id, "test\x1fsite\x1fside\x1fgrade", note, recorded_at)`` batches in export
+    order: from the backend when it offers them (SQLite), else from its finding rows."""
+    keyed = getattr(snap, "iter_finding_keys", None)
+    if keyed is not None:
+        yield from keyed(where, BATCH_ROWS)
+        return
+    for batch in snap.iter_finding_rows(where, BATCH_ROWS):
+        yield [(r[0], "\x1f".join(r[1:5]), r[5], r[6]) for r in batch]
 
 
 def _write_audit(

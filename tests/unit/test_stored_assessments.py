@@ -304,3 +304,20 @@ def test_a_schema_4_store_made_by_the_previous_code_migrates(
         assert len(store.stored_assessments([e.exam_id for e in golden_exams()])) == 5
     finally:
         store.close()
+
+
+def test_findings_export_without_joined_finding_keys_is_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backend without ``iter_finding_keys`` (the generic path) writes the same bytes."""
+    from neuroexam.records.sqlite.streaming import SqliteStreaming
+
+    store = Store()
+    for exam in golden_exams():
+        store.save_exam_with_findings(exam)
+    where = ExamFilter(mode=Mode.CLINICAL, include_unfinished=False)
+    monkeypatch.delattr(SqliteStreaming, "iter_finding_keys")
+    assert not hasattr(store, "iter_finding_keys")
+    data = export_text(store, where, Layout.FINDINGS).encode()
+    assert data == (GOLDEN / "findings.csv").read_bytes()
+    store.close()

@@ -55,6 +55,7 @@ async def test_trunci_only_re_exam_from_history_steps_through_the_trunci_alone(
         assert intake.query_one("#parts", Choice).value == ExamParts.TRUNCI.value
         await pilot.press("f5")
         await wait_for(pilot, lambda: screen_name(app) == "ExamScreen")
+        assert "Scratch" not in str(app.screen.query_one("#map").render())  # trunci only
         for _ in range(8):  # L7 … L1 absent, then T13 present; then the right side
             await pilot.press("a")
         await pilot.press("p", "p")  # T13 left present; right L7 present: no scratch steps
@@ -62,6 +63,8 @@ async def test_trunci_only_re_exam_from_history_steps_through_the_trunci_alone(
         new = app.store.load_exams(patient_id="P-7")[-1]
         assert new.parts == "trunci" and new.exam_id not in ("E-O1", "E-O2")
         assert {f.test for f in new.findings} == {TestId.CUTANEOUS_TRUNCI}
+        # the signs of the exam re-examined start ticked (the dog is still non-ambulatory)
+        assert set(new.signs) == {"back_pain", "paraparesis_non_ambulatory"}
         assert "within normal limits" not in screen_text(app).lower()
 
 

@@ -70,7 +70,7 @@ class ExamListScreen(NeuroScreen[None]):
             return
         from neuroexam.tui.screens.re_exam import ask_re_exam
 
-        ask_re_exam(self.napp, exam.patient.patient_id, exam.parts)
+        ask_re_exam(self.napp, exam.patient.patient_id, exam.parts, exam.signs)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

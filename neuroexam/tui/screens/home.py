@@ -183,6 +183,8 @@ class HomeScreen(NeuroScreen[None]):
             from neuroexam.core.intake import ExamParts
             from neuroexam.tui.screens.re_exam import open_intake
 
-            open_intake(self.napp, event.option.id, ExamParts.TRUNCI)
+            latest = self.napp.records.latest_exam_of(event.option.id)
+            signs = latest.signs if latest is not None else []
+            open_intake(self.napp, event.option.id, ExamParts.TRUNCI, signs)
             return
         self.napp.resume_exam(event.option.id)

@@ -242,9 +242,12 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
         *,
         patient_id: str = "",
         parts: ExamParts = ExamParts.QUICK,
+        signs: tuple[str, ...] = (),
     ) -> None:
         super().__init__()
         self.exam = exam
+        #: A re-exam: the signs of the patient's last exam, ticked to start from.
+        self._signs_prefill = signs
         if exam is not None and exam.parts in set(ExamParts):
             parts = ExamParts(exam.parts)  # editing: the exam's own parts
         self.parts = parts
@@ -388,7 +391,7 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
 
     def _sign_lists(self, exam: Exam | None) -> ComposeResult:
         """One list per group of ``signs.toml``, in file order."""
-        ticked = sign_sides(exam.signs) if exam else {}
+        ticked = sign_sides(exam.signs if exam else self._signs_prefill)
         signs = self.protocols.signs.signs
         for group in self.protocols.signs.groups:
             items = [

@@ -207,7 +207,10 @@ class PatientsScreen(NeuroScreen[None]):
         from neuroexam.tui.screens.re_exam import ask_re_exam
 
         latest = self.napp.records.latest_exam_of(patient_id)
-        ask_re_exam(self.napp, patient_id, latest.parts if latest else "quick")
+        if latest is None:
+            ask_re_exam(self.napp, patient_id)
+        else:
+            ask_re_exam(self.napp, patient_id, latest.parts, latest.signs)
 
     def action_search(self) -> None:
         self.query_one("#patients-search", Input).focus()

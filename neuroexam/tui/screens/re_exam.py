@@ -3,6 +3,7 @@ same patient, its intake prefilled from the patient's last exam, full or trunci-
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from neuroexam.core.intake import ExamParts
@@ -31,9 +32,15 @@ def re_exam_options(previous: str) -> list[tuple[str, str]]:
     ]
 
 
-def ask_re_exam(app: NeuroExamApp, patient_id: str, previous_parts: str = "quick") -> None:
-    """Ask full or trunci-only, then open the intake prefilled with the patient (from home,
-    so the new exam's screens stack as any new exam's do)."""
+def ask_re_exam(
+    app: NeuroExamApp,
+    patient_id: str,
+    previous_parts: str = "quick",
+    signs: Sequence[str] = (),
+) -> None:
+    """Ask full or trunci-only, then open the intake prefilled with the patient and the
+    previous exam's ``signs`` ticked (from home, so the new exam's screens stack as any new
+    exam's do)."""
     from neuroexam.tui.widgets.modals import ChoiceModal
 
     if not patient_id:
@@ -46,15 +53,18 @@ def ask_re_exam(app: NeuroExamApp, patient_id: str, previous_parts: str = "quick
         if choice is None:
             return
         parts = ExamParts.TRUNCI if choice == TRUNCI else full_parts(previous_parts)
-        open_intake(app, patient_id, parts)
+        open_intake(app, patient_id, parts, signs)
 
     title = f"Re-exam patient {patient_id}:"
     app.push_screen(ChoiceModal(title, re_exam_options(previous_parts)), chosen)
 
 
-def open_intake(app: NeuroExamApp, patient_id: str, parts: ExamParts) -> None:
-    """Home, then the intake of a new exam of ``patient_id`` with ``parts`` chosen."""
+def open_intake(
+    app: NeuroExamApp, patient_id: str, parts: ExamParts, signs: Sequence[str] = ()
+) -> None:
+    """Home, then the intake of a new exam of ``patient_id`` with ``parts`` chosen and
+    ``signs`` ticked (a paraplegic dog stays paraplegic until the intake says otherwise)."""
     from neuroexam.tui.screens.intake import IntakeScreen
 
     app.go_home()
-    app.push_screen(IntakeScreen(patient_id=patient_id, parts=parts))
+    app.push_screen(IntakeScreen(patient_id=patient_id, parts=parts, signs=tuple(signs)))

@@ -365,7 +365,7 @@ class SummaryScreen(NeuroScreen[None]):
             return
         from neuroexam.tui.screens.re_exam import ask_re_exam
 
-        ask_re_exam(self.napp, self.exam.patient.patient_id, self.exam.parts)
+        ask_re_exam(self.napp, self.exam.patient.patient_id, self.exam.parts, self.exam.signs)
 
     def action_trail(self) -> None:
         self.napp.show_trail(self.exam_id)

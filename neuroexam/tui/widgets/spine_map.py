@@ -148,7 +148,11 @@ def render_map(
             rows.append(Text.assemble(row_left, ("│", "dim"), row_right))
         return out.append_text(Text("\n").join(rows))
     out.append("\n")
-    for row in _scratch_rows(exam, cursor, scratch_width):
+    # a trunci-only re-check has no scratch steps (unless an imported finding says otherwise)
+    trunci_only = exam.parts == "trunci" and not any(
+        f.test is TestId.SCRATCH for f in exam.findings
+    )
+    for row in [] if trunci_only else _scratch_rows(exam, cursor, scratch_width):
         out.append_text(row)
         out.append("\n")
     if spinal:

@@ -33,6 +33,16 @@ def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input, "cursor_blink", False)
 
 
+@pytest.fixture(autouse=True)
+def _settled_saves_in_snapshots(request: pytest.FixtureRequest) -> None:
+    """Snapshots commit on the UI thread: a screen never shows a finding still being saved
+    only because the writer thread had not caught up when the picture was taken."""
+    if "snap_compare" in request.fixturenames:
+        from neuroexam.tui.app import NeuroExamApp
+
+        request.getfixturevalue("monkeypatch").setattr(NeuroExamApp, "THREADED_SAVES", False)
+
+
 @pytest.fixture(scope="session")
 def protocols() -> Protocols:
     return shipped()

@@ -118,8 +118,17 @@ def link(head: SerialHead, history: Iterable[SerialHead], gap_days: float = 30) 
     """The :class:`SerialLink` of one exam against its patient's other exams."""
     if not _usable(head):
         return SerialLink()
-    mine = [h for h in history if h.patient_id == head.patient_id and h.exam_id != head.exam_id]
-    return links([head, *mine], gap_days).get(head.exam_id, SerialLink())
+    mine = sorted(
+        (
+            h
+            for h in history
+            if _usable(h) and h.patient_id == head.patient_id and h.exam_id != head.exam_id
+        ),
+        key=_key,
+    )
+    tested = [h for h in mine if h.has_trunci]
+    instants = [h.date for h in mine]
+    return _link(head, mine, instants, tested, [_key(h) for h in tested], gap_days)
 
 
 def _link(

@@ -2,10 +2,12 @@
 editing lease, the audit trail and the live assessment.
 
 Screens call its methods and re-render on the messages it posts (:mod:`.messages`). Every
-finding goes to the records the moment it is entered; a write that fails for a passing reason
-waits in the app's :class:`~neuroexam.services.saving.SaveQueue` and is retried on a timer. The
-assessment is always computed from the exam in memory, so the summary shows what was entered
-even while writes wait.
+finding is handed to the app's :class:`~neuroexam.services.saving.SaveQueue` the moment it is
+entered: its writer thread commits the changes in order while the screen moves on, and a
+finding counts as saved (:meth:`ExamService.unsaved_keys`) only once its commit returned; a
+write that fails for a passing reason waits there and is retried on a timer. The assessment is
+always computed from the exam in memory, so the summary shows what was entered even while
+writes wait.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from neuroexam.records.backend import (
     StoreError,
 )
 from neuroexam.services.messages import ExamChanged, ExamTakenOver, SaveStateChanged
+from neuroexam.services.serial_history import SerialHistory
 
 if TYPE_CHECKING:
     from textual.message import Message
@@ -35,14 +38,16 @@ if TYPE_CHECKING:
     from neuroexam.core.models import Assessment, Exam, Finding
     from neuroexam.core.protocol import Protocols
     from neuroexam.core.session import ExamSession, Step
-    from neuroexam.records.backend import RecordStore
-    from neuroexam.services.saving import SaveQueue
+    from neuroexam.records.backend import FindingKey, RecordStore
+    from neuroexam.services.saving import Action, SaveQueue
 
 #: A lease lasts this long unless renewed; the app renews it every ``LEASE_RENEW`` seconds.
 LEASE_TTL = 90.0
 LEASE_RENEW = 30.0
 #: How many times a new exam draws a fresh id after a clash before giving up.
 ID_ATTEMPTS = 5
+#: Leaving an exam waits this long for its changes to be committed before saying what is not.
+CLOSE_WAIT = 3.0
 
 Poster = Callable[["Message"], object]
 
@@ -91,8 +96,9 @@ class ExamService:
         #: crashed) is taken back at once instead of asking.
         self.holder = holder or f"{os.getpid()}:{uuid.uuid4().hex}"
         self.host = socket.gethostname()
-        #: The patient's other exams (for serial comparison), loaded once.
-        self.history: list[Exam] = history if history is not None else self._load_history()
+        #: The patient's other exams (for serial comparison): heads read once, whole exams
+        #: loaded only where compared.
+        self.serial = SerialHistory(store, protocols, session.exam, history)
         #: Set while a reopened (complete) exam is amended: written with every change.
         self.reason = ""
         #: Changes the records refused after another holder took the exam over.
@@ -187,9 +193,19 @@ class ExamService:
         self._lost(self.store.lease(self.exam_id), "the exam was taken over")
         return False
 
-    def close(self) -> bool:
-        """Leave the exam: release the lease; an exam that never held a finding or a change
-        is discarded (True)."""
+    def close(self, wait: float = CLOSE_WAIT) -> bool:
+        """Leave the exam: wait (up to ``wait`` seconds) for its changes to be committed,
+        then release the lease; an exam that never held a finding or a change is discarded
+        (True). Changes still unsaved stay queued (and the lease is released after them):
+        :meth:`unsaved_keys` says which."""
+        saved = self.saver.flush(wait)
+        self.saver.deliver()
+        if not saved:
+            holder, exam_id = self.holder, self.exam_id
+            self.saver.submit(
+                ("release", exam_id), lambda store: store.release_lease(exam_id, holder)
+            )
+            return False
         try:
             self.store.release_lease(self.exam_id, self.holder)
             if self.saver.unsaved == 0 and not self.refused:
@@ -197,12 +213,6 @@ class ExamService:
         except StoreError:
             pass
         return False
-
-    def _load_history(self) -> list[Exam]:
-        pid = self.session.exam.patient.patient_id
-        if not pid:
-            return []
-        return [e for e in self.store.load_exams(patient_id=pid) if e.exam_id != self.exam_id]
 
     # ---------------------------------------------------------------- state
 
@@ -218,18 +228,42 @@ class ExamService:
     def unsaved(self) -> int:
         return self.saver.unsaved
 
+    def unsaved_keys(self) -> set[FindingKey]:
+        """The findings of this exam not yet committed (waiting, failing or refused): the
+        wizard marks them; every other recorded finding is in the records."""
+        keys = {
+            key[2]
+            for key in self.saver.pending_keys()
+            if key[0] == "finding" and key[1] == self.exam_id
+        }
+        keys.update(key[2] for key in self.refused if key[0] == "finding")
+        return keys
+
+    @property
+    def history(self) -> list[Exam]:
+        """The patient's other exams the live assessment compares with (the previous exam,
+        the PMM episode's first exam), loaded on demand."""
+        return self.serial.needed(self.session.exam)
+
+    def previous_exam(self) -> Exam | None:
+        """The exam this one is compared with (its cut-offs show as "was" on the map)."""
+        return self.serial.previous(self.session.exam)
+
     def assessment(self) -> Assessment:
-        """The live assessment of the exam as entered (never a reload from the records)."""
+        """The live assessment of the exam as entered (never a reload from the records);
+        compared with the previous exam only, however long the patient's record."""
         from neuroexam.core.rules import evaluate
 
-        return evaluate(self.session.exam, self.history, self.protocols)
+        exam = self.session.exam
+        found = self.serial.link(exam)
+        return evaluate(exam, self.serial.needed(exam, found), self.protocols, serial=found)
 
     # ---------------------------------------------------------------- writes
 
     def post_save_state(self) -> None:
         self.post(SaveStateChanged(self.saver.unsaved, self.saver.last_error))
 
-    def _write(self, key: tuple, action: Callable[[], object]) -> bool:
+    def _write(self, key: tuple, action: Action) -> bool:
         if self.taken_over is not None:
             self.refused.append(key)
             return False
@@ -257,7 +291,7 @@ class ExamService:
         by, reason, holder = self.user, self.reason, self.holder
         return self._write(
             ("finding", exam_id, finding.key),
-            lambda: self.store.record_finding(
+            lambda store: store.record_finding(
                 exam_id, finding, seq, by=by, reason=reason, holder=holder
             ),
         )
@@ -298,9 +332,11 @@ class ExamService:
         self._changed()
         return ok
 
-    def _clearing(self, step: Step, reason: str) -> Callable[[], object]:
+    def _clearing(self, step: Step, reason: str) -> Action:
         exam_id, key, by, holder = self.exam_id, step.key, self.user, self.holder
-        return lambda: self.store.clear_finding(exam_id, key, by=by, reason=reason, holder=holder)
+        return lambda store: store.clear_finding(
+            exam_id, key, by=by, reason=reason, holder=holder
+        )
 
     def beyond_end(self, step: Step) -> list[Step]:
         """After answering ``step``: findings left cranial to its series' new end."""
@@ -309,7 +345,7 @@ class ExamService:
     def continue_series(self) -> bool:
         self.session.continue_series()
         exam_id, text = self.exam_id, encode_continued(self.session.continued)
-        ok = self._write(("continued", exam_id), lambda: self.store.set_continued(exam_id, text))
+        ok = self._write(("continued", exam_id), lambda store: store.set_continued(exam_id, text))
         self._changed()
         return ok
 
@@ -318,7 +354,7 @@ class ExamService:
         if not self.session.stop_continuing(test, side):
             return True
         exam_id, text = self.exam_id, encode_continued(self.session.continued)
-        ok = self._write(("continued", exam_id), lambda: self.store.set_continued(exam_id, text))
+        ok = self._write(("continued", exam_id), lambda store: store.set_continued(exam_id, text))
         self._changed()
         return ok
 
@@ -355,16 +391,18 @@ class ExamService:
         by, reason, holder = self.user, self.reason, self.holder
         ok = self._write(
             ("intake", self.exam_id),
-            lambda: self.store.update_intake(snapshot, by=by, reason=reason, holder=holder),
+            lambda store: store.update_intake(snapshot, by=by, reason=reason, holder=holder),
         )
-        self.history = self._load_history()
+        self.serial = SerialHistory(self.store, self.protocols, exam)
         self._changed()
         return ok
 
     def complete(self, signed_by: str = "") -> bool:
         """Mark the exam complete (a ``completed`` trail row) and sign it off when a name is
         given. Refused while changes wait unsaved: a complete record must be the one stored."""
-        if not self.saver.retry() or self.taken_over is not None:
+        saved = self.saver.flush()
+        self.saver.deliver()  # a refused write marks the exam taken over
+        if not saved or self.taken_over is not None:
             return False
         exam_id, by, reason, holder = self.exam_id, self.user, self.reason, self.holder
         try:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 
 from neuroexam.core.text import safe_text
 from neuroexam.records.backend import LeaseHeld, RecordLocked, StoreError
@@ -26,6 +28,12 @@ if TYPE_CHECKING:  # pydantic-backed modules load after the first screen
 
 #: Seconds between retries of changes that could not be written (disk full, file locked).
 RETRY_EVERY = 2.0
+#: Quitting waits this long for queued changes to be committed before asking.
+QUIT_WAIT = 5.0
+
+
+class SavesProgressed(Message):
+    """The writer thread committed (or failed to commit) queued changes."""
 
 
 def _load_shipped() -> Protocols:
@@ -41,6 +49,9 @@ class NeuroExamApp(App[None]):
     TITLE = "NeuroExam"
     SUB_TITLE = "scratch & cutaneous trunci reflex exam"
     ENABLE_COMMAND_PALETTE = False
+    #: Commit on a writer thread (off the key path); False commits on the UI thread at once
+    #: (snapshot tests: every screen then shows settled saves).
+    THREADED_SAVES = True
     BINDINGS = [
         # Hidden from footers (80 columns are short): home lists q Quit, a tap target.
         Binding("ctrl+q", "quit_app", "Quit", show=False, id="app.quit", priority=True),
@@ -57,7 +68,14 @@ class NeuroExamApp(App[None]):
         super().__init__()
         self._store = store
         self.user = user
-        self.saver = SaveQueue(on_refused=self._refused)
+        #: Changes are committed in order by a writer thread with its own connection.
+        self.saver = SaveQueue(
+            store,
+            threaded=self.THREADED_SAVES,
+            on_refused=self._refused,
+            on_progress=self._saves_progressed,
+        )
+        self._save_error: str | None = None
         self.records = RecordsService(store, lambda: self.protocols, user)
         self._patients: PatientLookup | None = None
         self._reports: ReportService | None = None
@@ -181,7 +199,18 @@ class NeuroExamApp(App[None]):
         """The exam's screen closed: release its lease (True when an untouched exam was
         discarded)."""
         self.editing.pop(service.exam_id, None)
-        return service.close()
+        discarded = service.close()
+        waiting = service.unsaved_keys()
+        if waiting:
+            self.notify(
+                f"Exam {service.exam_id}: {len(waiting)} finding(s) not saved yet "
+                f"({self.saver.last_error or 'still being written'}); kept and retried every "
+                f"{RETRY_EVERY:g} s while the app is open.",
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
+        return discarded
 
     def save_intake(self, exam: Exam) -> bool:
         """An intake corrected while its exam is open: written with a trail row per field."""
@@ -197,8 +226,25 @@ class NeuroExamApp(App[None]):
     def _retry_saves(self) -> None:
         if self.saver.unsaved:
             self.saver.retry()
-            for service in self.editing.values():
-                service.post_save_state()
+
+    def _saves_progressed(self) -> None:
+        """Called on the writer thread: wake the UI (posting is thread-safe)."""
+        self.post_message(SavesProgressed())
+
+    def on_saves_progressed(self, _message: SavesProgressed) -> None:
+        """Commits were acknowledged: hand on refusals, say so once writing fails, let the
+        open exams redraw their saved marks."""
+        self.saver.deliver()
+        error = self.saver.last_error
+        if error is not None and error != self._save_error and self.saver.unsaved:
+            self.save_ok(False)
+        self._save_error = error
+        for service in list(self.editing.values()):
+            service.post_save_state()
+
+    def on_unmount(self) -> None:
+        """The app closes: commit what is queued (up to a timeout), stop the writer."""
+        self.saver.close(QUIT_WAIT)
 
     def _renew_leases(self) -> None:
         for service in list(self.editing.values()):
@@ -314,14 +360,14 @@ class NeuroExamApp(App[None]):
 
     def save_training_exam(self, exam: Exam) -> bool:
         """A training case's simulated earlier exam, stored whole."""
-        return self.saver.submit(
-            ("whole", exam.exam_id), lambda: self._store.save_exam_with_findings(exam)
+        return self.saver.write_now(
+            ("whole", exam.exam_id), lambda store: store.save_exam_with_findings(exam)
         )
 
     def save_attempt(self, attempt: Attempt) -> bool:
         return self.save_ok(
-            self.saver.submit(
-                ("attempt", attempt.attempt_id), lambda: self._store.save_attempt(attempt)
+            self.saver.write_now(
+                ("attempt", attempt.attempt_id), lambda store: store.save_attempt(attempt)
             )
         )
 
@@ -361,10 +407,11 @@ class NeuroExamApp(App[None]):
         """Quit at any time; everything entered is already saved (asks if it is not)."""
         from neuroexam.tui.widgets.modals import ConfirmModal
 
-        if self.saver.unsaved and not self.saver.retry():
+        if self.saver.unsaved and not await asyncio.to_thread(self.saver.flush, QUIT_WAIT):
+            why = self.saver.last_error or f"still not written after {QUIT_WAIT:g} s"
             question = (
-                f"{self.saver.unsaved} change(s) could not be saved "
-                f"({self.saver.last_error}). Quit anyway and lose them?"
+                f"{self.saver.unsaved} change(s) could not be saved ({why}). "
+                "Quit anyway and lose them?"
             )
             self.push_screen(ConfirmModal(question), self._quit_if)
             return

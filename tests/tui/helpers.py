@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.app import App
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from neuroexam.core.models import Exam, Patient
@@ -42,3 +43,14 @@ def make_app(tmp_path: Path, exam: Exam | None = None) -> NeuroExamApp:
 def screen_text(app: App) -> str:
     """Every Static/Label on the active screen, rendered to plain text."""
     return "\n".join(str(w.render()) for w in app.screen.query(Static) if w.display)
+
+
+async def saves_settled(pilot: Pilot, timeout: float = 10.0) -> None:
+    """Wait until the app's writer thread has committed what it can (or failed), then let the
+    screens handle its acknowledgements."""
+    import asyncio
+
+    saver = pilot.app.saver  # type: ignore[attr-defined]
+    await asyncio.to_thread(saver.flush, timeout)
+    await pilot.pause()
+    await pilot.pause()

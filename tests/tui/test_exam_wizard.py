@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from neuroexam.core.models import ExamStatus, Grade, Side, TestId
-from tests.tui.helpers import make_app, make_exam, screen_text
+from tests.tui.helpers import make_app, make_exam, saves_settled, screen_text
 
 ALL_SCRATCH_PRESENT = ["p"] * 10  # ear, neck, shoulder, flank, belly × left/right
 
@@ -188,21 +188,22 @@ async def test_failed_save_is_announced_and_retried(tmp_path: Path, monkeypatch)
     app = make_app(tmp_path, make_exam())
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause()
-        real = app.store.record_finding
+        writer = app.saver.store  # the writer thread's own connection
+        real = writer.record_finding
 
         def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
             raise StoreError(f"{app.store.path}: the disk is full")
 
-        monkeypatch.setattr(app.store, "record_finding", full_disk)
+        monkeypatch.setattr(writer, "record_finding", full_disk)
         await pilot.press("a", "a")
-        await pilot.pause()
+        await saves_settled(pilot)
         messages = [n.message for n in app._notifications]
         assert any("NOT SAVED" in m and "disk is full" in m for m in messages)
         text = screen_text(app)
         assert "L5 · LEFT side" in text  # the exam goes on
         assert "NOT SAVED: 2 change(s) waiting" in text  # shown until saved
         assert app.saver.unsaved == 2
-        monkeypatch.setattr(app.store, "record_finding", real)
+        monkeypatch.setattr(writer, "record_finding", real)
         # no key pressed: the retry timer writes them
         for _ in range(40):
             await pilot.pause(0.1)
@@ -228,7 +229,7 @@ async def test_summary_after_failed_saves_shows_the_live_findings(
         def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
             raise StoreError(f"{app.store.path}: the disk is full")
 
-        monkeypatch.setattr(app.store, "record_finding", full_disk)
+        monkeypatch.setattr(app.saver.store, "record_finding", full_disk)
         # L7..L2 absent, L1 present on both sides: 14 findings, none written
         await pilot.press(*(["a"] * 6 + ["p"]) * 2)
         await pilot.press("s")

@@ -1,4 +1,8 @@
-"""kill -9 at any point loses at most the key being pressed; the exam resumes where it stopped."""
+"""kill -9 at any point loses nothing shown as saved; the exam resumes where it stopped.
+
+Findings are committed by the app's writer thread: a finding counts as saved only once its
+commit returned, and the drivers print READY only when nothing is waiting.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ DRIVER = textwrap.dedent(
             for key in sys.argv[1]:
                 await pilot.press(key)
                 await asyncio.sleep(float(sys.argv[2]))
+            await asyncio.to_thread(app.saver.flush, 30)  # READY once all is shown saved
             print("READY", flush=True)
             await asyncio.sleep(3600)
 
@@ -122,6 +127,7 @@ AMEND_DRIVER = textwrap.dedent(
             for key in sys.argv[1].split(","):
                 await pilot.press(key)
                 await pilot.pause()
+            await asyncio.to_thread(app.saver.flush, 30)  # READY once all is shown saved
             print("READY", flush=True)
             await asyncio.sleep(3600)
 
@@ -170,3 +176,79 @@ async def test_kill_during_an_amendment_loses_nothing(tmp_path: Path) -> None:
         app.resume_exam("E1")
         await pilot.pause()
         assert type(app.screen).__name__ == "ExamScreen"
+
+
+PENDING_DRIVER = textwrap.dedent(
+    """
+    import asyncio, json, sys, time
+    from neuroexam.records.sqlite import SqliteStore
+    from neuroexam.records.store import Store
+    from neuroexam.tui.app import NeuroExamApp
+    from tests.tui.helpers import make_exam
+
+    real = SqliteStore.record_finding
+
+    def slow(self, *args, **kwargs):  # a slow disk: every commit takes 250 ms more
+        time.sleep(0.25)
+        return real(self, *args, **kwargs)
+
+    SqliteStore.record_finding = slow
+
+    async def main() -> None:
+        app = NeuroExamApp(Store(), start_exam=make_exam(breed="Dachshund"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            service = app.screen.service
+
+            def report() -> None:
+                waiting = service.unsaved_keys()
+                saved = [
+                    [f.site, f.side.value, f.grade.value]
+                    for f in service.exam.findings
+                    if f.key not in waiting
+                ]
+                print(json.dumps({"saved": saved, "waiting": len(waiting)}), flush=True)
+
+            for key in sys.argv[1]:
+                await pilot.press(key)
+                report()
+            while True:
+                await asyncio.sleep(0.005)
+                report()
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_kill_while_findings_wait_loses_nothing_shown_as_saved(tmp_path: Path) -> None:
+    """Keys faster than the disk: killed while findings still wait for their commit, every
+    finding the wizard showed as saved is in the records, with its grade."""
+    import json
+
+    home = tmp_path / "home"
+    env = {**os.environ, "NEUROEXAM_HOME": str(home), "PYTHONPATH": str(REPO)}
+    keys = "aaaaaap" + "aaaaaap"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PENDING_DRIVER, keys],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+    )
+    shown: dict[str, object] = {}
+    deadline = time.monotonic() + 60
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            shown = json.loads(line)
+            if len(shown["saved"]) >= 3 and shown["waiting"]:  # type: ignore[arg-type]
+                break
+            if time.monotonic() > deadline:
+                break
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert shown.get("waiting"), proc.stderr.read() if proc.stderr else "no state printed"
+    stored = {(site, side): grade for site, side, grade in _stored_findings(home / "neuroexam.db")}
+    for site, side, grade in shown["saved"]:  # type: ignore[union-attr]
+        assert stored.get((site, side)) == grade, (site, side, grade, stored)
+    with sqlite3.connect(home / "neuroexam.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

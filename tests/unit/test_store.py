@@ -108,7 +108,7 @@ def test_unwritable_folder_gives_a_clear_error(tmp_path: Path) -> None:
 def test_failed_write_is_kept_and_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = Store(tmp_path / "a.db")
     store.create_exam(exam())
-    saver = SaveQueue()
+    saver = SaveQueue(store)
     real = store.record_finding
 
     def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -117,7 +117,7 @@ def test_failed_write_is_kept_and_retried(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(store, "record_finding", full_disk)
     for site in ("L7", "L6"):
         f = finding(site)
-        assert saver.submit(("f", site), lambda f=f: store.record_finding("E1", f)) is False
+        assert saver.submit(("f", site), lambda s, f=f: s.record_finding("E1", f)) is False
     assert saver.unsaved == 2 and "disk is full" in (saver.last_error or "")
     monkeypatch.setattr(store, "record_finding", real)
     assert saver.retry() is True

@@ -83,6 +83,10 @@ class SqliteConnection:
     def close(self) -> None:
         self._db.close()
 
+    def another_connection(self) -> Self:
+        """A second connection to the same file (for the app's writer thread)."""
+        return type(self)(self.path, read_only=self.read_only)
+
     # ---------------------------------------------------------------- schema
 
     @property

@@ -1,4 +1,9 @@
-"""The exam wizard: one step at a time, one key per grade, saved as entered."""
+"""The exam wizard: one step at a time, one key per grade, saved as entered.
+
+A key records the finding and moves on at once; the app's writer thread commits it. Until its
+commit is acknowledged the finding is listed under "saving" beside the progress bar (and its
+step says "not saved yet"): nothing is shown as saved that is not in the records.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,6 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 from neuroexam.core.localize import analyse_ctr
 from neuroexam.core.models import FlagId, Grade, Side, TestId
 from neuroexam.core.report import severity_text
-from neuroexam.core.rules import previous_exam
 from neuroexam.core.session import ExamSession, Step
 from neuroexam.core.text import safe_text
 from neuroexam.core.vocab import grades_for
@@ -56,7 +60,8 @@ def tap(out: Text, key: str, word: str, action: str, gap: str = "  ") -> None:
 
 
 class ExamScreen(NeuroScreen[None]):
-    """Drives an :class:`ExamSession`; every answer is saved before the screen re-renders."""
+    """Drives an :class:`ExamSession`; every answer is queued for saving and shown pending
+    until its commit is acknowledged."""
 
     DEFAULT_CSS = """
     ExamScreen #step { height: auto; max-height: 10; padding: 0 1; }
@@ -75,6 +80,7 @@ class ExamScreen(NeuroScreen[None]):
         width: 1fr; height: 1; padding-left: 1; text-wrap: nowrap; text-overflow: ellipsis;
     }
     ExamScreen #progress-text { width: auto; padding-left: 1; }
+    ExamScreen #saving { display: none; width: auto; max-width: 40; padding-left: 1; }
     """
 
     BINDINGS = [
@@ -131,6 +137,7 @@ class ExamScreen(NeuroScreen[None]):
         yield SpineMap(id="map")
         with Horizontal(id="progress-row"):
             yield ProgressBar(id="progress", show_eta=False, show_percentage=False)
+            yield Static(id="saving")
             yield Static(id="mfs")
         yield Footer()
 
@@ -151,7 +158,7 @@ class ExamScreen(NeuroScreen[None]):
         self.previous_cutoffs = None
         if not exam.patient.patient_id:
             return
-        earlier = previous_exam(exam, self.service.history, self.napp.protocols)
+        earlier = self.service.previous_exam()
         if earlier is not None:
             ctr = analyse_ctr(earlier, self.napp.protocols.rules.thresholds.ctr)
             self.previous_cutoffs = {s.side.value: s.cutoff for s in ctr.sides}
@@ -165,9 +172,11 @@ class ExamScreen(NeuroScreen[None]):
 
     def on_save_state_changed(self, message: SaveStateChanged) -> None:
         message.stop()
+        self._update_saving()
         banner = self.query_one("#save-state", Static)
-        banner.display = bool(message.unsaved)
-        if message.unsaved:
+        failing = bool(message.unsaved and message.error)
+        banner.display = failing
+        if failing:
             why = safe_text(message.error or "")
             banner.update(
                 Content(
@@ -228,6 +237,7 @@ class ExamScreen(NeuroScreen[None]):
             testing=self.session.series_in_progress(TestId.CUTANEOUS_TRUNCI),
         )
         self._update_alert()
+        self._update_saving()
         self._update_mfs()
         bar = self.query_one(ProgressBar)
         bar.update(total=max(total, 1), progress=done)
@@ -244,6 +254,19 @@ class ExamScreen(NeuroScreen[None]):
         if keys_state != self._keys_state:
             self._keys_state = keys_state
             self.refresh_bindings()
+
+    def _update_saving(self) -> None:
+        """List the findings whose commit is not acknowledged yet (hidden once all are)."""
+        waiting = self.service.unsaved_keys()
+        saving = self.query_one("#saving", Static)
+        saving.display = bool(waiting)
+        if not waiting:
+            return
+        order = {s.key: i for i, s in enumerate(self.session.active_steps())}
+        keys = sorted(waiting, key=lambda k: order.get(k, len(order)))
+        names = [f"{site} {side.value[0].upper()}" for _, site, side in keys[:3]]
+        more = f" +{len(keys) - 3}" if len(keys) > 3 else ""
+        saving.update(Text(f"saving {len(keys)}: {', '.join(names)}{more}", style="bold"))
 
     def _title(self, step: Step, done: int, total: int) -> Text:
         spec = self.session.test_spec(step.test)
@@ -266,7 +289,10 @@ class ExamScreen(NeuroScreen[None]):
         finding = self.session.finding(step)
         if finding is not None:
             out.append("Recorded: ", style="bold")
-            out.append(GRADE_WORDS[finding.grade] + " — press a grade key to change it")
+            out.append(GRADE_WORDS[finding.grade])
+            if step.key in self.service.unsaved_keys():
+                out.append(" (not saved yet)", style="bold")
+            out.append(" — press a grade key to change it")
             if finding.note:
                 out.append(f"   Note: {safe_text(finding.note)}", style="italic")
             out.append("\n")

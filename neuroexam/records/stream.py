@@ -30,6 +30,7 @@ rendered output in a second spill file and writes them out in that order at the 
 from __future__ import annotations
 
 import marshal
+import stat
 import tempfile
 from array import array
 from collections.abc import Callable, Iterator
@@ -153,11 +154,13 @@ def _fill(index: FileIndex, progress: Progress | None) -> None:
     report: Callable[[int], None] | None = None
     if progress is not None:
         try:
-            total: int | None = index.path.stat().st_size
+            info = index.path.stat()
         except OSError:
-            total = None
-        progress.phase("reading", total)
-        report = progress.update
+            info = None
+        # Bytes read so far only from a regular file (a pipe, /dev/stdin, cannot tell).
+        regular = info is not None and stat.S_ISREG(info.st_mode)
+        progress.phase("reading", info.st_size if info is not None and regular else None)
+        report = progress.update if regular else None
     count = 0
     for row in iter_rows(index.path, on_progress=report, every=_REPORT_EVERY):
         count += 1

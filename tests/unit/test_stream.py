@@ -80,6 +80,8 @@ def clinic_rows() -> list[list[str]]:
     empty = exam_rows("", "P4", "2024-01-03T09:00:00+01:00", "L6")[:2]
     rows += empty
     rows += exam_rows("bad-date", "P4", "yesterday", "L6")
+    # The same patient id with spaces around it: the same patient once validated.
+    rows += exam_rows("P1-spaced", " P1 ", "2024-05-04T08:00:00+02:00", "L1")
     return rows
 
 
@@ -158,7 +160,7 @@ def test_the_index_keeps_byte_runs_not_rows(tmp_path: Path) -> None:
         first = index.exams[0]
         assert [r["_line"] for r in index.rows_of(first)] == list(range(2, 2 + 26))
         groups = [[e.exam_id for e in group] for group in index.patients()]
-    assert ["P1-0", "P1-1", "P1-2", "P1-3", "P1-4"] in groups
+    assert ["P1-0", "P1-1", "P1-2", "P1-3", "P1-4", "P1-spaced"] in groups
     assert ["anon-1"] in groups and ["anon-2"] in groups  # no patient id: never grouped
     random.Random(3).shuffle(rows)
     with index_file(write(tmp_path / "shuffled.csv", rows)) as index:

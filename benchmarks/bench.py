@@ -319,6 +319,12 @@ def scale(exams: int, busy: int, home: Path) -> None:
         f"  history screen: load {len(listed)} newest {t_load * 1000:7.0f} ms   "
         f"+ evaluate {t_rows * 1000:5.0f} ms (in a worker)"
     )
+    page = [e.exam_id for e in listed]
+    t_page, _ = _timed(lambda: records.assessments(page))
+    print(
+        f"  history page's assessments   {t_page * 1000:7.0f} ms   {len(page)} exams, stored "
+        "by the summary export [RecordsService.assessments]"
+    )
     store.close()
 
 

@@ -17,10 +17,12 @@ once, then each exam is given just the exams its link names), and stored again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from neuroexam.records.backend import ExamFilter, RecordStore, StoredAssessment, VersionHead
@@ -42,15 +44,26 @@ _HASHES: dict[int, tuple[Protocols, str]] = {}
 
 def protocols_hash(protocols: Protocols) -> str:
     """A hash of the loaded protocols (not of their folder's path), this format and the
-    program's version: any of them changing makes every stored assessment stale."""
+    engine (the program's version and the source of ``neuroexam/core``): any of them changing
+    makes every stored assessment stale."""
     hit = _HASHES.get(id(protocols))
     if hit is None or hit[0] is not protocols:
-        from neuroexam import __version__
-
         text = protocols.model_dump_json(exclude={"root"})
-        digest = hashlib.sha256(f"{FORMAT}\n{__version__}\n{text}".encode()).hexdigest()[:32]
+        digest = hashlib.sha256(f"{FORMAT}\n{_engine()}\n{text}".encode()).hexdigest()[:32]
         hit = _HASHES[id(protocols)] = (protocols, digest)
     return hit[1]
+
+
+@functools.cache
+def _engine() -> str:
+    """The program's version and a digest of the clinical engine's source files, so that a
+    changed rule (even without a new version number) never leaves old results in use."""
+    from neuroexam import __version__, core
+
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(core.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _instant(text: str) -> datetime:

@@ -321,3 +321,13 @@ def test_findings_export_without_joined_finding_keys_is_the_same(
     data = export_text(store, where, Layout.FINDINGS).encode()
     assert data == (GOLDEN / "findings.csv").read_bytes()
     store.close()
+
+
+def test_a_changed_engine_makes_stored_assessments_stale(
+    protocols: Protocols, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hash covers the clinical engine's source, not only the version number."""
+    before = protocols_hash(protocols)
+    monkeypatch.setattr(stored_module, "_HASHES", {})
+    monkeypatch.setattr(stored_module, "_engine", lambda: "a rule changed")
+    assert protocols_hash(protocols) != before

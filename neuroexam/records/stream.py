@@ -226,8 +226,10 @@ def exams(index: FileIndex, progress: Progress | None = None) -> Iterator[Outcom
 def assessments(
     index: FileIndex, protocols: Protocols, progress: Progress | None = None
 ) -> Iterator[Outcome]:
-    """Each exam validated and assessed, a patient at a time (in order of their first exam;
-    each compared with the patient's earlier exams by :func:`evaluate_all`)."""
+    """Each exam validated and assessed, a patient at a time (in order of their first exam).
+
+    :func:`evaluate_all` orders the patient's exams by date once and finds each exam's previous
+    exam and episode by bisecting that order (:func:`neuroexam.core.serial.links`)."""
     builder = ExamBuilder()
     done = 0
     if progress is not None:
@@ -257,7 +259,7 @@ class Fragments:
     """Rendered text per exam, kept in a spill file and written out in exam order.
 
     Each exam contributes one fragment of one kind (its assessment, its errors, or its skip);
-    :meth:`sections` yields them back grouped by kind, each kind in exam order.
+    :meth:`of_kind` yields them back one kind at a time, in exam order.
     """
 
     def __init__(self, exams: int) -> None:

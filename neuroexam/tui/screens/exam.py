@@ -173,6 +173,9 @@ class ExamScreen(NeuroScreen[None]):
     def on_save_state_changed(self, message: SaveStateChanged) -> None:
         message.stop()
         self._update_saving()
+        step = self.session.cursor
+        if step is not None:  # "not saved yet" on the step's recorded finding goes
+            self.query_one("#step-text", Static).update(self._step_text(step))
         banner = self.query_one("#save-state", Static)
         failing = bool(message.unsaved and message.error)
         banner.display = failing

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from neuroexam.records.backend import ExamFilter, RecordStore, StoredAssessment, VersionHead
 from neuroexam.records.formats import csv_cell
+from neuroexam.records.summary_rows import assessment_cells
 
 if TYPE_CHECKING:
     from neuroexam.core.models import Assessment, Exam
@@ -102,28 +103,6 @@ def history_hashes(heads: Iterable[VersionHead]) -> dict[str, str]:
             if when is None:
                 out[exam_id] = undated
     return out
-
-
-def assessment_cells(assessment: Assessment) -> list[str]:
-    """The summary layout's assessment cells (FORMAT.md §3), ``ctr_cutoff_left`` … ``mfs``.
-
-    ``ctr_cutoff_*``: a level, ``none`` (no tested level responds) or empty (not tested);
-    ``flags``: ids most urgent first; ``follow_up``: the follow-up test ids in flag order, each
-    once; ``urgency``: the highest, empty when no flag.
-    """
-    a = assessment
-    window = a.lesion_window
-    follow_up = dict.fromkeys(u.test.value for f in a.flags for u in f.follow_up)
-    return [
-        a.ctr_cutoff.left or "",
-        a.ctr_cutoff.right or "",
-        a.localization or "",
-        f"{window.cranial}-{window.caudal}" if window else "",
-        ";".join(f.id.value for f in a.flags),
-        a.urgency.value if a.urgency else "",
-        ";".join(follow_up),
-        str(a.severity.score) if a.severity is not None else "",
-    ]
 
 
 def encoded_cells(assessment: Assessment) -> str:

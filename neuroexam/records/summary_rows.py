@@ -2,12 +2,11 @@
 the TUI and the tests.
 
 - :func:`exam_cells`: the exam-level cells that start every findings row and every summary row.
-- :func:`summary_row`: one FORMAT.md §3 row from an exam and its :func:`~neuroexam.core.rules.
-  evaluate` result.
+- :func:`assessment_cells`: the FORMAT.md §3 cells of an :func:`~neuroexam.core.rules.evaluate`
+  result (what :mod:`neuroexam.records.assessments` stores).
 - :func:`previous_exam_ids`: which exam each exam is compared with (serial comparison), found
   from exam heads by :mod:`neuroexam.core.serial` exactly as :func:`neuroexam.core.rules.
-  previous_exam` finds it, so an export can pass ``evaluate`` just that exam instead of the
-  patient's whole record.
+  previous_exam` finds it (without building the exams).
 """
 
 from __future__ import annotations
@@ -57,8 +56,8 @@ def stored_exam_cells(row: tuple, breed: str) -> list[str]:
     ]
 
 
-def summary_row(exam: Exam, assessment: Assessment) -> list[str]:
-    """One FORMAT.md §3 row: the exam's cells, then cut-offs, localisation, window, flags.
+def assessment_cells(assessment: Assessment) -> list[str]:
+    """The summary layout's assessment cells (FORMAT.md §3), ``ctr_cutoff_left`` … ``mfs``.
 
     ``ctr_cutoff_*``: a level, ``none`` (no tested level responds) or empty (not tested);
     ``flags``: ids most urgent first; ``follow_up``: the follow-up test ids in flag order, each
@@ -68,7 +67,6 @@ def summary_row(exam: Exam, assessment: Assessment) -> list[str]:
     window = a.lesion_window
     follow_up = dict.fromkeys(u.test.value for f in a.flags for u in f.follow_up)
     return [
-        *exam_cells(exam, a.breed),
         a.ctr_cutoff.left or "",
         a.ctr_cutoff.right or "",
         a.localization or "",
@@ -77,9 +75,6 @@ def summary_row(exam: Exam, assessment: Assessment) -> list[str]:
         a.urgency.value if a.urgency else "",
         ";".join(follow_up),
         str(a.severity.score) if a.severity is not None else "",
-        exam.status.value,
-        neutralise(exam.signed_by),
-        stored_iso_seconds(exam.signed_at.isoformat()) if exam.signed_at else "",
     ]
 
 

@@ -44,13 +44,15 @@ def deep_pain_absent(signs: set[str], grades: dict[tuple[TestId, str, Side], Gra
 
 
 def nociception_recorded(signs: set[str], grades: dict[tuple[TestId, str, Side], Grade]) -> bool:
-    """A pelvic nociception finding, or a pain-loss sign, was recorded."""
+    """Enough nociception is recorded to score a paraplegic animal: deep pain present in a
+    pelvic limb, absent in both, or a pain-loss sign. Absent on one side with the other not
+    yet tested is not enough: the score would be 0 or 2 depending on the untested limb."""
     if {"deep_pain_absent", "superficial_pain_absent"} & signs:
         return True
-    return any(
-        (g := grades.get((TestId.NOCICEPTION, PELVIC_LIMB, side))) is not None and g.tested
-        for side in Side
-    )
+    found = [grades.get((TestId.NOCICEPTION, PELVIC_LIMB, side)) for side in Side]
+    if any(g is not None and g.tested and g is not Grade.ABSENT for g in found):
+        return True
+    return all(g is Grade.ABSENT for g in found)
 
 
 def modified_frankel(

@@ -57,6 +57,10 @@ def test_paraplegia_without_nociception_has_no_score_and_asks_for_it() -> None:
     assert modified_frankel(["paraplegia"], thoracic_only, True).nociception_missing
     not_tested = noc("not_tested", "not_tested")
     assert modified_frankel(["paraplegia"], not_tested, True).nociception_missing
+    # Absent on one side with the other untested: 0 or 2 depends on the other limb.
+    for half in (noc("absent", None), noc(None, "absent"), noc("absent", "not_tested")):
+        result = modified_frankel(["paraplegia"], half, True)
+        assert result.score is None and result.nociception_missing
 
 
 @pytest.mark.parametrize(

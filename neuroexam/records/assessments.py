@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -307,11 +308,28 @@ def compute(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _store_rows(store: RecordStore, found: dict[str, Assessment], keys: Keys) -> None:
-    now = _now()
-    rows = [keys.row(a, now) for exam_id, a in found.items() if exam_id in keys.versions]
-    for start in range(0, len(rows), PUT_BATCH):
-        store.put_assessments(rows[start : start + PUT_BATCH])
+@contextmanager
+def _storing(store: RecordStore) -> Iterator[Callable[[dict[str, Assessment], Keys], None]]:
+    """A function that stores computed assessments through a connection of its own, opened on
+    first use: callers run in worker threads while the app writes on its own connection (a
+    SQLite connection's transactions belong to one thread)."""
+    own: list[RecordStore] = []
+
+    def put(found: dict[str, Assessment], keys: Keys) -> None:
+        now = _now()
+        rows = [keys.row(a, now) for exam_id, a in found.items() if exam_id in keys.versions]
+        if not rows:
+            return
+        if not own:
+            own.append(store.another_connection())
+        for start in range(0, len(rows), PUT_BATCH):
+            own[0].put_assessments(rows[start : start + PUT_BATCH])
+
+    try:
+        yield put
+    finally:
+        for connection in own:
+            connection.close()
 
 
 def assessments_for(
@@ -338,9 +356,10 @@ def assessments_for(
                 except ValidationError:
                     pass  # written by another build of the same format: recompute it
             stale.append(exam_id)
-        for found in compute(snap, stale, keys, protocols):
-            _store_rows(store, found, keys)
-            out.update(found)
+        with _storing(store) as put:
+            for found in compute(snap, stale, keys, protocols):
+                put(found, keys)
+                out.update(found)
     return {exam_id: out[exam_id] for exam_id in exam_ids if exam_id in out}
 
 
@@ -352,9 +371,10 @@ def refresh_assessments(store: RecordStore, exam_ids: Sequence[str], protocols: 
         stored = snap.stored_assessments(exam_ids, payload=False)
         stale = [e for e in dict.fromkeys(exam_ids) if not keys.fresh(stored.get(e))]
         done = 0
-        for found in compute(snap, stale, keys, protocols):
-            _store_rows(store, found, keys)
-            done += len(found)
+        with _storing(store) as put:
+            for found in compute(snap, stale, keys, protocols):
+                put(found, keys)
+                done += len(found)
     return done
 
 
@@ -389,10 +409,11 @@ def summary_cells(
         else:
             stale.append(exam_id)
     batches = compute(snap, stale, keys, protocols, workers=workers, batch_exams=batch_exams)
-    for found in batches:
-        _store_rows(store, found, keys)
-        for exam_id, assessment in found.items():
-            out[exam_id] = encoded_cells(assessment)
-        if progress is not None:
-            progress(len(out), len(exam_ids))
+    with _storing(store) as put:
+        for found in batches:
+            put(found, keys)
+            for exam_id, assessment in found.items():
+                out[exam_id] = encoded_cells(assessment)
+            if progress is not None:
+                progress(len(out), len(exam_ids))
     return out

@@ -26,7 +26,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from neuroexam.records.backend import ExamFilter, RecordStore, StoredAssessment, VersionHead
+from neuroexam.records.backend import (
+    ExamFilter,
+    RecordStore,
+    StoredAssessment,
+    StoreError,
+    VersionHead,
+)
 from neuroexam.records.formats import csv_cell
 from neuroexam.records.summary_rows import assessment_cells
 
@@ -312,18 +318,27 @@ def compute(
 def _storing(store: RecordStore) -> Iterator[Callable[[dict[str, Assessment], Keys], None]]:
     """A function that stores computed assessments through a connection of its own, opened on
     first use: callers run in worker threads while the app writes on its own connection (a
-    SQLite connection's transactions belong to one thread)."""
+    SQLite connection's transactions belong to one thread).
+
+    Storing is an optimisation: when the records refuse the write (busy past their timeout,
+    full disk) the results are still returned and the rest of this run stores nothing; they
+    are computed again next time.
+    """
     own: list[RecordStore] = []
+    refused: list[StoreError] = []
 
     def put(found: dict[str, Assessment], keys: Keys) -> None:
         now = _now()
         rows = [keys.row(a, now) for exam_id, a in found.items() if exam_id in keys.versions]
-        if not rows:
+        if not rows or refused:
             return
-        if not own:
-            own.append(store.another_connection())
-        for start in range(0, len(rows), PUT_BATCH):
-            own[0].put_assessments(rows[start : start + PUT_BATCH])
+        try:
+            if not own:
+                own.append(store.another_connection())
+            for start in range(0, len(rows), PUT_BATCH):
+                own[0].put_assessments(rows[start : start + PUT_BATCH])
+        except StoreError as exc:
+            refused.append(exc)
 
     try:
         yield put

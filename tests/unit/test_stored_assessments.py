@@ -26,7 +26,7 @@ from neuroexam.records.assessments import (
 )
 from neuroexam.records.export import Layout, export_text
 from neuroexam.records.sqlite.migrations import MIGRATIONS
-from neuroexam.records.store import ExamFilter, Store
+from neuroexam.records.store import ExamFilter, Store, StoreError
 from neuroexam.services.records import RecordsService
 from tests.conftest import REPO
 from tests.unit.export_fixtures import CET, ctr_series, golden_exams
@@ -331,3 +331,20 @@ def test_a_changed_engine_makes_stored_assessments_stale(
     monkeypatch.setattr(stored_module, "_HASHES", {})
     monkeypatch.setattr(stored_module, "_engine", lambda: "a rule changed")
     assert protocols_hash(protocols) != before
+
+
+def test_an_export_while_the_records_are_busy_still_writes_its_file(
+    store: Store, protocols: Protocols, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storing assessments is an optimisation: a refused write never fails the export."""
+    from neuroexam.records.sqlite.assessments import SqliteAssessments
+
+    def busy(self: SqliteAssessments, rows: object) -> bool:
+        raise StoreError("database is locked")
+
+    monkeypatch.setattr(SqliteAssessments, "put_assessments", busy)
+    rows = summary_rows(export_text(store, EVERYTHING, Layout.SUMMARY, protocols))
+    assert set(rows) == {e.exam_id for e in curated()}
+    assert store.stored_assessments(list(rows)) == {}
+    monkeypatch.undo()
+    assert refresh_assessments(store, list(rows), protocols) == len(rows)  # next time

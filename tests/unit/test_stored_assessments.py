@@ -342,9 +342,9 @@ def test_an_export_while_the_records_are_busy_still_writes_its_file(
     def busy(self: SqliteAssessments, rows: object) -> bool:
         raise StoreError("database is locked")
 
-    monkeypatch.setattr(SqliteAssessments, "put_assessments", busy)
-    rows = summary_rows(export_text(store, EVERYTHING, Layout.SUMMARY, protocols))
+    with monkeypatch.context() as patched:
+        patched.setattr(SqliteAssessments, "put_assessments", busy)
+        rows = summary_rows(export_text(store, EVERYTHING, Layout.SUMMARY, protocols))
     assert set(rows) == {e.exam_id for e in curated()}
     assert store.stored_assessments(list(rows)) == {}
-    monkeypatch.undo()
     assert refresh_assessments(store, list(rows), protocols) == len(rows)  # next time

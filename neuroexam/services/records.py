@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from neuroexam.core.vocab import ExamStatus, Mode
@@ -67,6 +67,30 @@ class RecordsService:
             loaded = {e.exam_id: e for exams in by_patient.values() for e in exams}
             listed = [loaded.get(r[0]) or snap.load_exam(r[0]) for r in newest]
         return [e for e in listed if e is not None], by_patient
+
+    def history_listings(self, limit: int) -> list[ExamListing]:
+        """The newest ``limit`` complete exams (newest first) as listing lines: no findings,
+        no models; what the history screen shows beside their stored assessments (safe to call
+        from a worker thread)."""
+        rows = self._store.newest_exam_rows(ExamStatus.COMPLETE, limit)
+        stamp = {r[0]: _stamp(r[1]) for r in rows}
+        # undated exams count as the oldest; of one instant, the greater id first
+        rows.sort(key=lambda r: (stamp[r[0]] is not None, stamp[r[0]] or 0.0, r[0]))
+        return [_listing(row) for row in rows[::-1][:limit]]
+
+    def patient_listings(self, patient_id: str) -> list[ExamListing]:
+        """Every exam of the patient (any mode or status) as listing lines, newest first
+        (undated ones last): no findings, no models."""
+        from neuroexam.records.backend import ExamFilter
+
+        if not patient_id:
+            return []
+        where = ExamFilter(patient_id=patient_id, include_voided=True)
+        listed = [_listing(row) for row in self._store.exam_rows(where)]
+        listed.sort(
+            key=lambda e: (e.exam_date is not None, e.exam_date and e.exam_date.timestamp())
+        )
+        return listed[::-1]
 
     # ---------------------------------------------------------------- one exam
 
@@ -168,3 +192,35 @@ class RecordsService:
         from neuroexam.services.rechecks import due_after
 
         return due_after(self._store, self._protocols(), interval_hours, now, exam, assessment)
+
+
+def _stamp(value: object) -> float | None:
+    """An exam date (text as stored, or a datetime) as a timestamp; naive ones as local time,
+    as the lists have always ordered them."""
+    if not value:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.timestamp()
+
+
+def _listing(row: tuple) -> ExamListing:
+    """A listing line from an ``exam_rows`` tuple (``EXAM_COLUMNS`` order)."""
+    from neuroexam.records.backend import ExamListing
+
+    when = row[1]
+    if when and not isinstance(when, datetime):
+        when = datetime.fromisoformat(str(when))
+    if isinstance(when, datetime) and when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # as the exam model reads a date without an offset
+    return ExamListing(
+        exam_id=row[0],
+        exam_date=when or None,
+        patient_id=row[4] or "",
+        patient_name=row[5] or "",
+        species=row[6] or "",
+        breed=row[7] or "",
+        status=ExamStatus(row[12]),
+        findings=-1,  # not counted here
+        mode=Mode(row[3]),
+        examiner=row[2] or "",
+    )

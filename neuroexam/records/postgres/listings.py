@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from neuroexam.core.vocab import ExamStatus, Mode
 from neuroexam.records.backend import ExamListing, PatientListing
 from neuroexam.records.postgres.exams import PostgresExams
+from neuroexam.records.sqlite.rows import E_COLUMNS
 
 
 class PostgresListings(PostgresExams):
@@ -20,6 +21,26 @@ class PostgresListings(PostgresExams):
             f"SELECT exam_id, exam_date, patient_id FROM exams {clause} "
             "ORDER BY exam_date NULLS FIRST, exam_id",
             params,
+        )
+
+    def newest_exam_rows(self, status: ExamStatus, limit: int) -> list[tuple]:
+        """``EXAM_COLUMNS`` tuples of the exams with ``status`` among which are the newest
+        ``limit`` by instant (those recorded from two days before the ``limit``-th newest date
+        text on, so every offset is covered; all of them when fewer are dated), in no
+        particular order: the caller orders them by instant."""
+        found = self._query(
+            "SELECT exam_date FROM exams WHERE status = %s AND exam_date IS NOT NULL "
+            "ORDER BY exam_date DESC LIMIT 1 OFFSET %s",
+            (status.value, max(0, limit - 1)),
+        )
+        if not found:
+            return self._query(
+                f"SELECT {E_COLUMNS} FROM exams e WHERE e.status = %s", (status.value,)
+            )
+        since = date.fromisoformat(str(found[0][0])[:10]) - timedelta(days=2)
+        return self._query(
+            f"SELECT {E_COLUMNS} FROM exams e WHERE e.status = %s AND e.exam_date >= %s",
+            (status.value, since.isoformat()),
         )
 
     def listings(

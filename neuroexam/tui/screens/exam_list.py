@@ -40,7 +40,8 @@ class ExamListScreen(NeuroScreen[None]):
         exam = records.exam(exam_id)
         if exam is None:
             return f"Exam {exam_id} is no longer in the records."
-        assessment = records.assess(exam)
+        # stored (the patient's whole history is not re-read on every highlighted row)
+        assessment = records.assessments([exam_id]).get(exam_id) or records.assess(exam)
         p = exam.patient
         who = " ".join(x for x in (p.patient_id, p.name) if x) or "no patient id"
         breed = f", {p.breed}" if p.breed else ""

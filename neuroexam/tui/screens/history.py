@@ -15,11 +15,11 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from neuroexam.core.models import Exam
+from neuroexam.core.models import Assessment, Exam
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate
 from neuroexam.core.text import safe_text
-from neuroexam.records.backend import ExamFilter, StoreError
+from neuroexam.records.backend import ExamFilter, ExamListing, StoreError
 from neuroexam.services.records import RecordsService
 from neuroexam.tui.screens.exam_list import ExamListScreen
 from neuroexam.tui.widgets.exam_table import (
@@ -28,6 +28,7 @@ from neuroexam.tui.widgets.exam_table import (
     assessed_row,
     column_widths,
     fit,
+    listed_row,
 )
 from neuroexam.tui.widgets.export_modal import ExportRequest, RecordsExportModal
 
@@ -55,6 +56,20 @@ def history_rows(
         p = exam.patient
         who = " ".join(x for x in (p.patient_id, p.name) if x) or "-"
         rows.append(assessed_row(exam, assessment, who, assessment.breed or p.species.value))
+    return rows
+
+
+def listed_rows(
+    listed: list[ExamListing], assessments: dict[str, Assessment]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """:func:`history_rows` from listing lines and their stored assessments (no exam models,
+    no evaluation: the same cells)."""
+    rows = []
+    for line in listed:
+        assessment = assessments.get(line.exam_id)
+        who = " ".join(x for x in (line.patient_id, line.patient_name) if x) or "-"
+        breed = (assessment.breed if assessment else "") or line.species
+        rows.append(listed_row(line, assessment, who, breed))
     return rows
 
 
@@ -118,12 +133,13 @@ class HistoryScreen(ExamListScreen):
 
     @work(thread=True, exclusive=True, group="history")
     def evaluate_rows(self, records: RecordsService, protocols: Protocols) -> None:
-        try:  # a snapshot on its own connection, off the UI thread
-            exams, by_patient = records.history_exams(HISTORY_LIMIT)
+        try:  # a snapshot on its own connection, off the UI thread; stored assessments
+            listed = records.history_listings(HISTORY_LIMIT)
+            assessments = records.assessments([line.exam_id for line in listed])
         except StoreError as exc:
             self.app.call_from_thread(self._unreadable, str(exc))
             return
-        rows = history_rows(exams, by_patient, protocols)
+        rows = listed_rows(listed, assessments)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.show_rows, rows)
 

@@ -16,10 +16,12 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
 from neuroexam.core.localize import analyse_ctr
-from neuroexam.core.models import Exam, ExamStatus
+from neuroexam.core.models import Assessment, Exam, ExamStatus
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate
 from neuroexam.core.text import safe_text
+from neuroexam.records.backend import ExamListing
+from neuroexam.services.records import RecordsService
 from neuroexam.tui.screens.exam_list import ExamListScreen
 from neuroexam.tui.screens.patients import status_text
 from neuroexam.tui.widgets.exam_table import (
@@ -28,9 +30,10 @@ from neuroexam.tui.widgets.exam_table import (
     assessed_row,
     column_widths,
     fit,
+    listed_row,
 )
 
-#: Exams shown (the most recent); each is evaluated with all of the patient's exams.
+#: Exams shown (the most recent), each with its stored assessment.
 PAGE = 200
 COLUMNS = (
     ("mark", "Cmp"),
@@ -95,11 +98,26 @@ def exam_rows(
     return rows
 
 
-def patient_heading(exam: Exam, count: int) -> str:
-    p = exam.patient
-    who = " ".join(x for x in (p.patient_id, p.name) if x)
-    breed = f" · {p.breed}" if p.breed else ""
-    return f"{who} · {p.species.value}{breed} — {count} exam{'s' if count != 1 else ''}"
+def patient_heading(exam: ExamListing, count: int) -> str:
+    who = " ".join(x for x in (exam.patient_id, exam.patient_name) if x)
+    breed = f" · {exam.breed}" if exam.breed else ""
+    return f"{who} · {exam.species}{breed} — {count} exam{'s' if count != 1 else ''}"
+
+
+def listed_exam_rows(
+    listed: list[ExamListing], assessments: dict[str, Assessment]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """:func:`exam_rows` from listing lines and their stored assessments (the same cells,
+    no exam models, no evaluation)."""
+    return [
+        listed_row(
+            line,
+            assessments.get(line.exam_id),
+            line.examiner or "-",
+            status_text(line.status, line.mode),
+        )
+        for line in listed
+    ]
 
 
 class PatientExamsScreen(ExamListScreen):
@@ -126,8 +144,9 @@ class PatientExamsScreen(ExamListScreen):
     def __init__(self, patient_id: str) -> None:
         super().__init__()
         self.patient_id = patient_id
-        #: Every exam of the patient, newest first (the table shows the first PAGE).
-        self.exams: list[Exam] = []
+        #: Every exam of the patient as a listing line, newest first (the table shows the
+        #: first PAGE; only those are assessed).
+        self.exams: list[ExamListing] = []
         self.marked: list[str] = []
         self.row_count = 0
         self._cells: dict[str, tuple[str, ...]] = {}
@@ -149,17 +168,21 @@ class PatientExamsScreen(ExamListScreen):
         self.query_one("#patient-exams-title", Static).update(
             Content(f"Loading the exams of patient {safe_text(self.patient_id)}…")
         )
-        self.load(self.napp.records.patient_exams(self.patient_id), self.napp.protocols)
+        self.load(self.napp.records)
 
     @work(thread=True, exclusive=True, group="patient-exams")
-    def load(self, exams: list[Exam], protocols: Protocols) -> None:
-        """Read and evaluate off the UI thread: a long history stays responsive."""
-        ordered = newest_first(exams)
-        rows = exam_rows(ordered[:PAGE], exams, protocols)
+    def load(self, records: RecordsService) -> None:
+        """Off the UI thread: the patient's listing lines, and the stored assessments of the
+        page shown (no exam loaded whole, however long the patient's record)."""
+        ordered = records.patient_listings(self.patient_id)
+        assessments = records.assessments([line.exam_id for line in ordered[:PAGE]])
+        rows = listed_exam_rows(ordered[:PAGE], assessments)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.show_rows, ordered, rows)
 
-    def show_rows(self, exams: list[Exam], rows: list[tuple[str, tuple[str, ...]]]) -> None:
+    def show_rows(
+        self, exams: list[ExamListing], rows: list[tuple[str, tuple[str, ...]]]
+    ) -> None:
         if not self.is_attached:  # left before the thread finished
             return
         self.exams = exams

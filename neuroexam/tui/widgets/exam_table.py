@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from neuroexam.core.models import Assessment, Exam
 from neuroexam.core.report import flag_name, flag_summary
 
+if TYPE_CHECKING:
+    from neuroexam.records.backend import ExamListing
 
-def when_text(exam: Exam) -> str:
+
+def when_text(exam: Exam | ExamListing) -> str:
     """``2024-05-01 14:30``, or ``no date``."""
     return exam.exam_date.strftime("%Y-%m-%d %H:%M") if exam.exam_date else "no date"
 
@@ -69,6 +74,22 @@ def assessed_row(exam: Exam, assessment: Assessment, *details: str) -> tuple[str
     """``(exam_id, (date, *details, cut-offs, MFS, flags))``: one row of an exam table."""
     return exam.exam_id, (
         when_text(exam),
+        *details,
+        cutoffs_cell(assessment),
+        mfs_cell(assessment),
+        flags_cell(assessment),
+    )
+
+
+def listed_row(
+    listing: ExamListing, assessment: Assessment | None, *details: str
+) -> tuple[str, tuple[str, ...]]:
+    """:func:`assessed_row` of an exam known by its listing line (no model loaded); an exam
+    without an assessment (voided) has empty cut-off, MFS and flags cells."""
+    if assessment is None:
+        return listing.exam_id, (when_text(listing), *details, "", "", "")
+    return listing.exam_id, (
+        when_text(listing),
         *details,
         cutoffs_cell(assessment),
         mfs_cell(assessment),

@@ -18,7 +18,6 @@ from textual.widgets import Footer, Header, Static
 from neuroexam.core.localize import NONE, SideCtr, analyse_ctr, movement
 from neuroexam.core.models import Assessment, Exam, Flag, Side
 from neuroexam.core.report import FLAG_NAMES, URGENCY_MARK
-from neuroexam.core.rules import evaluate
 from neuroexam.core.severity import mfs_change_text
 from neuroexam.core.text import safe_text
 from neuroexam.tui.screens.patients import status_text
@@ -182,13 +181,11 @@ class CompareScreen(NeuroScreen[None]):
         if older.exam_date and newer.exam_date and older.exam_date > newer.exam_date:
             older, newer = newer, older
         self.older, self.newer = older, newer
-        history: list[Exam] = []
-        for pid in dict.fromkeys(e.patient.patient_id for e in (older, newer)):
-            history += records.patient_exams(pid)
-        ids = {e.exam_id for e in history}
-        history += [e for e in (older, newer) if e.exam_id not in ids]
-        before = evaluate(older, history, protocols)
-        now = evaluate(newer, history, protocols)
+        # Stored assessments (each computed with its patient's whole history once); the
+        # patients' other exams are not loaded here.
+        stored = records.assessments([older.exam_id, newer.exam_id])
+        before = stored.get(older.exam_id) or records.assess(older)
+        now = stored.get(newer.exam_id) or records.assess(newer)
         self.assessments = (before, now)
         body.mount_all(self._widgets(older, newer, before, now, protocols))
         self._draw_maps(self.app.size.width >= WIDE)

@@ -60,6 +60,68 @@ FIRST_SCREEN = {
 }
 
 
+#: The first frame of each app (its screen drawn by the compositor), stamped from inside the
+#: process against the wall clock at launch: interpreter start and imports count, exit does not.
+FIRST_PAINT = textwrap.dedent(
+    """
+    import sys, time
+    LAUNCHED, TARGET = float(sys.argv[1]), sys.argv[2]
+
+    def stamped(base):
+        class FirstPaint(base):
+            painted = False
+
+            def _display(self, screen, renderable):
+                super()._display(screen, renderable)
+                ready = renderable is not None and not self._batch_count
+                if ready and not self.painted and type(screen).__name__ == TARGET:
+                    self.painted = True
+                    loaded = "pandas" in sys.modules
+                    print(f"PAINT {time.time() - LAUNCHED:.6f} pandas={loaded}", flush=True)
+                    self.exit()
+
+        if isinstance(base.CSS_PATH, str):  # relative to the app's module, not to this script
+            import inspect, pathlib
+            FirstPaint.CSS_PATH = str(pathlib.Path(inspect.getfile(base)).parent / base.CSS_PATH)
+        return FirstPaint
+
+    if TARGET == "Screen":
+        from textual.app import App
+        from textual.widgets import Footer, Header, Label
+
+        class Minimal(App):
+            def compose(self):
+                yield Header(); yield Label("hello"); yield Footer()
+
+        stamped(Minimal)().run(headless=True)
+    else:
+        from neuroexam.records.store import Store
+        from neuroexam.tui.app import NeuroExamApp
+
+        stamped(NeuroExamApp)(Store()).run(headless=True)
+    """
+)
+PAINT_TARGETS = {"minimal textual app": "Screen", "neuroexam home screen": "HomeScreen"}
+
+
+def time_first_paint(runs: int, home: Path) -> dict[str, list[float]]:
+    """Launch → first frame of each app, the apps interleaved run by run (order alternating),
+    so a burst of load on the machine hits both alike."""
+    env = {**os.environ, "NEUROEXAM_HOME": str(home), "PYTHONPATH": str(REPO)}
+    times: dict[str, list[float]] = {name: [] for name in PAINT_TARGETS}
+    names = list(PAINT_TARGETS)
+    for run in range(runs):
+        for name in names if run % 2 == 0 else names[::-1]:
+            launched = time.time()
+            done = subprocess.run(
+                [sys.executable, "-c", FIRST_PAINT, repr(launched), PAINT_TARGETS[name]],
+                env=env, capture_output=True, text=True, check=True,
+            )
+            line = next(x for x in done.stdout.splitlines() if x.startswith("PAINT "))
+            times[name].append(float(line.split()[1]))
+    return times
+
+
 def time_first_screen(code: str, runs: int, home: Path) -> tuple[float, str]:
     env = {**os.environ, "NEUROEXAM_HOME": str(home), "PYTHONPATH": str(REPO)}
     times, out = [], ""
@@ -97,6 +159,60 @@ async def time_minimal_keys(keys: int) -> list[float]:
             await pilot.press("a")
             samples.append(time.perf_counter() - start)
     return samples
+
+
+async def time_patient_keys(
+    keys: int, home: Path, history: int
+) -> tuple[list[float], list[float], list[float]]:
+    """Answers for a patient with ``history`` earlier exams: the pilot round trip, the answer
+    handler on the UI thread (record, queue, render) and the commit on the writer thread."""
+    from neuroexam.core.models import Exam, Patient
+    from neuroexam.records.sqlite import SqliteStore
+    from neuroexam.records.store import Store
+    from neuroexam.tui.app import NeuroExamApp
+    from neuroexam.tui.screens.exam import ExamScreen
+
+    db = home / f"patient-{history}.db"
+    if not db.exists():
+        build_store(db, history, history)  # every exam belongs to P-BUSY
+    handler: list[float] = []
+    commits: list[float] = []
+    original = ExamScreen.action_grade
+    record = SqliteStore.record_finding
+
+    def timed(self: ExamScreen, value: str) -> None:
+        start = time.perf_counter()
+        original(self, value)
+        handler.append(time.perf_counter() - start)
+
+    def committed(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        try:
+            return record(self, *args, **kwargs)
+        finally:
+            commits.append(time.perf_counter() - start)
+
+    ExamScreen.action_grade = timed  # type: ignore[method-assign]
+    SqliteStore.record_finding = committed  # type: ignore[method-assign]
+    samples: list[float] = []
+    n = 0
+    try:
+        while len(samples) < keys:
+            n += 1
+            patient = Patient(patient_id="P-BUSY", species="dog", breed="Dachshund")
+            exam = Exam(exam_id=f"K{history}-{n}", exam_date=datetime.now(UTC), patient=patient)
+            app = NeuroExamApp(Store(db), start_exam=exam)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+                for key in "aaaaaap" * 2 + "p" * 9:
+                    start = time.perf_counter()
+                    await pilot.press(key)
+                    samples.append(time.perf_counter() - start)
+                await asyncio.to_thread(app.saver.flush, 30)
+    finally:
+        ExamScreen.action_grade = original  # type: ignore[method-assign]
+        SqliteStore.record_finding = record  # type: ignore[method-assign]
+    return samples[:keys], handler[:keys], commits[:keys]
 
 
 async def time_keys(keys: int, home: Path) -> tuple[list[float], list[float]]:
@@ -325,6 +441,29 @@ def scale(exams: int, busy: int, home: Path) -> None:
         f"  history page's assessments   {t_page * 1000:7.0f} ms   {len(page)} exams, stored "
         "by the summary export [RecordsService.assessments]"
     )
+    from neuroexam.tui.screens.history import listed_rows
+    from neuroexam.tui.screens.patient_exams import PAGE, listed_exam_rows
+
+    def history_screen() -> int:
+        listed = records.history_listings(HISTORY_LIMIT)
+        stored = records.assessments([line.exam_id for line in listed])
+        return len(listed_rows(listed, stored))
+
+    def open_patient() -> int:
+        listed = records.patient_listings(followed)
+        stored = records.assessments([line.exam_id for line in listed[:PAGE]])
+        return len(listed_exam_rows(listed[:PAGE], stored))
+
+    for label, load in (
+        (f"history screen, {HISTORY_LIMIT} newest", history_screen),
+        (f"open a patient, {busy} exams", open_patient),
+    ):
+        times = [_timed(load)[0] for _ in range(5)]
+        med, p95 = median_p95(times)
+        print(
+            f"  {label:<29}{med * 1000:7.0f} ms   worst of 5 {p95 * 1000:.0f} ms "
+            "[listing lines + stored assessments + rows, as the screen loads]"
+        )
     store.close()
 
 
@@ -348,13 +487,34 @@ def main() -> None:
             print(f"  {name:<24} {median * 1000:8.0f} ms{extra}")
         ratio = results["neuroexam home screen"] / results["minimal textual app"]
         print(f"  ratio neuroexam / minimal: {ratio:.2f}")
+        paint = time_first_paint(args.runs, home)
+        print(f"Time to first paint (launch → first frame, median of {args.runs}, interleaved)")
+        for name, values in paint.items():
+            print(f"  {name:<24} {statistics.median(values) * 1000:8.0f} ms")
+        ratio = statistics.median(paint["neuroexam home screen"]) / statistics.median(
+            paint["minimal textual app"]
+        )
+        print(f"  ratio neuroexam / minimal: {ratio:.2f}")
+        print(f"Per-key answer time with a followed patient ({args.keys} keys each)")
+        for history in (10, args.busy):
+            press, render, commit = asyncio.run(time_patient_keys(args.keys, home, history))
+            for name, values in (
+                ("pilot press", press),
+                ("key handler (record+render)", render),
+                ("commit (writer thread)", commit),
+            ):
+                med, p95 = median_p95(values)
+                print(
+                    f"  {history:>4} exams  {name:<28} p50 {med * 1000:6.1f} ms   "
+                    f"p95 {p95 * 1000:6.1f} ms"
+                )
         samples, handler = asyncio.run(time_keys(args.keys, home))
         baseline = asyncio.run(time_minimal_keys(args.keys))
         print(f"Per-key answer time, headless ({len(samples)} keys)")
         rows = [
             ("pilot press, minimal app", baseline),
             ("pilot press, wizard answer", samples),
-            ("answer handler (save+render)", handler),
+            ("answer handler (record+render)", handler),
         ]
         for name, values in rows:
             med, p95 = median_p95(values)

@@ -143,7 +143,7 @@ class SerialHistory:
         ]
         if not candidates:
             return None
-        return max(candidates, key=lambda h: (h.date, h.exam_id))  # type: ignore[arg-type, return-value]
+        return max(candidates, key=lambda h: (h.date, h.exam_id))
 
     def needed(self, exam: Exam, found: SerialLink | None = None) -> list[Exam]:
         """The whole exams ``evaluate`` reads for ``exam``: the previous exam, the episode's

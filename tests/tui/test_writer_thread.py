@@ -96,3 +96,29 @@ async def test_leaving_the_exam_waits_for_its_findings(tmp_path: Path) -> None:
         assert app.saver.unsaved == 0
         assert app.store.lease("E1") is None
     assert len(app.store.load_exam("E1").findings) == 3
+
+
+async def test_quitting_with_failing_writes_says_what_is_unsaved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neuroexam.records.store import StoreError
+
+    app = make_app(tmp_path, make_exam(breed="Dachshund"))
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.pause()
+
+        def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise StoreError(f"{app.store.path}: the disk is full")
+
+        monkeypatch.setattr(app.saver.store, "record_finding", full_disk)
+        await pilot.press("a", "a")
+        await saves_settled(pilot)
+        assert "NOT SAVED: 2 change(s) waiting" in screen_text(app)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmModal"
+        assert "2 change(s) could not be saved" in screen_text(app)
+        assert "disk is full" in screen_text(app)
+        await pilot.press("escape")  # stay: the findings are still in memory
+        await pilot.pause()
+        assert app.saver.unsaved == 2

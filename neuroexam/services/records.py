@@ -128,6 +128,11 @@ class RecordsService:
 
         return assessments_for(self._store, exam_ids, self._protocols())
 
+    def stored_assessment(self, exam: Exam) -> Assessment:
+        """One exam's assessment from the stored ones (computed and stored when missing or
+        stale; equal to :meth:`assess`) without reading the patient's other exams whole."""
+        return self.assessments([exam.exam_id]).get(exam.exam_id) or self.assess(exam)
+
     def refresh_assessments(self, exam_ids: Sequence[str]) -> int:
         """Store the assessments of these exams now (after a completion, amendment or
         import) unless they are fresh; returns how many were computed."""

@@ -183,9 +183,8 @@ class CompareScreen(NeuroScreen[None]):
         self.older, self.newer = older, newer
         # Stored assessments (each computed with its patient's whole history once); the
         # patients' other exams are not loaded here.
-        stored = records.assessments([older.exam_id, newer.exam_id])
-        before = stored.get(older.exam_id) or records.assess(older)
-        now = stored.get(newer.exam_id) or records.assess(newer)
+        before = records.stored_assessment(older)
+        now = records.stored_assessment(newer)
         self.assessments = (before, now)
         body.mount_all(self._widgets(older, newer, before, now, protocols))
         self._draw_maps(self.app.size.width >= WIDE)

@@ -41,7 +41,7 @@ class ExamListScreen(NeuroScreen[None]):
         if exam is None:
             return f"Exam {exam_id} is no longer in the records."
         # stored (the patient's whole history is not re-read on every highlighted row)
-        assessment = records.assessments([exam_id]).get(exam_id) or records.assess(exam)
+        assessment = records.stored_assessment(exam)
         p = exam.patient
         who = " ".join(x for x in (p.patient_id, p.name) if x) or "no patient id"
         breed = f", {p.breed}" if p.breed else ""

@@ -206,9 +206,12 @@ class SummaryScreen(NeuroScreen[None]):
             history = self.service.history
             self.assessment = self.service.assessment()
         else:
+            # the stored assessment and the one exam it compares with (never every exam)
             self.exam = app.records.exam(self.exam_id)
-            history = app.records.history_of(self.exam) if self.exam else []
-            self.assessment = app.records.assess(self.exam) if self.exam else None
+            self.assessment = app.records.stored_assessment(self.exam) if self.exam else None
+            serial = self.assessment.serial if self.assessment else None
+            before = app.records.exam(serial.previous_exam_id) if serial else None
+            history = [before] if before is not None else []
         if self.exam is None or self.assessment is None:
             body.mount_all(
                 [

@@ -11,6 +11,12 @@ from neuroexam.records.store import Store
 from tests.tui.helpers import FIXED_DATE, make_app, make_exam, screen_text
 
 
+def map_row(app, label: str) -> str:  # type: ignore[no-untyped-def]
+    """The live map's row that starts with ``label`` (left, right, was), trailing blanks cut."""
+    rows = str(app.screen.query_one("#map").render()).splitlines()
+    return next(r for r in rows if r.startswith(label)).rstrip()
+
+
 def _seed_previous(db: Path, keys: str) -> None:
     from neuroexam.core.protocol import shipped
 
@@ -34,7 +40,9 @@ async def test_migration_alert_appears_with_the_finding_that_shows_it(tmp_path: 
     app = make_app(tmp_path, later)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause()
-        assert "- (L1)" in screen_text(app)  # the earlier cut-off beside the current one
+        # the earlier cut-off on the map's "was" row, under its level (L1: the 14th cell)
+        was = map_row(app, "was")
+        assert was.endswith(" L1") and was[5 + 13 * 3 : 5 + 14 * 3] == " ^ "
         await pilot.press(*"aaaaa")  # L7..L3 absent: nothing known yet beyond the old limit
         assert not app.screen.query_one("#alert").display
         await pilot.press("a")  # L2 absent: still caudal to the old cut-off
@@ -52,7 +60,7 @@ async def test_migration_alert_appears_with_the_finding_that_shows_it(tmp_path: 
         assert not any("EMERGENCY" in n.message for n in app._notifications)
         assert len(app.screen.query("#alert")) == 1
         await pilot.press("p")  # first twitch at T12: cut-off T12, 2 vertebrae cranial of L1
-        assert "T12 ABN (L1)" in screen_text(app)
+        assert map_row(app, "left").endswith(" T12 ABN") and map_row(app, "was").endswith(" L1")
 
 
 async def test_no_alert_when_the_cut_off_holds_or_improves(tmp_path: Path) -> None:
@@ -64,4 +72,4 @@ async def test_no_alert_when_the_cut_off_holds_or_improves(tmp_path: Path) -> No
         await pilot.press(*"aaaap")  # left cut-off L3: moved caudally (improving)
         await pilot.pause()
         assert not app.screen.query_one("#alert").display
-        assert "L3 ABN (L1)" in screen_text(app)
+        assert map_row(app, "left").endswith(" L3 ABN") and map_row(app, "was").endswith(" L1")

@@ -260,6 +260,16 @@ class SummaryScreen(NeuroScreen[None]):
         if a.lesion_window:
             where += f" · suspected lesion window {lesion_window_text(a.lesion_window)}"
         out.append(Static(Content(where), id="localisation"))
+        previous = None
+        if a.serial:
+            before = next((e for e in history if e.exam_id == a.serial.previous_exam_id), None)
+            if before is not None:
+                ctr = analyse_ctr(before, limits)
+                previous = {side.value: ctr.side(side).cutoff for side in Side}
+        # The map before the serial lines: its scratch rows stay on an 80×24 screen.
+        spine = SpineMap(id="map")
+        spine.show(exam, limits, window=a.lesion_window, previous=previous)
+        out.append(spine)
         if a.serial:
             out.append(Static(Content(safe_text(serial_text(a.serial))), id="serial"))
             change = mfs_change(a.serial, a.severity)
@@ -268,15 +278,6 @@ class SummaryScreen(NeuroScreen[None]):
         recheck = self._recheck_line(exam, a)
         if recheck:
             out.append(Static(Content(recheck), id="recheck"))
-        previous = None
-        if a.serial:
-            before = next((e for e in history if e.exam_id == a.serial.previous_exam_id), None)
-            if before is not None:
-                ctr = analyse_ctr(before, limits)
-                previous = {side.value: ctr.side(side).cutoff for side in Side}
-        spine = SpineMap(id="map")
-        spine.show(exam, limits, window=a.lesion_window, previous=previous)
-        out.append(spine)
         if a.flags:
             out.append(
                 Static(Content(f"Flags ({len(a.flags)}, most urgent first)"), classes="section")

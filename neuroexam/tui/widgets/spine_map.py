@@ -100,8 +100,7 @@ def render_map(
     thoracic = " thoracic T1-T13 ".center(13 * width, "─")
     lumbar = " lumbar L1-L7 ".center(7 * width, "─")
     out.append("CTR".ljust(LABEL), style="bold")
-    head = "cut-off (was)" if previous else "cut-off"
-    out.append(thoracic + lumbar + head + "\n", style="dim")
+    out.append(thoracic + lumbar + "cut-off\n", style="dim")
     numbers = [name[1:] for name in levels.LEVELS]
     if compact:  # 2-column cells: the tens on a line of their own, so 10-13 never run together
         out.append(" " * LABEL)
@@ -121,11 +120,12 @@ def render_map(
         label = cutoff_label(ctr.side(side))
         if testing and side in testing and ctr.side(side).cutoff == NONE:
             label = "testing"
-        if previous and previous.get(side.value):
-            label = f"{label or '-'} ({previous[side.value]})"
-        # Every cell ends with a space, so the label needs none before it (fits 78 columns).
+        # Every cell ends with a space, so the label needs none before it (fits 74 columns).
         gap = " " if compact else ""  # compact cells do not end with a space
         out.append(gap + label + "\n", style="bold red" if "ABN" in label else "")
+    was = _was_row(previous, width, gap=" " if compact else "")
+    if was is not None:
+        out.append_text(was)
     if window is not None:
         start, end = levels.index(window.cranial), levels.index(window.caudal)
         likely = {levels.index(x) for x in window.most_likely}
@@ -147,7 +147,8 @@ def render_map(
             row_left.pad_right(width - row_left.cell_len)
             rows.append(Text.assemble(row_left, ("│", "dim"), row_right))
         return out.append_text(Text("\n").join(rows))
-    out.append("\n")
+    if was is None:  # the "was" row takes the place of the gap: a re-exam's map is no taller
+        out.append("\n")
     # a trunci-only re-check has no scratch steps (unless an imported finding says otherwise)
     trunci_only = exam.parts == "trunci" and not any(
         f.test is TestId.SCRATCH for f in exam.findings
@@ -163,6 +164,25 @@ def render_map(
         return out
     out.append(LEGEND, style="dim")
     return out
+
+
+def was_label(previous: dict[str, str | None]) -> str:
+    """The previous exam's cut-offs in at most 9 columns: ``L1`` when both sides agree, else
+    ``L1/T13`` (left/right; ``-`` for a side without one)."""
+    left, right = (previous.get(side.value) or "-" for side in Side)
+    return left if left == right else f"{left}/{right}"
+
+
+def _was_row(previous: dict[str, str | None] | None, width: int, gap: str) -> Text | None:
+    """The previous exam's cut-offs under the side rows: ``^`` under each level that was a
+    cut-off, the levels in the label column (``None`` when there is no earlier cut-off)."""
+    if not previous or not any(previous.get(side.value) for side in Side):
+        return None
+    marks = {previous.get(side.value) for side in Side}
+    row = Text().append("was".ljust(LABEL), style="bold")
+    for level in levels.LEVELS:
+        row.append((" ^" if level in marks else "").ljust(width), style="bold")
+    return row.append(f"{gap}{was_label(previous)}\n", style="bold")
 
 
 def has_spinal_part(exam: Exam) -> bool:

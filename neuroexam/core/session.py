@@ -71,6 +71,10 @@ class ExamSession:
     #: Per (test, side): the clinician chose to keep testing past the first response.
     continued: set[tuple[TestId, Side]] = field(default_factory=set)
     cursor: Step | None = None
+    #: Per (test, side) of a series that stops at its first response: the site where it is
+    #: expected to stop (a re-check: the previous exam's cut-off). The step counter counts
+    #: up to there, not every site left (see :meth:`counted_steps`).
+    expected_end: dict[tuple[TestId, Side], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._steps = all_steps(self.protocol)
@@ -135,9 +139,33 @@ class ExamSession:
         return self.first_unanswered() is None
 
     def progress(self) -> tuple[int, int]:
-        """(answered, total) over the active steps."""
+        """(answered, total) over the counted steps (:meth:`counted_steps`)."""
+        counted = self.counted_steps()
+        return sum(self.grade(s) is not None for s in counted), len(counted)
+
+    @property
+    def estimated(self) -> bool:
+        """True when the total counts some series only up to their expected end."""
+        return len(self.counted_steps()) < len(self.active_steps())
+
+    def counted_steps(self) -> list[Step]:
+        """The active steps the counter counts: a series with an :attr:`expected_end` up to
+        that site, or one past its most cranial recorded step (an absent response means the
+        next level is due), or the cursor, whichever is most cranial; every other active step.
+        """
         active = self.active_steps()
-        return sum(self.grade(s) is not None for s in active), len(active)
+        beyond: set[Step] = set()
+        for (test, side), site in self.expected_end.items():
+            if (test, side) in self.continued or not self.test_spec(test).stop_at_first_response:
+                continue
+            series = [s for s in self._steps if (s.test, s.side) == (test, side)]
+            ends = [i for i, s in enumerate(series) if s.site == site]
+            if not ends:
+                continue
+            reach = [i + 1 for i, s in enumerate(series) if s.key in self._grades]
+            reach += [i for i, s in enumerate(series) if s == self.cursor]
+            beyond.update(series[max([ends[0], *reach]) + 1 :])
+        return [s for s in active if s not in beyond]
 
     def series_ended(self, step: Step) -> bool:
         """True when the cursor's side series ended and 'continue' would make sense."""
@@ -339,10 +367,10 @@ class ExamSession:
     def position(self, step: Step | None = None) -> int | None:
         """1-based position of ``step`` (default: the cursor) among the active steps."""
         step = step if step is not None else self.cursor
-        active = self.active_steps()
-        if step is None or step not in active:
+        counted = self.counted_steps()
+        if step is None or step not in counted:
             return None
-        return active.index(step) + 1
+        return counted.index(step) + 1
 
     def stop_continuing(self, test: TestId, side: Side) -> bool:
         """Undo "continue the series" for (``test``, ``side``): it ends at its first response

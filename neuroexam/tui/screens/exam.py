@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Header, ProgressBar, Static
 
-from neuroexam.core.localize import analyse_ctr
+from neuroexam.core.localize import NONE, analyse_ctr
 from neuroexam.core.models import FlagId, Grade, Side, TestId
 from neuroexam.core.report import severity_text
 from neuroexam.core.session import ExamSession, Step
@@ -153,15 +153,22 @@ class ExamScreen(NeuroScreen[None]):
             )
 
     def _load_previous(self) -> None:
-        """The patient's earlier exam, whose cut-offs the map shows as "(was …)"."""
+        """The patient's earlier exam, whose cut-offs the map shows on its "was" row and
+        where the step counter expects each trunci series to stop."""
         exam = self.session.exam
         self.previous_cutoffs = None
+        self.session.expected_end = {}
         if not exam.patient.patient_id:
             return
         earlier = self.service.previous_exam()
         if earlier is not None:
             ctr = analyse_ctr(earlier, self.napp.protocols.rules.thresholds.ctr)
             self.previous_cutoffs = {s.side.value: s.cutoff for s in ctr.sides}
+            self.session.expected_end = {
+                (TestId.CUTANEOUS_TRUNCI, s.side): s.cutoff
+                for s in ctr.sides
+                if s.cutoff and s.cutoff != NONE
+            }
 
     # ---------------------------------------------------------------- service messages
 
@@ -244,7 +251,8 @@ class ExamScreen(NeuroScreen[None]):
         self._update_mfs()
         bar = self.query_one(ProgressBar)
         bar.update(total=max(total, 1), progress=done)
-        bar.tooltip = f"{done} of {total} steps recorded"
+        about = " (counted to the previous cut-offs)" if self.session.estimated else ""
+        bar.tooltip = f"{done} of {total} steps recorded{about}"
         # Rebuilding the footer is the costliest part of a key press: only when keys change.
         keys_state = (
             step is None,
@@ -278,7 +286,8 @@ class ExamScreen(NeuroScreen[None]):
         out.append(f"{spec.title.split(' (')[0]}: ", style="")
         out.append(f"{site.label} · {step.side.value.upper()} side", style="bold")
         position = self.session.position(step)
-        out.append(f"   step {position or done + 1}/{total}", style="")
+        about = "~" if self.session.estimated else ""  # counted to the previous cut-offs
+        out.append(f"   step {position or done + 1}/{about}{total}", style="")
         return out
 
     def _step_text(self, step: Step) -> Text:

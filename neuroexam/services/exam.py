@@ -99,6 +99,10 @@ class ExamService:
         #: The patient's other exams (for serial comparison): heads read once, whole exams
         #: loaded only where compared.
         self.serial = SerialHistory(store, protocols, session.exam, history)
+        #: Bumped with every change of the exam: the live assessment is computed once per
+        #: change, however many parts of the screen show it.
+        self._revision = 0
+        self._assessed: tuple[int, Assessment] | None = None
         #: Set while a reopened (complete) exam is amended: written with every change.
         self.reason = ""
         #: Changes the records refused after another holder took the exam over.
@@ -254,9 +258,13 @@ class ExamService:
         compared with the previous exam only, however long the patient's record."""
         from neuroexam.core.rules import evaluate
 
+        if self._assessed is not None and self._assessed[0] == self._revision:
+            return self._assessed[1]
         exam = self.session.exam
         found = self.serial.link(exam)
-        return evaluate(exam, self.serial.needed(exam, found), self.protocols, serial=found)
+        assessment = evaluate(exam, self.serial.needed(exam, found), self.protocols, serial=found)
+        self._assessed = (self._revision, assessment)
+        return assessment
 
     # ---------------------------------------------------------------- writes
 
@@ -297,6 +305,7 @@ class ExamService:
         )
 
     def _changed(self) -> None:
+        self._revision += 1
         self.post(ExamChanged(self.exam_id))
 
     def answer(self, grade: Grade) -> bool:
@@ -408,6 +417,7 @@ class ExamService:
         try:
             self.store.complete_exam(exam_id, by=by, reason=reason, holder=holder)
             self.exam.status = ExamStatus.COMPLETE
+            self._revision += 1
             if signed_by.strip():
                 self.exam.signed_at = self.store.sign_exam(
                     exam_id, signed_by=signed_by.strip(), by=by, holder=holder

@@ -60,7 +60,7 @@ def case_presentation(case: Case, sign_labels: dict[str, str]) -> str:
     if case.previous is not None:
         parts.append(
             f"**Earlier exam.** This patient was examined {case.previous.hours_before:g} h ago; "
-            "the map shows that exam's trunci cut-offs as (was …)."
+            "the map shows that exam's trunci cut-offs on its was row."
         )
     parts.append(
         "Grade what you observe at each step. Then commit to a localisation and flags (**f**) "

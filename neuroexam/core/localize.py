@@ -60,25 +60,34 @@ class SideCtr:
 
 def side_ctr(exam: Exam, side: Side, limits: CtrThresholds) -> SideCtr:
     """The cut-off and status of one side (docs/CLINICAL_RULES.md §1)."""
-    tested = [
-        f
-        for f in exam.findings_for(TestId.CUTANEOUS_TRUNCI, side)
-        if f.grade is not Grade.NOT_TESTED
-    ]
-    if not tested:
+    # One pass over the findings: the tested sites in order, and the most caudal responding
+    # one (the first of equals, as ``max`` gives).
+    sites: list[str] = []
+    cutoff: str | None = None
+    caudal = -1
+    for f in exam.findings:
+        if f.test is _TRUNCI and f.side is side and f.grade is not Grade.NOT_TESTED:
+            sites.append(f.site)
+            if f.grade in _RESPONDING:
+                at = levels.index(f.site)
+                if at > caudal:
+                    cutoff, caudal = f.site, at
+    if not sites:
         return SideCtr(side, None, CtrStatus.NOT_TESTED, ())
-    responding = [f.site for f in tested if f.grade.responds]
-    sites = tuple(f.site for f in tested)
-    if not responding:
-        return SideCtr(side, NONE, CtrStatus.ABSENT, sites)
-    cutoff = max(responding, key=levels.index)
+    if cutoff is None:
+        return SideCtr(side, NONE, CtrStatus.ABSENT, tuple(sites))
     if cutoff in limits.normal_cutoffs:
         status = CtrStatus.NORMAL
     elif cutoff in limits.borderline_cutoffs:
         status = CtrStatus.BORDERLINE
     else:
         status = _status_by_position(cutoff, limits)
-    return SideCtr(side, cutoff, status, sites)
+    return SideCtr(side, cutoff, status, tuple(sites))
+
+
+_TRUNCI = TestId.CUTANEOUS_TRUNCI
+#: The grades with a visible response (:attr:`Grade.responds`).
+_RESPONDING = frozenset(g for g in Grade if g.responds)
 
 
 def _status_by_position(cutoff: str, limits: CtrThresholds) -> CtrStatus:

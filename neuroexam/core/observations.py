@@ -63,6 +63,17 @@ class Context:
     episode_start: Exam | None = None
     link: SerialLink = field(default_factory=SerialLink)
     _cache: dict[str, Evidence] = field(default_factory=dict)
+    #: Trunci analyses already made, by ``id(exam)`` (:func:`neuroexam.core.rules.evaluate_all`
+    #: shares one per call: each exam is analysed once, not again as another's previous exam).
+    ctrs: dict[int, CtrAnalysis] | None = field(default=None, repr=False, compare=False)
+
+    def _ctr_of(self, exam: Exam) -> CtrAnalysis:
+        if self.ctrs is None:
+            return analyse_ctr(exam, self.protocols.rules.thresholds.ctr)
+        found = self.ctrs.get(id(exam))
+        if found is None:
+            found = self.ctrs[id(exam)] = analyse_ctr(exam, self.protocols.rules.thresholds.ctr)
+        return found
 
     @cached_property
     def signs(self) -> list[SignToken]:
@@ -93,7 +104,7 @@ class Context:
         if self.episode_start is None or not self.is_dog:
             return None
         limits = self.protocols.rules.thresholds.ctr
-        return exam_window(analyse_ctr(self.episode_start, limits), limits).window
+        return exam_window(self._ctr_of(self.episode_start), limits).window
 
     @cached_property
     def placement(self) -> spinal.Localisation:
@@ -102,13 +113,13 @@ class Context:
 
     @cached_property
     def ctr(self) -> CtrAnalysis:
-        return analyse_ctr(self.exam, self.protocols.rules.thresholds.ctr)
+        return self._ctr_of(self.exam)
 
     @cached_property
     def previous_ctr(self) -> CtrAnalysis | None:
         if self.previous is None:
             return None
-        return analyse_ctr(self.previous, self.protocols.rules.thresholds.ctr)
+        return self._ctr_of(self.previous)
 
     @cached_property
     def grades(self) -> dict[tuple[TestId, str, Side], Grade]:

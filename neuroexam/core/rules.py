@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from neuroexam.core import levels, spinal
 from neuroexam.core.breeds import BreedIndex, BreedMatch, MatchKind
-from neuroexam.core.localize import CtrStatus, TlPattern, movement
+from neuroexam.core.localize import CtrAnalysis, CtrStatus, TlPattern, analyse_ctr, movement
 from neuroexam.core.models import (
     Assessment,
     CtrCutoff,
@@ -96,10 +96,20 @@ class _Patient:
     size: int
     #: Each exam's MFS assessed on its own (:func:`_mfs_alone`), by ``id(exam)``, computed once.
     mfs_alone: dict[int, int | None] = field(default_factory=dict)
+    #: Trunci analyses by ``id(exam)``, shared by every context of the call.
+    ctrs: dict[int, CtrAnalysis] = field(default_factory=dict)
+    #: The context each exam was assessed in, by ``id(exam)`` (its link-free parts serve the
+    #: exam again as a later exam's previous one).
+    contexts: dict[int, Context] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, exams: Sequence[Exam]) -> _Patient:
-        return cls({e.exam_id: e for e in exams}, Counter(e.exam_id for e in exams), len(exams))
+    def of(cls, exams: Sequence[Exam], ctrs: dict[int, CtrAnalysis] | None = None) -> _Patient:
+        return cls(
+            {e.exam_id: e for e in exams},
+            Counter(e.exam_id for e in exams),
+            len(exams),
+            ctrs=ctrs if ctrs is not None else {},
+        )
 
     def others(self, exam: Exam) -> bool:
         """Whether the patient has an exam with another id than ``exam``'s."""
@@ -130,7 +140,10 @@ def _assess(
         previous=previous,
         episode_start=start,
         link=serial,
+        ctrs=patient.ctrs if patient is not None else None,
     )
+    if patient is not None:
+        patient.contexts[id(exam)] = ctx
     warnings = _input_warnings(ctx, history, patient)
 
     flags = [flag for spec in rules.flags if (flag := _raise(spec, ctx)) is not None]
@@ -159,7 +172,9 @@ def _assess(
         else:
             known = patient.mfs_alone
             if id(previous) not in known:
-                known[id(previous)] = _mfs_alone(previous, protocols)
+                known[id(previous)] = _mfs_alone(
+                    previous, protocols, patient.contexts.get(id(previous)), patient.ctrs
+                )
             before = known[id(previous)]
         change = SerialChange(
             previous_exam_id=previous.exam_id,
@@ -191,12 +206,14 @@ def evaluate_all(exams: Sequence[Exam], protocols: Protocols | None = None) -> l
     limits = protocols.rules.thresholds.ctr
     kept = [e for e in exams if e.status is not ExamStatus.VOIDED]
     gap = protocols.rules.thresholds.serial.episode_gap_days
-    found = links((head_of(e, limits) for e in kept), gap)
+    # Each exam's trunci analysis made once (by id: ``kept`` holds every exam for the call).
+    ctrs = {id(e): analyse_ctr(e, limits) for e in kept}
+    found = links((head_of(e, limits, ctrs[id(e)]) for e in kept), gap)
     by_patient: dict[str, list[Exam]] = {}
     for exam in kept:
         by_patient.setdefault(exam.patient.patient_id, []).append(exam)
     # Each patient indexed once; exams without a patient id are never compared (serial.py).
-    indexed = {pid: _Patient.of(group) for pid, group in by_patient.items() if pid}
+    indexed = {pid: _Patient.of(group, ctrs) for pid, group in by_patient.items() if pid}
     return [
         _assess(
             exam,
@@ -209,18 +226,36 @@ def evaluate_all(exams: Sequence[Exam], protocols: Protocols | None = None) -> l
     ]
 
 
-def _mfs_alone(exam: Exam, protocols: Protocols) -> int | None:
+def _mfs_alone(
+    exam: Exam,
+    protocols: Protocols,
+    own: Context | None = None,
+    ctrs: dict[int, CtrAnalysis] | None = None,
+) -> int | None:
     """The MFS of ``exam`` assessed on its own, without history: a later exam's
     ``previous_mfs``. The score of ``_assess(exam, (), protocols, SerialLink())`` without its
-    texts: only whether the two presentation flags are raised matters."""
-    breed = breed_index(protocols).lookup(exam.patient.breed, exam.patient.species)
-    ctx = Context(exam=exam, protocols=protocols, breed=breed, link=SerialLink())
+    texts: only whether the two presentation flags are raised matters. ``own``: the context
+    ``exam`` was assessed in (with its history), whose parts that depend on the exam alone
+    are taken over instead of computed again."""
+    if own is not None and own.exam is exam and own.protocols is protocols:
+        breed = own.breed
+    else:
+        own = None
+        breed = breed_index(protocols).lookup(exam.patient.breed, exam.patient.species)
+    ctx = Context(exam=exam, protocols=protocols, breed=breed, link=SerialLink(), ctrs=ctrs)
+    if own is not None:
+        done = own.__dict__
+        ctx.__dict__.update({name: done[name] for name in _EXAM_ALONE if name in done})
     raised = {
         spec.id
         for spec in protocols.rules.flags
         if spec.id in _PRESENTATION_FLAGS and _triggered(spec, ctx)
     }
     return _severity(ctx, raised, ctx.placement.region, [])
+
+
+#: :class:`Context` properties that depend on the exam alone (not on its history or link).
+_EXAM_ALONE = ("signs", "sign_ids", "grades", "limbs", "ctr", "window")
 
 
 def skipped(exams: Iterable[Exam]) -> list[dict[str, str]]:

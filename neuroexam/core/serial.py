@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from neuroexam.core.localize import CtrAnalysis
     from neuroexam.core.models import Exam
     from neuroexam.core.protocol import CtrThresholds
 
@@ -63,11 +64,12 @@ class SerialLink:
     episode_start: str | None = None
 
 
-def head_of(exam: Exam, limits: CtrThresholds) -> SerialHead:
-    """The serial head of a whole exam."""
+def head_of(exam: Exam, limits: CtrThresholds, ctr: CtrAnalysis | None = None) -> SerialHead:
+    """The serial head of a whole exam; ``ctr``: its trunci analysis when already made."""
     from neuroexam.core.localize import analyse_ctr
 
-    ctr = analyse_ctr(exam, limits)
+    if ctr is None:
+        ctr = analyse_ctr(exam, limits)
     return SerialHead(
         exam_id=exam.exam_id,
         patient_id=exam.patient.patient_id,

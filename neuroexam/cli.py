@@ -495,14 +495,37 @@ def _import(args: argparse.Namespace) -> int:
     try:
         with terminal_progress() as progress:
             report = import_file(store, args.file, progress=progress)
+        stored_note = _store_imported_assessments(store, [e for e, _ in report.imported])
     except CsvInputError as exc:
         return _usage_error(f"neuroexam import: {safe_text(exc)}")
     finally:
         store.close()
     print(report.render())
+    if stored_note:
+        print(stored_note, file=sys.stderr)
     if report.store_error:
         print(f"neuroexam import: {safe_text(report.store_error)}", file=sys.stderr)
     return report.exit_status
+
+
+def _store_imported_assessments(store: RecordStore, exam_ids: list[str]) -> str:
+    """Store the imported exams' assessments (the summary export, history and patients read
+    them). They are a cache: when the records refuse the write, the first reader computes them,
+    and the returned note says so."""
+    if not exam_ids:
+        return ""
+    from neuroexam.core.protocol import shipped
+    from neuroexam.records.assessments import refresh_assessments
+    from neuroexam.records.store import StoreError
+
+    try:
+        refresh_assessments(store, exam_ids, shipped())
+    except StoreError as exc:
+        return (
+            f"neuroexam import: assessments not stored ({safe_text(exc)}); "
+            "they are computed when first needed"
+        )
+    return ""
 
 
 def _report(args: argparse.Namespace) -> int:

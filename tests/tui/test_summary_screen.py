@@ -299,3 +299,18 @@ async def test_missing_exam_says_so(tmp_path: Path) -> None:
         await pilot.pause()
         assert "Exam NOPE is no longer in the records." in text_of(app)
         assert not {"f", "x", "b"} & set(app.screen.active_bindings)
+
+
+async def test_finishing_stores_the_exams_assessment(tmp_path: Path) -> None:
+    """Completion stores the assessment (in the background) that history and exports read."""
+    app = make_app(tmp_path)
+    beagle(app.store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.resume_exam("B1")
+        await pilot.pause()
+        await pilot.press("s", "f", "y")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    assert "B1" in app.store.stored_assessments(["B1"])

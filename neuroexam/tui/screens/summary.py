@@ -440,12 +440,24 @@ class SummaryScreen(NeuroScreen[None]):
         if signer is None or self.service is None:
             return
         if self.service.complete(signer):
+            self._store_assessment(self.service.exam_id)
             signed = f", signed by {safe_text(signer)}" if signer else ""
             self.notify(f"Exam saved as complete{signed}", markup=False)
             self.napp.go_home()
         else:
             why = self.service.saver.last_error or "the exam is no longer held by this window"
             self.notify(f"NOT COMPLETE — {safe_text(why)}", severity="error", markup=False)
+
+    def _store_assessment(self, exam_id: str) -> None:
+        """Store the completed exam's assessment in the background (history, patients and the
+        summary export read it; a failure only leaves it to be computed when first needed)."""
+        records = self.napp.records
+        self.napp.run_worker(
+            lambda: records.refresh_assessments([exam_id]),
+            thread=True,
+            exit_on_error=False,
+            group="store-assessments",
+        )
 
     def action_reopen(self) -> None:
         """Reopen a complete exam for amendment: a reason is required and kept in the trail."""

@@ -85,6 +85,9 @@ TEXT_COLUMNS = frozenset(
 _DECIMAL_COMMA = re.compile(r"\s*[0-9]+,[0-9]+\s*")
 #: A NUL, or bytes that are not UTF-8 (decoded as lone surrogates by ``surrogateescape``).
 _NOT_TEXT = re.compile("[\x00\udc80-\udcff]")
+#: What either :data:`_NOT_TEXT` or :func:`first_control` would find: one search per line
+#: when neither does (the usual case).
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\udc80-\udcff]")
 #: How a file that is not UTF-8 CSV should be saved instead (what spreadsheets call it).
 SAVE_AS = "save it as 'CSV UTF-8 (comma delimited)' and try again"
 
@@ -126,6 +129,10 @@ class _Lines:
                 f"{self.path}: the row starting on line {self.row_start} is longer than the "
                 f"limit of {MAX_LINE_CHARS} characters per row (a quote left open?)"
             )
+        if _SUSPECT.search(text) is None:  # the usual line: text without a control character
+            if not self.row_quotes and "'" in text:
+                self.row_quotes = True
+            return text
         bad = _NOT_TEXT.search(text)
         if bad is not None:
             if bad.group() == "\x00":
@@ -243,6 +250,7 @@ def _rows(
     named = list(position.items())
     simple = len(named) == width  # every column named, once: a row maps by position
     codes = [name for name in position if name not in TEXT_COLUMNS]
+    code_cells = itemgetter(*codes) if len(codes) > 1 else None  # a tuple of the code cells
     decimal = [name for name in DECIMAL_COLUMNS if name in position] if sep != "," else []
     first_column = position["exam_id"]
     # strict: a quote that is never closed, or text after a closing quote, is an error (the
@@ -280,8 +288,14 @@ def _rows(
                         f"{path}: line {start} has {n} cells but the header has {width}"
                     )
                 row = {name: cells[i] if i < n else "" for name, i in named}
-            for name in codes:
-                row[name] = row[name].strip()
+            if code_cells is None:
+                for name in codes:
+                    row[name] = row[name].strip()
+            else:  # all code cells stripped in one pass, written back only when one changed
+                found = code_cells(row)
+                clean = tuple(map(str.strip, found))
+                if clean != found:
+                    row.update(zip(codes, clean, strict=True))
             if quotes:
                 for name, cell in row.items():
                     if cell.startswith("'"):

@@ -7,7 +7,8 @@ spill file:
 1. **Index** (:func:`index_file`): every row is read once through
    :func:`neuroexam.records.csvio.iter_rows` (its limits and hostile-input hygiene unchanged),
    ``marshal``-ed and appended to an anonymous temporary file (created 0600 and unlinked at
-   once: it vanishes with the process, whatever happens). In memory stay, per exam, its number
+   once: it vanishes with the process, whatever happens); consecutive rows of one exam go into
+   one record (at most ``_BATCH`` rows). In memory stay, per exam, its number
    in order of first appearance, its patient and the byte runs its rows occupy in the spill
    file: one run when the file lists each exam's rows together (as ``export`` writes them), at
    worst one per row (16 bytes in an ``array``, never a Python object per row).
@@ -56,6 +57,8 @@ class Progress(Protocol):
 
 #: Rows between two progress reports of the index pass.
 _REPORT_EVERY = 4096
+#: Rows of one exam marshalled together at most (bounds the memory of a batch).
+_BATCH = 256
 
 EMPTY_EXAM_ID = "empty exam_id"
 
@@ -114,10 +117,11 @@ class FileIndex:
             spill.seek(start)
             chunk = memoryview(spill.read(end - start))
             at, size = 0, end - start
-            while at < size:  # each record: its length (4 bytes), then the marshalled row
+            while at < size:  # each record: its length (4 bytes), then a batch of rows
                 length = int.from_bytes(chunk[at : at + 4], "little")
-                shape, values = loads(chunk[at + 4 : at + 4 + length])
-                rows.append(dict(zip(shapes[shape], values, strict=True)))
+                shape, batch = loads(chunk[at + 4 : at + 4 + length])
+                keys = shapes[shape]
+                rows.extend([dict(zip(keys, values, strict=True)) for values in batch])
                 at += 4 + length
         return rows
 
@@ -162,6 +166,27 @@ def _fill(index: FileIndex, progress: Progress | None) -> None:
         progress.phase("reading", info.st_size if info is not None and regular else None)
         report = progress.update if regular else None
     count = 0
+    # Consecutive rows of one exam (and one shape) are marshalled as one record of up to
+    # _BATCH rows: one dump, one write and one load per batch instead of per row.
+    batch: list[tuple[Any, ...]] = []
+    batch_entry: ExamEntry | None = None
+    batch_shape = -1
+
+    def flush() -> None:
+        nonlocal offset
+        assert batch_entry is not None
+        data = dumps((batch_shape, batch))
+        end = offset + 4 + len(data)
+        runs = batch_entry.runs
+        if runs and runs[-1] == offset:
+            runs[-1] = end
+        else:
+            runs.append(offset)
+            runs.append(end)
+        write(len(data).to_bytes(4, "little"))
+        write(data)
+        offset = end
+
     for row in iter_rows(index.path, on_progress=report, every=_REPORT_EVERY):
         count += 1
         exam_id = row.get("exam_id", "")
@@ -173,22 +198,18 @@ def _fill(index: FileIndex, progress: Progress | None) -> None:
         if shape is None:
             shape = shapes[keys] = len(index._shapes)
             index._shapes.append(keys)
-        data = dumps((shape, tuple(row.values())))
-        record = len(data).to_bytes(4, "little") + data
         entry = by_id.get(exam_id)
         if entry is None:
             patient = "".join(str(row.get("patient_id", "")).split())
             entry = by_id[exam_id] = ExamEntry(len(index.exams), exam_id, patient, array("q"))
             index.exams.append(entry)
-        end = offset + len(record)
-        runs = entry.runs
-        if runs and runs[-1] == offset:
-            runs[-1] = end
-        else:
-            runs.append(offset)
-            runs.append(end)
-        write(record)
-        offset = end
+        if batch and (entry is not batch_entry or shape != batch_shape or len(batch) >= _BATCH):
+            flush()
+            batch = []
+        batch_entry, batch_shape = entry, shape
+        batch.append(tuple(row.values()))
+    if batch:
+        flush()
     index._spill.flush()
     index.rows = count
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic_core import PydanticSerializationError
+
 from neuroexam.core.models import Assessment, Exam
 from neuroexam.core.protocol import Protocols, shipped
 from neuroexam.core.report import assessment_lines, note_lines
@@ -85,7 +87,14 @@ class JsonRenderer:
         return safe_json("    " + text.replace("\n", "\n    "))  # two levels deep
 
     def exam(self, assessment: Assessment, exam: Exam | None = None) -> str:
-        return self._item(assessment.model_dump(mode="json"))  # notes stay in the CSV
+        # Pydantic's own JSON with indent 2 is what json.dumps writes of model_dump (same key
+        # order, escapes, float spelling; tests/unit/test_assess_json.py) at a fifth of the
+        # cost; a text it cannot encode (a lone surrogate) takes the json.dumps path.
+        try:
+            text = assessment.model_dump_json(indent=2)
+        except PydanticSerializationError:
+            return self._item(assessment.model_dump(mode="json"))  # notes stay in the CSV
+        return safe_json("    " + text.replace("\n", "\n    "))
 
     def error(self, error: RowError) -> str:
         return self._item(error.as_dict())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from neuroexam.core import levels
 from neuroexam.core.models import Exam, FlagSide, Grade, LesionWindow, Side, TestId
@@ -114,7 +115,7 @@ class CtrAnalysis:
     def any_tested(self) -> bool:
         return any(s.cutoff is not None for s in self.sides)
 
-    @property
+    @cached_property
     def tl_pattern(self) -> TlPattern | None:
         a, b = self.left, self.right
         flagged = [s for s in self.sides if s.at_or_cranial_to_borderline]

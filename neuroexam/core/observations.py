@@ -132,9 +132,10 @@ class Context:
 
     def observe(self, name: str) -> Evidence:
         """Evaluate a named observation (memoised per exam)."""
-        if name not in self._cache:
-            self._cache[name] = self._evaluate(name)
-        return self._cache[name]
+        found = self._cache.get(name)
+        if found is None:
+            found = self._cache[name] = self._evaluate(name)
+        return found
 
     def _evaluate(self, name: str) -> Evidence:
         if name in _REGISTRY:

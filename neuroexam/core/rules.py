@@ -246,6 +246,14 @@ def _mfs_alone(
     if own is not None:
         done = own.__dict__
         ctx.__dict__.update({name: done[name] for name in _EXAM_ALONE if name in done})
+    from neuroexam.core.severity import modified_frankel
+
+    # The localisation and flags only decide whether the exam is a pelvic limb or back
+    # presentation: when the score is the same either way (tetraparesis, a presentation sign),
+    # it is the score.
+    score = modified_frankel(ctx.sign_ids, ctx.grades, True).score
+    if score == modified_frankel(ctx.sign_ids, ctx.grades, False).score:
+        return score
     raised = {
         spec.id
         for spec in protocols.rules.flags

@@ -6,12 +6,13 @@ spill file:
 
 1. **Index** (:func:`index_file`): every row is read once through
    :func:`neuroexam.records.csvio.iter_rows` (its limits and hostile-input hygiene unchanged),
-   ``marshal``-ed and appended to an anonymous temporary file (created 0600 and unlinked at
-   once: it vanishes with the process, whatever happens); consecutive rows of one exam go into
-   one record (at most ``_BATCH`` rows). In memory stay, per exam, its number
-   in order of first appearance, its patient and the byte runs its rows occupy in the spill
-   file: one run when the file lists each exam's rows together (as ``export`` writes them), at
-   worst one per row (16 bytes in an ``array``, never a Python object per row).
+   ``marshal``-ed (the row dicts themselves, consecutive rows of one exam as one record of at
+   most ``_BATCH`` rows) and appended to an anonymous temporary file (created 0600 and
+   unlinked at once: it vanishes with the process, whatever happens). In memory stay, per
+   exam, its number in order of first appearance, its patient and the byte runs its rows
+   occupy in the spill file: one run when the file lists each exam's rows together (as
+   ``export`` writes them), at worst one per row (16 bytes in an ``array``, never a Python
+   object per row).
 2. **Exams**: each patient's exams are read back (a seek and a read per run), validated
    (:class:`~neuroexam.records.csvio.ExamBuilder`) and handed on, one patient at a time.
 
@@ -90,7 +91,6 @@ class FileIndex:
         #: does).
         self.empty_id_lines = array("q")
         self.rows = 0
-        self._shapes: list[tuple[str, ...]] = []
         self._spill: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
 
     def __enter__(self) -> FileIndex:
@@ -110,7 +110,7 @@ class FileIndex:
     def rows_of(self, entry: ExamEntry) -> list[dict[str, Any]]:
         """The exam's rows, in file order, exactly as :func:`iter_rows` gave them."""
         rows: list[dict[str, Any]] = []
-        spill, shapes, loads = self._spill, self._shapes, marshal.loads
+        spill, loads = self._spill, marshal.loads
         runs = entry.runs
         for i in range(0, len(runs), 2):
             start, end = runs[i], runs[i + 1]
@@ -119,9 +119,7 @@ class FileIndex:
             at, size = 0, end - start
             while at < size:  # each record: its length (4 bytes), then a batch of rows
                 length = int.from_bytes(chunk[at : at + 4], "little")
-                shape, batch = loads(chunk[at + 4 : at + 4 + length])
-                keys = shapes[shape]
-                rows.extend([dict(zip(keys, values, strict=True)) for values in batch])
+                rows.extend(loads(chunk[at + 4 : at + 4 + length]))
                 at += 4 + length
         return rows
 
@@ -151,7 +149,6 @@ def index_file(path: Path, progress: Progress | None = None) -> FileIndex:
 
 def _fill(index: FileIndex, progress: Progress | None) -> None:
     by_id: dict[str, ExamEntry] = {}
-    shapes: dict[tuple[str, ...], int] = {}
     write = index._spill.write
     dumps = marshal.dumps
     offset = 0
@@ -166,16 +163,15 @@ def _fill(index: FileIndex, progress: Progress | None) -> None:
         progress.phase("reading", info.st_size if info is not None and regular else None)
         report = progress.update if regular else None
     count = 0
-    # Consecutive rows of one exam (and one shape) are marshalled as one record of up to
-    # _BATCH rows: one dump, one write and one load per batch instead of per row.
-    batch: list[tuple[Any, ...]] = []
+    # Consecutive rows of one exam are marshalled as one record (a list of up to _BATCH row
+    # dicts; marshal keeps their key order): one dump, one write and one load per batch.
+    batch: list[dict[str, Any]] = []
     batch_entry: ExamEntry | None = None
-    batch_shape = -1
 
     def flush() -> None:
         nonlocal offset
         assert batch_entry is not None
-        data = dumps((batch_shape, batch))
+        data = dumps(batch)
         end = offset + 4 + len(data)
         runs = batch_entry.runs
         if runs and runs[-1] == offset:
@@ -193,21 +189,16 @@ def _fill(index: FileIndex, progress: Progress | None) -> None:
         if not exam_id.strip():
             index.empty_id_lines.append(row["_line"])
             continue
-        keys = tuple(row)
-        shape = shapes.get(keys)
-        if shape is None:
-            shape = shapes[keys] = len(index._shapes)
-            index._shapes.append(keys)
         entry = by_id.get(exam_id)
         if entry is None:
             patient = "".join(str(row.get("patient_id", "")).split())
             entry = by_id[exam_id] = ExamEntry(len(index.exams), exam_id, patient, array("q"))
             index.exams.append(entry)
-        if batch and (entry is not batch_entry or shape != batch_shape or len(batch) >= _BATCH):
+        if batch and (entry is not batch_entry or len(batch) >= _BATCH):
             flush()
             batch = []
-        batch_entry, batch_shape = entry, shape
-        batch.append(tuple(row.values()))
+        batch_entry = entry
+        batch.append(row)
     if batch:
         flush()
     index._spill.flush()

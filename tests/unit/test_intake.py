@@ -267,7 +267,7 @@ def test_cli_store_error_is_one_line(
 ) -> None:
     from neuroexam.records import store
 
-    def broken(self: store.Store, path: object = None) -> None:
+    def broken(self: store.Store, *args: object, **kwargs: object) -> None:
         raise store.StoreError("/nowhere/neuroexam.db: the records file is read-only")
 
     monkeypatch.setattr(store.Store, "__init__", broken)

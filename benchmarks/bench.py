@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -362,7 +363,8 @@ def _timed(action):  # type: ignore[no-untyped-def]
     return time.perf_counter() - start, result
 
 
-def scale(exams: int, busy: int, home: Path) -> None:
+def scale(exams: int, busy: int, home: Path) -> dict[str, float]:
+    """The records at scale; returns the main timings (seconds) for the growth table."""
     import pandas as pd
 
     from neuroexam.core.protocol import shipped
@@ -400,11 +402,13 @@ def scale(exams: int, busy: int, home: Path) -> None:
     print(f"  ratio export / to_csv        {t_export / t_bare:9.2f}")
     # The first summary export computes every assessment (in worker processes) and stores it;
     # later ones read the stored assessments.
+    growth = {"export findings": t_export, "DataFrame.to_csv": t_bare}
     first_csv, stored_csv = home / "summary-first.csv", home / "summary.csv"
     for label, path in (("first time", first_csv), ("stored", stored_csv)):
         t_summary, summary = _timed(
             lambda p=path: export_csv(store, p, everything, Layout.SUMMARY, protocols)
         )
+        growth[f"export summary, {label}"] = t_summary
         print(
             f"  export summary ({label:>10}) {t_summary:8.2f} s   {summary.exams} exams, "
             f"{t_summary / max(1, summary.exams) * 1e6:.0f} µs per exam"
@@ -460,11 +464,13 @@ def scale(exams: int, busy: int, home: Path) -> None:
     ):
         times = [_timed(load)[0] for _ in range(5)]
         med, p95 = median_p95(times)
+        growth[label.split(",")[0]] = med
         print(
             f"  {label:<29}{med * 1000:7.0f} ms   worst of 5 {p95 * 1000:.0f} ms "
             "[listing lines + stored assessments + rows, as the screen loads]"
         )
     store.close()
+    return growth
 
 
 def main() -> None:
@@ -472,7 +478,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keys", type=int, default=60)
     parser.add_argument(
-        "--scale", type=int, default=100_000, help="exams in the scale test (0 skips it)"
+        "--scale",
+        type=int,
+        nargs="+",
+        default=[20_000, 100_000],
+        help="exams in the scale tests, e.g. 20000 100000 (0 skips them); each also runs "
+        "assess and import of its findings CSV against pandas.read_csv and pyarrow",
     )
     parser.add_argument("--busy", type=int, default=500, help="exams of the followed patient")
     args = parser.parse_args()
@@ -521,9 +532,28 @@ def main() -> None:
             print(f"  {name:<30} median {med * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms")
         ratio = median_p95(samples)[0] / median_p95(baseline)[0]
         print(f"  ratio wizard / minimal (median): {ratio:.2f}")
-        if args.scale:
-            scale(args.scale, min(args.busy, args.scale), home)
-
+        scales = [n for n in args.scale if n > 0]
+        timings: dict[int, dict[str, float]] = {}
+        for exams in scales:
+            folder = home / f"scale-{exams}"
+            folder.mkdir()
+            timings[exams] = scale(exams, min(args.busy, exams), folder)
+            shutil.rmtree(folder, ignore_errors=True)
+        if len(scales) > 1:
+            small, large = min(scales), max(scales)
+            factor = large / small
+            print(f"\nGrowth {small} -> {large} exams (x{factor:g}; 1.00 = linear in exams)")
+            for name, value in timings[small].items():
+                grown = timings[large][name] / value if value else float("nan")
+                print(f"  {name:<32} x{grown:6.2f} ({grown / factor:4.2f})")
+    if scales:
+        # assess and import of each scale's findings CSV against pandas.read_csv and pyarrow,
+        # in a small process of their own: a child's peak memory must not start from this
+        # process's (Linux keeps the high-water mark across fork and exec).
+        print("\nassess and import of the findings CSV (benchmarks/assess_import.py)", flush=True)
+        script = Path(__file__).with_name("assess_import.py")
+        argv = [sys.executable, str(script), "--busy", str(args.busy), "--scale"]
+        subprocess.run([*argv, *map(str, scales)], check=False)
 
 if __name__ == "__main__":
     main()

@@ -43,7 +43,12 @@ def _copy(workdir: Path, config: dict) -> None:
     shutil.copy(REPO / "pyproject.toml", workdir / "pyproject.toml")
     tests = workdir / "tests"
     (tests / "unit").mkdir(parents=True, exist_ok=True)
-    shared = ("tests/__init__.py", "tests/conftest.py", "tests/backends.py", "tests/unit/__init__.py")
+    shared = (
+        "tests/__init__.py",
+        "tests/conftest.py",
+        "tests/backends.py",
+        "tests/unit/__init__.py",
+    )
     for name in shared:
         shutil.copy(REPO / name, workdir / name)
     for name in config["tests_dir"]:  # test files, and pytest arguments (not copied)

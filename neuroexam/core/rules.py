@@ -75,13 +75,16 @@ def evaluate(
     history: Sequence[Exam] = (),
     protocols: Protocols | None = None,
     serial: SerialLink | None = None,
+    ctrs: dict[int, CtrAnalysis] | None = None,
 ) -> Assessment:
     """Assess one exam; ``history`` holds other exams (any patient, any order). ``serial``:
-    the exam's link when the caller already computed it (:func:`evaluate_all`)."""
+    the exam's link when the caller already computed it (:func:`evaluate_all`). ``ctrs``: a
+    dict the caller shares between calls, where trunci analyses are kept by ``id(exam)``
+    (only while those exams live on unchanged, e.g. one patient's exams assessed together)."""
     protocols = protocols or shipped()
     if serial is None:
         serial = serial_link(exam, history, protocols)
-    return _assess(exam, history, protocols, serial)
+    return _assess(exam, history, protocols, serial, ctrs=ctrs)
 
 
 @dataclass
@@ -122,6 +125,7 @@ def _assess(
     protocols: Protocols,
     serial: SerialLink,
     patient: _Patient | None = None,
+    ctrs: dict[int, CtrAnalysis] | None = None,
 ) -> Assessment:
     """``patient``: ``history`` indexed, when every exam of ``history`` is of ``exam``'s
     (non-empty) patient id (:func:`evaluate_all`)."""
@@ -140,7 +144,7 @@ def _assess(
         previous=previous,
         episode_start=start,
         link=serial,
-        ctrs=patient.ctrs if patient is not None else None,
+        ctrs=patient.ctrs if patient is not None else ctrs,
     )
     if patient is not None:
         patient.contexts[id(exam)] = ctx
@@ -168,7 +172,7 @@ def _assess(
         assert previous.exam_date is not None and exam.exam_date is not None  # serial.py rule
         hours = round((exam.exam_date - previous.exam_date).total_seconds() / 3600, 1)
         if patient is None:
-            before = _mfs_alone(previous, protocols)
+            before = _mfs_alone(previous, protocols, ctrs=ctrs)
         else:
             known = patient.mfs_alone
             if id(previous) not in known:

@@ -126,12 +126,15 @@ def assess_patient(
     serial links are found once for all, and each exam is given just the exams its link names
     (the compared exam and the episode's first exam; for an undated exam, whether there is
     another exam, for the warning that says it was not compared)."""
+    from neuroexam.core.localize import analyse_ctr
     from neuroexam.core.rules import evaluate
     from neuroexam.core.serial import head_of, links
 
     limits = protocols.rules.thresholds.ctr
     gap = protocols.rules.thresholds.serial.episode_gap_days
-    found = links((head_of(e, limits) for e in exams), gap)
+    # Each exam's trunci analysis made once, kept by id(exam) while ``exams`` holds them.
+    ctrs = {id(e): analyse_ctr(e, limits) for e in exams}
+    found = links((head_of(e, limits, ctrs[id(e)]) for e in exams), gap)
     by_id = {e.exam_id: e for e in exams}
     chosen = set(by_id) if wanted is None else set(wanted) & set(by_id)
     out: dict[str, Assessment] = {}
@@ -143,7 +146,7 @@ def assess_patient(
         if exam.exam_date is None and exam.patient.patient_id:
             other = next((e for e in exams if e.exam_id != exam.exam_id), None)
             history += [other] if other is not None else []
-        out[exam.exam_id] = evaluate(exam, history, protocols, serial=link)
+        out[exam.exam_id] = evaluate(exam, history, protocols, serial=link, ctrs=ctrs)
     return out
 
 

@@ -129,13 +129,19 @@ def mfs_change(serial: SerialChange, current: Severity | None) -> str | None:
     return f"MFS {shown[0]} → {shown[1]} (0 worst, 6 normal)"
 
 
+def elapsed_text(hours: float) -> str:
+    """``6.5 h``; exams minutes apart (0.0 at the engine's tenth of an hour) read
+    ``under 6 min`` rather than ``0 h``."""
+    return f"{hours:g} h" if hours > 0 else "under 6 min"
+
+
 def serial_text(serial: SerialChange) -> str:
     """How far each side's cut-off moved since the previous exam, in words."""
     moved = ", ".join(
         f"{side} {'not compared' if m is None else f'{m:+d}'}"
         for side, m in serial.movement.items()
     )
-    hours = f", {serial.hours:g} h earlier" if serial.hours is not None else ""
+    hours = f", {elapsed_text(serial.hours)} earlier" if serial.hours is not None else ""
     return (
         f"Since exam {serial.previous_exam_id}{hours}: cut-off moved "
         f"(vertebrae, + = cranially) {moved}"

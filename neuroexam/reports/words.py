@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from neuroexam.core.models import SCRATCH_REGIONS, Assessment, Exam, Flag, FollowUp, Grade, Side
+from neuroexam.core.report import elapsed_text, lesion_window_text
 from neuroexam.core.report import follow_up_text as core_follow_up_text
-from neuroexam.core.report import lesion_window_text
 from neuroexam.core.vocab import ExamStatus, TestId
 
 #: The trunci cut-off's status (``Assessment.ctr_status``) as a text mark.
@@ -269,7 +269,7 @@ def serial_phrase(assessment: Assessment) -> str | None:
     serial = assessment.serial
     if serial is None:
         return None
-    hours = f" ({serial.hours:g} h earlier)" if serial.hours is not None else ""
+    hours = f" ({elapsed_text(serial.hours)} earlier)" if serial.hours is not None else ""
     return (
         f"since exam {clean(serial.previous_exam_id)}{hours} the cut-off moved "
         f"{movement_text(serial.movement)}"

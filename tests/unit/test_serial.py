@@ -244,3 +244,11 @@ def test_the_lateralisation_threshold_is_read_from_the_rules(protocols) -> None:
     assert evaluate_all([one_apart], protocols)[0].flags[0].side.value == "bilateral"
     strict = with_serial_thresholds(protocols, lateralise_min_difference=1)
     assert evaluate_all([one_apart], strict)[0].flags[0].side.value == "left"
+
+
+def test_elapsed_text_never_reads_zero_hours() -> None:
+    from neuroexam.core.report import elapsed_text
+
+    assert elapsed_text(6.5) == "6.5 h"
+    assert elapsed_text(24.0) == "24 h"
+    assert elapsed_text(0.0) == "under 6 min"  # a re-check minutes after the first exam

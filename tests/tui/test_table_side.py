@@ -237,3 +237,21 @@ async def test_c_continues_a_series_and_c_again_stops_it(tmp_path: Path) -> None
         await pilot.press("p", "a")  # right L7; scratch ear left: c means nothing here
         assert "c" not in app.screen.active_bindings
         assert "Press c" not in screen_text(app)
+
+
+async def test_h_goes_home_and_the_exam_resumes_at_its_next_step(tmp_path: Path) -> None:
+    """`h` leaves the wizard for home; the exam is listed there and resumes where it was."""
+    app = make_app(tmp_path, make_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("p", "a")  # left L7 present; right L7 absent: next is right L6
+        assert "L6" in screen_text(app) and "RIGHT side" in screen_text(app)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
+        assert [line.exam_id for line in app.records.unfinished()] == ["E1"]
+        await pilot.press("r", "enter")  # the unfinished exams list, its first line
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ExamScreen")
+        text = screen_text(app)
+        assert "Cutaneous trunci: L6" in text and "RIGHT side" in text
+    exam = app.store.load_exam("E1")
+    assert exam is not None and len(exam.findings) == 2

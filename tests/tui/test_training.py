@@ -267,3 +267,24 @@ async def test_unfinished_training_exam_resumes_in_training_mode(tmp_path: Path)
         assert type(app.screen).__name__ == "TrainingExamScreen"
         assert app.screen.case.id == "normal_beagle"
         assert "You observe:" in screen_text(app)
+
+
+async def test_step_counter_after_a_jump_in_training(tmp_path: Path) -> None:
+    """The trap: `j` in training read `13/12`; the counter counts the jumped-to step."""
+    import re
+
+    from tests.tui.intake_pilot import wait_for
+
+    app = make_app(tmp_path, beagle())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape")  # past the case's introduction
+        await pilot.pause()
+        await pilot.press("j")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ChoiceModal")
+        await pilot.press("end", "enter")  # the last step of the exam
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "TrainingExamScreen")
+        found = re.search(r"step (\d+)/(\d+)", screen_text(app))
+        assert found is not None
+        step, total = int(found[1]), int(found[2])
+        assert 1 < step <= total

@@ -508,6 +508,10 @@ def _import(args: argparse.Namespace) -> int:
     return report.exit_status
 
 
+#: Imported exams whose assessments are computed and stored together.
+IMPORT_ASSESS_SLICE = 5000
+
+
 def _store_imported_assessments(store: RecordStore, exam_ids: list[str]) -> str:
     """Store the imported exams' assessments (the summary export, history and patients read
     them). They are a cache: when the records refuse the write, the first reader computes them,
@@ -518,8 +522,11 @@ def _store_imported_assessments(store: RecordStore, exam_ids: list[str]) -> str:
     from neuroexam.records.assessments import refresh_assessments
     from neuroexam.records.store import StoreError
 
+    protocols = shipped()
     try:
-        refresh_assessments(store, exam_ids, shipped())
+        # In slices, so memory stays bounded by a slice, not by the size of the import.
+        for start in range(0, len(exam_ids), IMPORT_ASSESS_SLICE):
+            refresh_assessments(store, exam_ids[start : start + IMPORT_ASSESS_SLICE], protocols)
     except StoreError as exc:
         return (
             f"neuroexam import: assessments not stored ({safe_text(exc)}); "

@@ -93,7 +93,6 @@ class PostgresExams(PostgresStreaming, SqlExams[Conn]):
 
     # updated_at to the second, as SQLite's datetime('now'): lists order alike
     _CLOCK = "date_trunc('second', clock_timestamp())"
-    _DATE_ASC = "exam_date NULLS FIRST"  # as in SQLite
     _DUPLICATE = pg_errors.UniqueViolation
     _TRAIL_AT = "at, at_offset"
 

@@ -27,7 +27,6 @@ class SqliteExams(SqliteStreaming, SqlExams[sqlite3.Connection]):
     """Writes and reads of exams and their findings."""
 
     _CLOCK = "datetime('now')"
-    _DATE_ASC = "exam_date"  # a missing date (NULL) sorts first in SQLite
     _DUPLICATE = sqlite3.IntegrityError
     _TRAIL_AT = "at"
 

@@ -8,12 +8,12 @@ from a server-side cursor inside a ``REPEATABLE READ READ ONLY`` snapshot.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from neuroexam.records.backend import ExamFilter
 from neuroexam.records.postgres.leases import PostgresLeases
-from neuroexam.records.sql.streaming import SqlStreaming
+from neuroexam.records.sql.dialect import pyformat
+from neuroexam.records.sql.streaming import SqlStreaming, exam_filter
 from neuroexam.records.sqlite.rows import EXAM_COLUMNS, exam_from_row
 
 if TYPE_CHECKING:
@@ -22,39 +22,10 @@ if TYPE_CHECKING:
 
 def filter_sql(where: ExamFilter | None) -> tuple[str, tuple]:
     """``WHERE …`` over ``exams e`` (empty when nothing is restricted) and its parameters;
-    the same choice of exams as the SQLite store's filter."""
-    where = where or ExamFilter()
-    parts: list[str] = []
-    params: list[object] = []
-    if where.patient_id is not None:
-        parts.append("e.patient_id = %s")
-        params.append(where.patient_id)
-    if where.mode is not None:
-        parts.append("e.mode = %s")
-        params.append(where.mode.value)
-    allowed = ["complete"]
-    if where.include_unfinished:
-        allowed.append("in_progress")
-    if where.include_voided:
-        allowed.append("voided")
-    if len(allowed) < 3:
-        parts.append(f"e.status IN ({', '.join(repr(s) for s in allowed)})")
-    if where.statuses:
-        parts.append(f"e.status IN ({', '.join(['%s'] * len(where.statuses))})")
-        params += [s.value for s in where.statuses]
-    for bound, op in ((where.since, ">="), (where.until, "<=")):
-        if bound is None:
-            continue
-        if not isinstance(bound, datetime):
-            parts.append(f"substr(e.exam_date, 1, 10) {op} %s")
-            params.append(bound.isoformat())
-        elif bound.tzinfo is None:
-            parts.append(f"substr(e.exam_date, 1, 19) {op} %s")
-            params.append(bound.isoformat(timespec="seconds"))
-        else:  # an instant; a date recorded without an offset is UTC (session time zone)
-            parts.append(f"e.exam_date::timestamptz {op} %s::timestamptz")
-            params.append(bound.isoformat())
-    return (f"WHERE {' AND '.join(parts)}" if parts else ""), tuple(params)
+    the same choice of exams as the SQLite store's filter. An instant is compared as one: a
+    date recorded without an offset is UTC (the session's time zone)."""
+    clause, params = exam_filter(where, "e.exam_date::timestamptz {op} ?::timestamptz")
+    return pyformat(clause), params
 
 
 class PostgresStreaming(PostgresLeases, SqlStreaming):

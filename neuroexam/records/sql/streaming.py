@@ -1,21 +1,60 @@
 """Reads of many exams at once whose logic is the same in SQLite and PostgreSQL.
 
 :class:`SqlStreaming` is mixed into each backend's streaming class after its connection
-class; the backend gives its filter (:meth:`SqlStreaming._filter`, the ``WHERE`` over
-``exams e`` in its own dialect), how a missing exam date sorts (:attr:`SqlStreaming._DATE_ASC`)
+class; the backend gives its filter (:meth:`SqlStreaming._filter`: :func:`exam_filter` in its
+own dialect), how a missing exam date sorts (:attr:`SqlStreaming._DATE_ASC`)
 and its stream of findings (:meth:`SqlStreaming.iter_finding_rows`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from neuroexam.records.backend import ExamFilter
 from neuroexam.records.sqlite.rows import E_COLUMNS, exam_from_row, finding_from_row
 
 if TYPE_CHECKING:
     from neuroexam.core.models import Exam, Finding
-    from neuroexam.records.backend import ExamFilter
+
+
+def exam_filter(where: ExamFilter | None, instant: str) -> tuple[str, tuple]:
+    """``WHERE …`` over ``exams e`` (empty when nothing is restricted) and its parameters, in
+    SQLite's parameter style. ``instant`` compares the exam's date with a bound that has an
+    offset: a format with ``{op}`` (``>=`` or ``<=``) and one ``?`` for the bound's ISO text."""
+    where = where or ExamFilter()
+    parts: list[str] = []
+    params: list[object] = []
+    if where.patient_id is not None:
+        parts.append("e.patient_id = ?")
+        params.append(where.patient_id)
+    if where.mode is not None:
+        parts.append("e.mode = ?")
+        params.append(where.mode.value)
+    allowed = ["complete"]
+    if where.include_unfinished:
+        allowed.append("in_progress")
+    if where.include_voided:
+        allowed.append("voided")
+    if len(allowed) < 3:
+        parts.append(f"e.status IN ({', '.join(repr(s) for s in allowed)})")
+    if where.statuses:
+        parts.append(f"e.status IN ({', '.join('?' * len(where.statuses))})")
+        params += [s.value for s in where.statuses]
+    for bound, op in ((where.since, ">="), (where.until, "<=")):
+        if bound is None:
+            continue
+        if not isinstance(bound, datetime):
+            parts.append(f"substr(e.exam_date, 1, 10) {op} ?")
+            params.append(bound.isoformat())
+        elif bound.tzinfo is None:
+            parts.append(f"substr(e.exam_date, 1, 19) {op} ?")
+            params.append(bound.isoformat(timespec="seconds"))
+        else:
+            parts.append(instant.format(op=op))
+            params.append(bound.isoformat())
+    return (f"WHERE {' AND '.join(parts)}" if parts else ""), tuple(params)
 
 
 class SqlStreaming:

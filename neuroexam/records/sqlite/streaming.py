@@ -5,11 +5,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from neuroexam.records.backend import ExamFilter
-from neuroexam.records.sql.streaming import SqlStreaming
+from neuroexam.records.sql.streaming import SqlStreaming, exam_filter
 from neuroexam.records.sqlite.connection import explain
 from neuroexam.records.sqlite.leases import SqliteLeases
 from neuroexam.records.sqlite.rows import EXAM_COLUMNS, exam_from_row
@@ -20,38 +19,7 @@ if TYPE_CHECKING:
 
 def filter_sql(where: ExamFilter | None) -> tuple[str, tuple]:
     """``WHERE …`` over ``exams e`` (empty when nothing is restricted) and its parameters."""
-    where = where or ExamFilter()
-    parts: list[str] = []
-    params: list[object] = []
-    if where.patient_id is not None:
-        parts.append("e.patient_id = ?")
-        params.append(where.patient_id)
-    if where.mode is not None:
-        parts.append("e.mode = ?")
-        params.append(where.mode.value)
-    allowed = ["complete"]
-    if where.include_unfinished:
-        allowed.append("in_progress")
-    if where.include_voided:
-        allowed.append("voided")
-    if len(allowed) < 3:
-        parts.append(f"e.status IN ({', '.join(repr(s) for s in allowed)})")
-    if where.statuses:
-        parts.append(f"e.status IN ({', '.join('?' * len(where.statuses))})")
-        params += [s.value for s in where.statuses]
-    for bound, op in ((where.since, ">="), (where.until, "<=")):
-        if bound is None:
-            continue
-        if not isinstance(bound, datetime):
-            parts.append(f"substr(e.exam_date, 1, 10) {op} ?")
-            params.append(bound.isoformat())
-        elif bound.tzinfo is None:
-            parts.append(f"substr(e.exam_date, 1, 19) {op} ?")
-            params.append(bound.isoformat(timespec="seconds"))
-        else:
-            parts.append(f"julianday(e.exam_date) {op} julianday(?)")
-            params.append(bound.isoformat())
-    return (f"WHERE {' AND '.join(parts)}" if parts else ""), tuple(params)
+    return exam_filter(where, "julianday(e.exam_date) {op} julianday(?)")
 
 
 def _in_order(where: ExamFilter | None) -> str:

@@ -11,7 +11,6 @@ class PostgresListings(PostgresExams, SqlListings):
     """Exam and patient lists (the exam lists are :class:`~neuroexam.records.sql.listings
     .SqlListings`)."""
 
-    _DESC = "DESC NULLS LAST"  # as in SQLite
     _NO_INDEX = ""
 
     def _patients_matching(self, text: str) -> list[str]:

@@ -33,6 +33,8 @@ class PostgresStreaming(PostgresLeases, SqlStreaming):
     backends read alike is :class:`~neuroexam.records.sql.streaming.SqlStreaming`)."""
 
     _DATE_ASC = "exam_date NULLS FIRST"  # as in SQLite
+    _DESC = "DESC NULLS LAST"  # as in SQLite
+    _NO_LIMIT = None  # LIMIT NULL: every row
     _filter = staticmethod(filter_sql)
 
     def iter_finding_rows(
@@ -61,24 +63,6 @@ class PostgresStreaming(PostgresLeases, SqlStreaming):
                 yield from snap.iter_exams(where, batch_size, notes=notes)
             return
         yield from super().iter_exams(where, batch_size, notes=notes)
-
-    def patient_exams(
-        self, patient_id: str, *, limit: int | None = None, offset: int = 0
-    ) -> list[Exam]:
-        """One patient's exams (any mode or status, with findings), newest first, a page at a
-        time."""
-        page = (
-            "SELECT exam_id FROM exams WHERE patient_id = %s "
-            "ORDER BY exam_date DESC NULLS LAST, exam_id DESC LIMIT %s OFFSET %s"
-        )
-        params = (patient_id, limit, offset)
-        rows = self._query(
-            f"SELECT {EXAM_COLUMNS} FROM exams WHERE exam_id IN ({page}) "
-            "ORDER BY exam_date DESC NULLS LAST, exam_id DESC",
-            params,
-        )
-        findings = self._findings_where(f"WHERE exams.exam_id IN ({page})", params)
-        return [exam_from_row(row, findings.get(row[0], [])) for row in rows]
 
     def exams_of_patients(
         self, patient_ids: Iterable[str], *, notes: bool = True

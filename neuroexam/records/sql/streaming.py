@@ -13,7 +13,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from neuroexam.records.backend import ExamFilter
-from neuroexam.records.sqlite.rows import E_COLUMNS, exam_from_row, finding_from_row
+from neuroexam.records.sqlite.rows import (
+    E_COLUMNS,
+    EXAM_COLUMNS,
+    exam_from_row,
+    finding_from_row,
+)
 
 if TYPE_CHECKING:
     from neuroexam.core.models import Exam, Finding
@@ -62,8 +67,15 @@ class SqlStreaming:
 
     #: ``exam_date`` sorted ascending with a missing date first (as SQLite sorts NULL).
     _DATE_ASC: ClassVar[str]
+    #: Descending with a missing value last (as SQLite sorts NULL).
+    _DESC: ClassVar[str]
+    #: The ``LIMIT`` that keeps every row.
+    _NO_LIMIT: ClassVar[int | None]
 
     if TYPE_CHECKING:
+
+        @staticmethod
+        def _sql(sql: str) -> str: ...
 
         def _query(self, sql: str, params: tuple = ()) -> list[tuple]: ...
 
@@ -160,3 +172,21 @@ class SqlStreaming:
             params,
         )
         return [(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6]) for r in rows]
+
+    def patient_exams(
+        self, patient_id: str, *, limit: int | None = None, offset: int = 0
+    ) -> list[Exam]:
+        """One patient's exams (any mode or status, with findings), newest first, a page at a
+        time; with the patient index this costs the same whatever the size of the records."""
+        page = self._sql(
+            "SELECT exam_id FROM exams WHERE patient_id = ? "
+            f"ORDER BY exam_date {self._DESC}, exam_id DESC LIMIT ? OFFSET ?"
+        )
+        params = (patient_id, self._NO_LIMIT if limit is None else limit, offset)
+        rows = self._query(
+            f"SELECT {EXAM_COLUMNS} FROM exams WHERE exam_id IN ({page}) "
+            f"ORDER BY exam_date {self._DESC}, exam_id DESC",
+            params,
+        )
+        findings = self._findings_where(f"WHERE exams.exam_id IN ({page})", params)
+        return [exam_from_row(row, findings.get(row[0], [])) for row in rows]

@@ -11,7 +11,6 @@ class SqliteListings(SqliteExams, SqlListings):
     """Exam and patient lists (the exam lists are :class:`~neuroexam.records.sql.listings
     .SqlListings`)."""
 
-    _DESC = "DESC"  # a missing value (NULL) sorts last going down in SQLite
     _NO_INDEX = "+"  # SQLite's unary plus: no index of the column used
 
     def patients(self, search: str = "", limit: int = 200) -> list[PatientListing]:

@@ -36,6 +36,8 @@ class SqliteStreaming(SqliteLeases, SqlStreaming):
     backends read alike is :class:`~neuroexam.records.sql.streaming.SqlStreaming`)."""
 
     _DATE_ASC = "exam_date"  # a missing date (NULL) sorts first in SQLite
+    _DESC = "DESC"  # a missing value (NULL) sorts last going down in SQLite
+    _NO_LIMIT = -1  # LIMIT -1: every row
     _filter = staticmethod(filter_sql)
 
     def iter_finding_rows(
@@ -91,24 +93,6 @@ class SqliteStreaming(SqliteLeases, SqlStreaming):
         finally:
             with suppress(sqlite3.Error):  # the connection may be closed already
                 cursor.close()
-
-    def patient_exams(
-        self, patient_id: str, *, limit: int | None = None, offset: int = 0
-    ) -> list[Exam]:
-        """One patient's exams (any mode or status, with findings), newest first, a page at a
-        time; with the patient index this costs the same whatever the size of the records."""
-        page = (
-            "SELECT exam_id FROM exams WHERE patient_id = ? "
-            "ORDER BY exam_date DESC, exam_id DESC LIMIT ? OFFSET ?"
-        )
-        params = (patient_id, -1 if limit is None else limit, offset)
-        rows = self._query(
-            f"SELECT {EXAM_COLUMNS} FROM exams WHERE exam_id IN ({page}) "
-            "ORDER BY exam_date DESC, exam_id DESC",
-            params,
-        )
-        findings = self._findings_where(f"WHERE exams.exam_id IN ({page})", params)
-        return [exam_from_row(row, findings.get(row[0], [])) for row in rows]
 
     def exams_of_patients(
         self, patient_ids: Iterable[str], *, notes: bool = True

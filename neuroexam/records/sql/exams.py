@@ -334,8 +334,10 @@ class SqlExams(Generic[C]):
         """Write an exam rebuilt from another store's audit trail: the exam, its findings,
         every trail row as it was (its time as the store keeps it), then one ``imported``
         row naming the file."""
-        columns = f"exam_id, patient_id, {self._TRAIL_AT}, by, event, field, old_value, " \
-            "new_value, reason"
+        columns = (
+            f"exam_id, patient_id, {self._TRAIL_AT}, by, event, field, old_value, new_value, "
+            "reason"
+        )
         with self._transaction() as db:
             self._insert_exam(db, exam)
             self._executemany(

@@ -28,6 +28,49 @@ class Attempt:
     details: dict = field(default_factory=dict)
 
 
+#: The ``training_attempts`` columns, in the order of :func:`attempt_values`.
+ATTEMPT_COLUMNS = (
+    "attempt_id, exam_id, student, case_id, level, started_at, finished_at, grading, "
+    "localization, flags, total, details"
+)
+
+
+def attempt_values(attempt: Attempt, details: object) -> tuple:
+    """The values of :data:`ATTEMPT_COLUMNS` to store, ``details`` as the backend keeps them."""
+    return (
+        attempt.attempt_id,
+        attempt.exam_id,
+        attempt.student,
+        attempt.case_id,
+        attempt.level,
+        iso(attempt.started_at),
+        iso(attempt.finished_at),
+        attempt.grading,
+        attempt.localization,
+        attempt.flags,
+        attempt.total,
+        details,
+    )
+
+
+def attempt_from_row(row: tuple, details: dict) -> Attempt:
+    """A stored row of :data:`ATTEMPT_COLUMNS` → an attempt (``details`` already read)."""
+    return Attempt(
+        attempt_id=row[0],
+        exam_id=row[1],
+        student=row[2],
+        case_id=row[3],
+        level=row[4],
+        started_at=datetime.fromisoformat(row[5]) if row[5] else None,
+        finished_at=datetime.fromisoformat(row[6]) if row[6] else None,
+        grading=row[7],
+        localization=row[8],
+        flags=row[9],
+        total=row[10],
+        details=details,
+    )
+
+
 class SqliteAttempts(SqliteConnection):
     """Training attempts in migration 2's table."""
 
@@ -35,22 +78,10 @@ class SqliteAttempts(SqliteConnection):
         """Insert or replace one scored training attempt."""
         with self._transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO training_attempts (attempt_id, exam_id, student, "
-                "case_id, level, started_at, finished_at, grading, localization, flags, total, "
-                "details) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    attempt.attempt_id,
-                    attempt.exam_id,
-                    attempt.student,
-                    attempt.case_id,
-                    attempt.level,
-                    iso(attempt.started_at),
-                    iso(attempt.finished_at),
-                    attempt.grading,
-                    attempt.localization,
-                    attempt.flags,
-                    attempt.total,
-                    json.dumps(attempt.details, ensure_ascii=False, sort_keys=True),
+                f"INSERT OR REPLACE INTO training_attempts ({ATTEMPT_COLUMNS}) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                attempt_values(
+                    attempt, json.dumps(attempt.details, ensure_ascii=False, sort_keys=True)
                 ),
             )
 
@@ -58,28 +89,11 @@ class SqliteAttempts(SqliteConnection):
         """Training attempts newest first (all students when ``student`` is None)."""
         clause, params = ("WHERE student = ?", (student,)) if student is not None else ("", ())
         rows = self._query(
-            "SELECT attempt_id, exam_id, student, case_id, level, started_at, finished_at, "
-            f"grading, localization, flags, total, details FROM training_attempts {clause} "
+            f"SELECT {ATTEMPT_COLUMNS} FROM training_attempts {clause} "
             "ORDER BY finished_at DESC, attempt_id DESC",
             params,
         )
-        return [
-            Attempt(
-                attempt_id=r[0],
-                exam_id=r[1],
-                student=r[2],
-                case_id=r[3],
-                level=r[4],
-                started_at=datetime.fromisoformat(r[5]) if r[5] else None,
-                finished_at=datetime.fromisoformat(r[6]) if r[6] else None,
-                grading=r[7],
-                localization=r[8],
-                flags=r[9],
-                total=r[10],
-                details=json.loads(r[11] or "{}"),
-            )
-            for r in rows
-        ]
+        return [attempt_from_row(r, json.loads(r[11] or "{}")) for r in rows]
 
     def students(self) -> list[str]:
         """Every student with an attempt, most recently active first."""

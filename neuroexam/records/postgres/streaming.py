@@ -8,92 +8,34 @@ from a server-side cursor inside a ``REPEATABLE READ READ ONLY`` snapshot.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from neuroexam.records.backend import ExamFilter
 from neuroexam.records.postgres.leases import PostgresLeases
-from neuroexam.records.sqlite.rows import E_COLUMNS, EXAM_COLUMNS, exam_from_row, finding_from_row
+from neuroexam.records.sql.dialect import pyformat
+from neuroexam.records.sql.streaming import SqlStreaming, exam_filter
+from neuroexam.records.sqlite.rows import EXAM_COLUMNS, exam_from_row
 
 if TYPE_CHECKING:
-    from neuroexam.core.models import Exam, Finding
+    from neuroexam.core.models import Exam
 
 
 def filter_sql(where: ExamFilter | None) -> tuple[str, tuple]:
     """``WHERE …`` over ``exams e`` (empty when nothing is restricted) and its parameters;
-    the same choice of exams as the SQLite store's filter."""
-    where = where or ExamFilter()
-    parts: list[str] = []
-    params: list[object] = []
-    if where.patient_id is not None:
-        parts.append("e.patient_id = %s")
-        params.append(where.patient_id)
-    if where.mode is not None:
-        parts.append("e.mode = %s")
-        params.append(where.mode.value)
-    allowed = ["complete"]
-    if where.include_unfinished:
-        allowed.append("in_progress")
-    if where.include_voided:
-        allowed.append("voided")
-    if len(allowed) < 3:
-        parts.append(f"e.status IN ({', '.join(repr(s) for s in allowed)})")
-    if where.statuses:
-        parts.append(f"e.status IN ({', '.join(['%s'] * len(where.statuses))})")
-        params += [s.value for s in where.statuses]
-    for bound, op in ((where.since, ">="), (where.until, "<=")):
-        if bound is None:
-            continue
-        if not isinstance(bound, datetime):
-            parts.append(f"substr(e.exam_date, 1, 10) {op} %s")
-            params.append(bound.isoformat())
-        elif bound.tzinfo is None:
-            parts.append(f"substr(e.exam_date, 1, 19) {op} %s")
-            params.append(bound.isoformat(timespec="seconds"))
-        else:  # an instant; a date recorded without an offset is UTC (session time zone)
-            parts.append(f"e.exam_date::timestamptz {op} %s::timestamptz")
-            params.append(bound.isoformat())
-    return (f"WHERE {' AND '.join(parts)}" if parts else ""), tuple(params)
+    the same choice of exams as the SQLite store's filter. An instant is compared as one: a
+    date recorded without an offset is UTC (the session's time zone)."""
+    clause, params = exam_filter(where, "e.exam_date::timestamptz {op} ?::timestamptz")
+    return pyformat(clause), params
 
 
-class PostgresStreaming(PostgresLeases):
-    """Exams in export order, in batches, and the exams of given patients."""
+class PostgresStreaming(PostgresLeases, SqlStreaming):
+    """Exams in export order, in batches, and the exams of given patients (what both
+    backends read alike is :class:`~neuroexam.records.sql.streaming.SqlStreaming`)."""
 
-    def _findings_where(
-        self, clause: str, params: tuple, notes: bool = True
-    ) -> dict[str, list[Finding]]:
-        """Findings of the exams selected by ``clause`` (over ``exams``), by exam, in order;
-        ``notes=False``: without notes and times, equal findings one shared object."""
-        out: dict[str, list[Finding]] = {}
-        text = "f.note, f.recorded_at" if notes else "'', NULL"
-        rows = self._query(
-            f"SELECT f.exam_id, f.test, f.site, f.side, f.grade, {text} "
-            f"FROM exams JOIN findings f ON f.exam_id = exams.exam_id {clause} "
-            "ORDER BY f.exam_id, f.seq, f.test, f.site, f.side",
-            params,
-        )
-        shared: dict[tuple, Finding] = {}
-        for row in rows:
-            if notes:
-                finding = finding_from_row(row)
-            else:
-                finding = shared.get(row[1:5]) or shared.setdefault(row[1:5], finding_from_row(row))
-            out.setdefault(row[0], []).append(finding)
-        return out
-
-    def count_exams(self, where: ExamFilter | None = None) -> int:
-        clause, params = filter_sql(where)
-        return int(self._query(f"SELECT count(*) FROM exams e {clause}", params)[0][0])
-
-    def exam_rows(self, where: ExamFilter | None = None) -> list[tuple]:
-        """The chosen exams as plain tuples (the values of ``EXAM_COLUMNS`` as stored),
-        without findings, in export order (date, then id)."""
-        clause, params = filter_sql(where)
-        return self._query(
-            f"SELECT {E_COLUMNS} FROM exams e {clause} "
-            "ORDER BY e.exam_date NULLS FIRST, e.exam_id",
-            params,
-        )
+    _DATE_ASC = "exam_date NULLS FIRST"  # as in SQLite
+    _DESC = "DESC NULLS LAST"  # as in SQLite
+    _NO_LIMIT = None  # LIMIT NULL: every row
+    _filter = staticmethod(filter_sql)
 
     def iter_finding_rows(
         self, where: ExamFilter | None = None, batch_size: int = 20_000, *, notes: bool = True
@@ -120,64 +62,7 @@ class PostgresStreaming(PostgresLeases):
             with self.snapshot() as snap:
                 yield from snap.iter_exams(where, batch_size, notes=notes)
             return
-        heads = self.exam_rows(where)
-        at = {row[0]: i for i, row in enumerate(heads)}
-        shared: dict[tuple, Finding] = {}
-        current = 0
-        findings: list[Finding] = []
-        for batch in self.iter_finding_rows(where, batch_size, notes=notes):
-            for row in batch:
-                i = at.get(row[0], -1)
-                if i < current:
-                    continue
-                while current < i:
-                    yield exam_from_row(heads[current], findings)
-                    current, findings = current + 1, []
-                if notes:
-                    findings.append(finding_from_row(row))
-                else:
-                    key = row[1:5]
-                    if key not in shared:
-                        shared[key] = finding_from_row(row)
-                    findings.append(shared[key])
-        while current < len(heads):
-            yield exam_from_row(heads[current], findings)
-            current, findings = current + 1, []
-
-    def serial_heads(
-        self, where: ExamFilter | None = None
-    ) -> list[tuple[str, str, str, bool, str, str, str]]:
-        """``(exam_id, patient_id, exam_date text, has a trunci cut-off, species, status,
-        patient_name)`` for every exam of the patients of the chosen exams, in store order."""
-        clause, params = filter_sql(where)
-        rows = self._query(
-            "SELECT x.exam_id, x.patient_id, x.exam_date, EXISTS (SELECT 1 FROM findings f "
-            "WHERE f.exam_id = x.exam_id AND f.test = 'cutaneous_trunci' "
-            "AND f.grade <> 'not_tested'), x.species, x.status, x.patient_name "
-            "FROM exams x WHERE x.patient_id <> '' "
-            f"AND x.patient_id IN (SELECT e.patient_id FROM exams e {clause}) "
-            "ORDER BY x.exam_date NULLS FIRST, x.exam_id",
-            params,
-        )
-        return [(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6]) for r in rows]
-
-    def patient_exams(
-        self, patient_id: str, *, limit: int | None = None, offset: int = 0
-    ) -> list[Exam]:
-        """One patient's exams (any mode or status, with findings), newest first, a page at a
-        time."""
-        page = (
-            "SELECT exam_id FROM exams WHERE patient_id = %s "
-            "ORDER BY exam_date DESC NULLS LAST, exam_id DESC LIMIT %s OFFSET %s"
-        )
-        params = (patient_id, limit, offset)
-        rows = self._query(
-            f"SELECT {EXAM_COLUMNS} FROM exams WHERE exam_id IN ({page}) "
-            "ORDER BY exam_date DESC NULLS LAST, exam_id DESC",
-            params,
-        )
-        findings = self._findings_where(f"WHERE exams.exam_id IN ({page})", params)
-        return [exam_from_row(row, findings.get(row[0], [])) for row in rows]
+        yield from super().iter_exams(where, batch_size, notes=notes)
 
     def exams_of_patients(
         self, patient_ids: Iterable[str], *, notes: bool = True

@@ -2,80 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-
-from neuroexam.core.vocab import ExamStatus, Mode
-from neuroexam.records.backend import ExamListing, PatientListing
+from neuroexam.records.backend import PatientListing
+from neuroexam.records.sql.listings import SqlListings, patient_listings
 from neuroexam.records.sqlite.exams import SqliteExams
-from neuroexam.records.sqlite.rows import E_COLUMNS
 
 
-class SqliteListings(SqliteExams):
-    """Exam and patient lists."""
+class SqliteListings(SqliteExams, SqlListings):
+    """Exam and patient lists (the exam lists are :class:`~neuroexam.records.sql.listings
+    .SqlListings`)."""
 
-    def exam_dates(self, status: ExamStatus | None = None) -> list[tuple[str, str | None, str]]:
-        """``(exam_id, exam_date text, patient_id)`` of every exam (or those with ``status``),
-        in date text order: enough to choose which exams a list shows, without loading them."""
-        clause, params = ("WHERE status = ?", (status.value,)) if status else ("", ())
-        return self._query(
-            f"SELECT exam_id, exam_date, patient_id FROM exams {clause} "
-            "ORDER BY exam_date, exam_id",
-            params,
-        )
-
-    def newest_exam_rows(self, status: ExamStatus, limit: int) -> list[tuple]:
-        """``EXAM_COLUMNS`` tuples of the exams with ``status`` among which are the newest
-        ``limit`` by instant (those recorded from two days before the ``limit``-th newest date
-        text on, so every offset is covered; all of them when fewer are dated), in no
-        particular order: the caller orders them by instant."""
-        found = self._query(
-            # "+status": walk the date index (the status index would visit every exam)
-            "SELECT exam_date FROM exams WHERE +status = ? AND exam_date IS NOT NULL "
-            "ORDER BY exam_date DESC LIMIT 1 OFFSET ?",
-            (status.value, max(0, limit - 1)),
-        )
-        if not found:
-            return self._query(
-                f"SELECT {E_COLUMNS} FROM exams e WHERE e.status = ?", (status.value,)
-            )
-        since = date.fromisoformat(str(found[0][0])[:10]) - timedelta(days=2)
-        return self._query(
-            f"SELECT {E_COLUMNS} FROM exams e WHERE +e.status = ? AND e.exam_date >= ?",
-            (status.value, since.isoformat()),
-        )
-
-    def listings(
-        self, status: ExamStatus | None = None, limit: int = 200, *, mode: Mode | None = None
-    ) -> list[ExamListing]:
-        """Exams newest first, with their number of findings."""
-        parts, params = [], []
-        if status:
-            parts.append("e.status = ?")
-            params.append(status.value)
-        if mode:
-            parts.append("e.mode = ?")
-            params.append(mode.value)
-        clause = f"WHERE {' AND '.join(parts)}" if parts else ""
-        rows = self._query(
-            "SELECT e.exam_id, e.exam_date, e.patient_id, e.patient_name, e.species, e.breed, "
-            "e.status, (SELECT count(*) FROM findings f WHERE f.exam_id = e.exam_id), e.mode "
-            f"FROM exams e {clause} ORDER BY e.updated_at DESC, e.exam_date DESC LIMIT ?",
-            (*params, limit),
-        )
-        return [
-            ExamListing(
-                exam_id=r[0],
-                exam_date=datetime.fromisoformat(r[1]) if r[1] else None,
-                patient_id=r[2],
-                patient_name=r[3],
-                species=r[4],
-                breed=r[5],
-                status=ExamStatus(r[6]),
-                findings=r[7],
-                mode=Mode(r[8]),
-            )
-            for r in rows
-        ]
+    _NO_INDEX = "+"  # SQLite's unary plus: no index of the column used
 
     def patients(self, search: str = "", limit: int = 200) -> list[PatientListing]:
         """Patients (exams with a patient id) newest exam first, searched by id or name.
@@ -114,16 +50,4 @@ class SqliteListings(SqliteExams):
             "LIMIT 1) ORDER BY g.last IS NULL, g.last DESC, g.patient_id",
             params,
         )
-        return [
-            PatientListing(
-                patient_id=r[0],
-                patient_name=r[1],
-                species=r[2],
-                breed=r[3],
-                exams=r[4],
-                last_exam_date=datetime.fromisoformat(r[5]) if r[5] else None,
-                last_status=ExamStatus(r[6]),
-                last_mode=Mode(r[7]),
-            )
-            for r in rows
-        ]
+        return patient_listings(rows)

@@ -5,52 +5,21 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from neuroexam.records.backend import ExamFilter
+from neuroexam.records.sql.streaming import SqlStreaming, exam_filter
 from neuroexam.records.sqlite.connection import explain
 from neuroexam.records.sqlite.leases import SqliteLeases
-from neuroexam.records.sqlite.rows import E_COLUMNS, EXAM_COLUMNS, exam_from_row, finding_from_row
+from neuroexam.records.sqlite.rows import EXAM_COLUMNS, exam_from_row
 
 if TYPE_CHECKING:
-    from neuroexam.core.models import Exam, Finding
+    from neuroexam.core.models import Exam
 
 
 def filter_sql(where: ExamFilter | None) -> tuple[str, tuple]:
     """``WHERE …`` over ``exams e`` (empty when nothing is restricted) and its parameters."""
-    where = where or ExamFilter()
-    parts: list[str] = []
-    params: list[object] = []
-    if where.patient_id is not None:
-        parts.append("e.patient_id = ?")
-        params.append(where.patient_id)
-    if where.mode is not None:
-        parts.append("e.mode = ?")
-        params.append(where.mode.value)
-    allowed = ["complete"]
-    if where.include_unfinished:
-        allowed.append("in_progress")
-    if where.include_voided:
-        allowed.append("voided")
-    if len(allowed) < 3:
-        parts.append(f"e.status IN ({', '.join(repr(s) for s in allowed)})")
-    if where.statuses:
-        parts.append(f"e.status IN ({', '.join('?' * len(where.statuses))})")
-        params += [s.value for s in where.statuses]
-    for bound, op in ((where.since, ">="), (where.until, "<=")):
-        if bound is None:
-            continue
-        if not isinstance(bound, datetime):
-            parts.append(f"substr(e.exam_date, 1, 10) {op} ?")
-            params.append(bound.isoformat())
-        elif bound.tzinfo is None:
-            parts.append(f"substr(e.exam_date, 1, 19) {op} ?")
-            params.append(bound.isoformat(timespec="seconds"))
-        else:
-            parts.append(f"julianday(e.exam_date) {op} julianday(?)")
-            params.append(bound.isoformat())
-    return (f"WHERE {' AND '.join(parts)}" if parts else ""), tuple(params)
+    return exam_filter(where, "julianday(e.exam_date) {op} julianday(?)")
 
 
 def _in_order(where: ExamFilter | None) -> str:
@@ -62,42 +31,14 @@ def _in_order(where: ExamFilter | None) -> str:
     return "INDEXED BY exams_in_order"
 
 
-class SqliteStreaming(SqliteLeases):
-    """Exams in export order, in batches, and the exams of given patients."""
+class SqliteStreaming(SqliteLeases, SqlStreaming):
+    """Exams in export order, in batches, and the exams of given patients (what both
+    backends read alike is :class:`~neuroexam.records.sql.streaming.SqlStreaming`)."""
 
-    def _findings_where(
-        self, clause: str, params: tuple, notes: bool = True
-    ) -> dict[str, list[Finding]]:
-        """Findings of the exams selected by ``clause`` (over ``exams``), by exam, in order;
-        ``notes=False``: without notes and times, equal findings one shared object."""
-        out: dict[str, list[Finding]] = {}
-        text = "f.note, f.recorded_at" if notes else "'', NULL"
-        rows = self._query(
-            f"SELECT f.exam_id, f.test, f.site, f.side, f.grade, {text} "
-            f"FROM exams JOIN findings f ON f.exam_id = exams.exam_id {clause} "
-            "ORDER BY f.exam_id, f.seq, f.test, f.site, f.side",
-            params,
-        )
-        shared: dict[tuple, Finding] = {}
-        for row in rows:
-            if notes:
-                finding = finding_from_row(row)
-            else:
-                finding = shared.get(row[1:5]) or shared.setdefault(row[1:5], finding_from_row(row))
-            out.setdefault(row[0], []).append(finding)
-        return out
-
-    def count_exams(self, where: ExamFilter | None = None) -> int:
-        clause, params = filter_sql(where)
-        return int(self._query(f"SELECT count(*) FROM exams e {clause}", params)[0][0])
-
-    def exam_rows(self, where: ExamFilter | None = None) -> list[tuple]:
-        """The chosen exams as plain tuples (the values of ``EXAM_COLUMNS`` as stored),
-        without findings, in export order (date, then id)."""
-        clause, params = filter_sql(where)
-        return self._query(
-            f"SELECT {E_COLUMNS} FROM exams e {clause} ORDER BY e.exam_date, e.exam_id", params
-        )
+    _DATE_ASC = "exam_date"  # a missing date (NULL) sorts first in SQLite
+    _DESC = "DESC"  # a missing value (NULL) sorts last going down in SQLite
+    _NO_LIMIT = -1  # LIMIT -1: every row
+    _filter = staticmethod(filter_sql)
 
     def iter_finding_rows(
         self, where: ExamFilter | None = None, batch_size: int = 20_000, *, notes: bool = True
@@ -152,77 +93,6 @@ class SqliteStreaming(SqliteLeases):
         finally:
             with suppress(sqlite3.Error):  # the connection may be closed already
                 cursor.close()
-
-    def iter_exams(
-        self, where: ExamFilter | None = None, batch_size: int = 20_000, *, notes: bool = True
-    ) -> Iterator[Exam]:
-        """The chosen exams with their findings, in export order, one at a time.
-
-        Two streamed queries (exams, then their findings in the same order) merged as they
-        come: call it on a :meth:`snapshot` when the records may change meanwhile.
-        ``notes=False`` leaves out notes and entry times (what evaluation needs, faster): equal
-        findings are then one shared object, to be read, not changed.
-        """
-        heads = self.exam_rows(where)
-        at = {row[0]: i for i, row in enumerate(heads)}
-        shared: dict[tuple, Finding] = {}
-        current = 0
-        findings: list[Finding] = []
-        for batch in self.iter_finding_rows(where, batch_size, notes=notes):
-            for row in batch:
-                i = at.get(row[0], -1)
-                if i < current:  # not one of the chosen exams (cannot happen in a snapshot)
-                    continue
-                while current < i:
-                    yield exam_from_row(heads[current], findings)
-                    current, findings = current + 1, []
-                if notes:
-                    findings.append(finding_from_row(row))
-                else:
-                    key = row[1:5]
-                    if key not in shared:
-                        shared[key] = finding_from_row(row)
-                    findings.append(shared[key])
-        while current < len(heads):
-            yield exam_from_row(heads[current], findings)
-            current, findings = current + 1, []
-
-    def serial_heads(
-        self, where: ExamFilter | None = None
-    ) -> list[tuple[str, str, str, bool, str, str, str]]:
-        """``(exam_id, patient_id, exam_date text, has a trunci cut-off, species, status,
-        patient_name)`` for every exam (any mode or status) of the patients of the chosen
-        exams, in store order (date, then id): what serial comparison
-        (:mod:`neuroexam.core.serial`) needs to find each exam's previous exam."""
-        clause, params = filter_sql(where)
-        rows = self._query(
-            "SELECT x.exam_id, x.patient_id, x.exam_date, EXISTS (SELECT 1 FROM findings f "
-            "WHERE f.exam_id = x.exam_id AND f.test = 'cutaneous_trunci' "
-            "AND f.grade != 'not_tested'), x.species, x.status, x.patient_name "
-            "FROM exams x WHERE x.patient_id != '' "
-            f"AND x.patient_id IN (SELECT e.patient_id FROM exams e {clause}) "
-            "ORDER BY x.exam_date, x.exam_id",
-            params,
-        )
-        return [(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6]) for r in rows]
-
-    def patient_exams(
-        self, patient_id: str, *, limit: int | None = None, offset: int = 0
-    ) -> list[Exam]:
-        """One patient's exams (any mode or status, with findings), newest first, a page at a
-        time; with the patient index this costs the same whatever the size of the records."""
-        page = (
-            "SELECT exam_id FROM exams WHERE patient_id = ? "
-            "ORDER BY exam_date DESC, exam_id DESC LIMIT ? OFFSET ?"
-        )
-        params = (patient_id, -1 if limit is None else limit, offset)
-        rows = self._query(
-            f"SELECT {EXAM_COLUMNS} FROM exams WHERE exam_id IN ({page}) "
-            "ORDER BY exam_date DESC, exam_id DESC",
-            params,
-        )
-        findings = self._findings_where(f"WHERE exams.exam_id IN ({page})", params)
-        return [exam_from_row(row, findings.get(row[0], [])) for row in rows]
 
     def exams_of_patients(
         self, patient_ids: Iterable[str], *, notes: bool = True

@@ -495,44 +495,14 @@ def _import(args: argparse.Namespace) -> int:
     try:
         with terminal_progress() as progress:
             report = import_file(store, args.file, progress=progress)
-        stored_note = _store_imported_assessments(store, [e for e, _ in report.imported])
     except CsvInputError as exc:
         return _usage_error(f"neuroexam import: {safe_text(exc)}")
     finally:
         store.close()
     print(report.render())
-    if stored_note:
-        print(stored_note, file=sys.stderr)
     if report.store_error:
         print(f"neuroexam import: {safe_text(report.store_error)}", file=sys.stderr)
     return report.exit_status
-
-
-#: Imported exams whose assessments are computed and stored together.
-IMPORT_ASSESS_SLICE = 5000
-
-
-def _store_imported_assessments(store: RecordStore, exam_ids: list[str]) -> str:
-    """Store the imported exams' assessments (the summary export, history and patients read
-    them). They are a cache: when the records refuse the write, the first reader computes them,
-    and the returned note says so."""
-    if not exam_ids:
-        return ""
-    from neuroexam.core.protocol import shipped
-    from neuroexam.records.assessments import refresh_assessments
-    from neuroexam.records.store import StoreError
-
-    protocols = shipped()
-    try:
-        # In slices, so memory stays bounded by a slice, not by the size of the import.
-        for start in range(0, len(exam_ids), IMPORT_ASSESS_SLICE):
-            refresh_assessments(store, exam_ids[start : start + IMPORT_ASSESS_SLICE], protocols)
-    except StoreError as exc:
-        return (
-            f"neuroexam import: assessments not stored ({safe_text(exc)}); "
-            "they are computed when first needed"
-        )
-    return ""
 
 
 def _report(args: argparse.Namespace) -> int:

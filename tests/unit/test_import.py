@@ -9,8 +9,6 @@ import pytest
 
 from neuroexam import cli
 from neuroexam.core.models import ExamStatus, Mode
-from neuroexam.core.protocol import shipped
-from neuroexam.records.assessments import refresh_assessments
 from neuroexam.records.store import Store, StoreError, open_store
 from tests.backends import Backend
 from tests.conftest import REPO
@@ -153,17 +151,3 @@ def test_one_transaction_per_exam(backend: Backend) -> None:
     assert cast(Any, store)._query("SELECT count(*) FROM findings")[0][0] == 0  # either backend
     store.close()
 
-
-def test_import_stores_each_imported_exams_assessment(backend: Backend) -> None:
-    """The summary export, history and patients read stored assessments: an import leaves
-    them stored and fresh for every exam it wrote (nothing to compute on first read)."""
-    assert cli.main(["import", str(GOLDEN / "findings.csv")]) == 0
-    store = open_store()
-    try:
-        ids = stored_ids()
-        stored = store.stored_assessments(ids)
-        assert sorted(stored) == sorted(ids) and len(ids) == 5
-        # Fresh: a refresh finds nothing to compute.
-        assert refresh_assessments(store, ids, shipped()) == 0
-    finally:
-        store.close()

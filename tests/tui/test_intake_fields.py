@@ -143,3 +143,16 @@ async def test_every_sign_of_the_checklist_is_listed(tmp_path: Path) -> None:
         listed = [i.id for lst in app.screen.query(SignList) for i in lst.items]
         assert listed == [s.id for g in signs.groups for s in signs.signs if s.group == g.id]
         assert sorted(listed) == sorted(app.protocols.sign_ids())
+
+
+async def test_examiner_comes_from_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings' ``examiner`` fills a new exam's examiner field (README: Settings)."""
+    config = tmp_path / "settings.toml"
+    config.write_text('examiner = "Dr A. Vogel"\n', encoding="utf-8")
+    monkeypatch.setenv("NEUROEXAM_CONFIG", str(config))
+    app = NeuroExamApp(store=Store(tmp_path / "t.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_intake(app, pilot)
+        assert value(pilot, "examiner") == "Dr A. Vogel"

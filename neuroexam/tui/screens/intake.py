@@ -165,6 +165,17 @@ async def _run_bindings(
             await screen.app.run_action(active.binding.action, active.node)
 
 
+
+def _settings_examiner() -> str:
+    """The settings' ``examiner`` for a new exam's intake ("" when unset or unreadable: the
+    settings file's own errors are reported where it is loaded for reports and exports)."""
+    from neuroexam.settings import SettingsError, load_settings
+
+    try:
+        return load_settings().examiner
+    except SettingsError:
+        return ""
+
 def _row(label: str, widget: Widget, row_id: str | None = None) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="field", id=row_id)
 
@@ -368,7 +379,7 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
             ),
         )
         yield Label("", id="weight-error", classes="field-error -hidden", markup=False)
-        examiner = exam.examiner if exam else ""
+        examiner = exam.examiner if exam else _settings_examiner()
         yield _row("Examiner", FieldInput(examiner, id="examiner", compact=True))
         when = exam.exam_date if exam and exam.exam_date else local_now()
         self._date_default = format_exam_date(when)

@@ -234,9 +234,6 @@ class PostgresExams(PostgresStreaming, SqlExams[Conn]):
             for _seq, pid, at, event, old, new in rows
         ]
 
-    # Kept for callers of the first release (same meaning as record_finding).
-    save_finding = record_finding
-
     def clear_finding(
         self,
         exam_id: str,

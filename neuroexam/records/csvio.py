@@ -8,10 +8,12 @@ proportion to its size; written with pandas, imported inside the function that w
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from operator import itemgetter
 from os import PathLike
 from pathlib import Path
@@ -142,8 +144,7 @@ class _Lines:
                 )
             byte = ord(bad.group()) - 0xDC00
             raise CsvInputError(
-                f"{self.path}: line {self.line} is not UTF-8 text (byte 0x{byte:02X}); "
-                f"{SAVE_AS}"
+                f"{self.path}: line {self.line} is not UTF-8 text (byte 0x{byte:02X}); {SAVE_AS}"
             )
         if not self.row_controls and first_control(text) is not None:
             self.row_controls = True
@@ -181,6 +182,96 @@ def _separator(header_line: str) -> str:
     return max(SEPARATORS, key=score)
 
 
+#: A raw row as the first stage of the reader gives it: the line it starts on, its
+#: :data:`CONTROLS` / :data:`QUOTES` flags and its cells as the CSV parser split them.
+RawRow = tuple[int, int, list[str]]
+#: A line of the row holds a terminal control character (:func:`first_control`).
+CONTROLS = 1
+#: A line of the row may hold an apostrophe (a cell may carry export's formula quote).
+QUOTES = 2
+
+
+class RowShape:
+    """How the rows of one file map to FORMAT.md columns, from its header: the second stage
+    of the reader (:meth:`finish`) turns a :data:`RawRow` into the row dict of
+    :func:`iter_rows`. Cheap to pickle (a stream hands it to worker processes)."""
+
+    def __init__(self, columns: list[str], position: dict[str, int], sep: str) -> None:
+        self.columns = columns
+        self.named = list(position.items())
+        self.width = len(columns)
+        #: Every column named, once: a row maps by position.
+        self.simple = len(self.named) == self.width
+        self.codes = [name for name in position if name not in TEXT_COLUMNS]
+        self.decimal = [name for name in DECIMAL_COLUMNS if name in position] if sep != "," else []
+        self.exam_column = position["exam_id"]
+        #: The cells of a row that must be alike in every row of an exam.
+        self.exam_cells = itemgetter(
+            *[position[c] for c in EXAM_COLUMNS if c in position], self.exam_column
+        )
+        finding = ("test", "site", "side", "grade", "note", "recorded_at")
+        #: A row's finding cells, when the header names them all.
+        self.finding_cells = (
+            itemgetter(*[position[c] for c in finding])
+            if all(c in position for c in finding)
+            else None
+        )
+        self.patient_column = position.get("patient_id")
+        self.sep = sep
+
+    def exam_key(self, flags: int, cells: list[str]) -> tuple[str, str]:
+        """The row's ``exam_id`` and ``patient_id`` cells exactly as :meth:`finish` gives
+        them, without finishing the row."""
+        n = len(cells)
+        at = self.exam_column
+        exam_id = cells[at] if at < n else ""
+        at = self.patient_column  # type: ignore[assignment]
+        patient = cells[at] if at is not None and at < n else ""
+        if flags & QUOTES:
+            if exam_id.startswith("'"):
+                exam_id = unneutralise(exam_id)
+            if patient.startswith("'"):
+                patient = unneutralise(patient)
+        return exam_id, patient
+
+    def finisher(self) -> Callable[[int, int, list[str]], dict[str, Any]]:
+        """The function that turns a raw row into the row dict of :func:`iter_rows` (its
+        line, flags and cells), everything it needs bound once."""
+        columns, named, codes, decimal = self.columns, self.named, self.codes, self.decimal
+        by_position = self.simple
+        width = self.width
+        code_cells = itemgetter(*codes) if len(codes) > 1 else None  # a tuple of code cells
+        strip, fullmatch = str.strip, _DECIMAL_COMMA.fullmatch
+
+        def finish(line: int, flags: int, cells: list[str]) -> dict[str, Any]:
+            n = len(cells)
+            if n == width and by_position:
+                row: dict[str, Any] = dict(zip(columns, cells, strict=True))
+            else:
+                row = {name: cells[i] if i < n else "" for name, i in named}
+            if code_cells is None:
+                for name in codes:
+                    row[name] = row[name].strip()
+            else:  # all code cells stripped in one pass, written back only when one changed
+                found = code_cells(row)
+                clean = tuple(map(strip, found))
+                if clean != found:
+                    row.update(zip(codes, clean, strict=True))
+            if flags & QUOTES:
+                for name, cell in row.items():
+                    if cell.startswith("'"):
+                        row[name] = unneutralise(cell)
+            for name in decimal:
+                if fullmatch(row[name]):
+                    row[name] = row[name].replace(",", ".")
+            row["_line"] = line
+            if flags & CONTROLS:
+                row["_problem"] = _control(row)
+            return row
+
+        return finish
+
+
 def iter_rows(
     path: Path, on_progress: Callable[[int], None] | None = None, every: int = 4096
 ) -> Iterator[dict[str, Any]]:
@@ -191,16 +282,46 @@ def iter_rows(
     rows are skipped. Raises :class:`CsvInputError` when the file cannot be used: not found,
     not UTF-8 text, no header, a required column missing, or a limit exceeded
     (:data:`MAX_COLUMNS`, :data:`MAX_CELL_CHARS`, :data:`MAX_LINE_CHARS`). Rows come one at a
-    time, in file order, with memory bounded per row. ``on_progress``, when given, is called every
-    ``every`` rows with the byte offset read so far (a progress display).
+    time, in file order, with memory bounded per row. ``on_progress``, when given, is called
+    now and then with the byte offset read so far (a progress display).
+    """
+    source = raw_rows(path, on_progress, every)
+    shape = next(source)
+    assert isinstance(shape, RowShape)
+    finish = shape.finisher()
+    for line, flags, cells in source:  # type: ignore[misc]
+        yield finish(line, flags, cells)
+
+
+def raw_rows(
+    path: Path, on_progress: Callable[[int], None] | None = None, every: int = 4096
+) -> Iterator[RowShape | RawRow]:
+    """The first stage of :func:`iter_rows`: first the file's :class:`RowShape`, then each
+    non-blank row as a :data:`RawRow` (limits checked, nothing else done to the cells).
+
+    Two readers give the same rows: a fast one (:func:`_fast_rows`: big blocks checked for
+    what the careful one looks for line by line, the CSV parser fed at C speed) for the usual
+    clean UTF-8 file, and the careful one (:func:`_rows`), line by line, for anything the fast
+    one does not vouch for: it then takes over where the fast one stopped (reading the file
+    again, the rows already given skipped), so that every message and every row is the
+    careful reader's.
     """
     path = Path(path)
     if csv.field_size_limit() <= MAX_CELL_CHARS:
         csv.field_size_limit(MAX_CELL_CHARS + 1)
+    given = [0]
     try:
         _check_signature(path)
+        try:
+            yield from _fast_rows(path, on_progress, given)
+            return
+        except (_NotVouched, csv.Error, CsvInputError, UnicodeDecodeError):
+            pass
         with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
-            yield from _rows(handle, path, on_progress, every)
+            careful = _rows(handle, path, on_progress, every)
+            for _ in range(given[0]):
+                next(careful)
+            yield from careful
     except FileNotFoundError:
         raise CsvInputError(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -209,22 +330,118 @@ def iter_rows(
         raise CsvInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def _rows(
-    handle: TextIO,
-    path: Path,
-    on_progress: Callable[[int], None] | None = None,
-    every: int = 4096,
-) -> Iterator[dict[str, Any]]:
-    lines = _Lines(handle, path)
-    header_line = next((text for text in lines if text.strip()), None)
+class _NotVouched(Exception):
+    """The fast reader met something only the careful reader may judge."""
+
+
+#: Bytes read at once by the fast reader (then up to the end of the line).
+_BLOCK = 1 << 20
+#: Control bytes (C0 but tab, line feed and carriage return; DEL): the fast reader deletes
+#: every other byte and looks at what is left. C1 controls are UTF-8 ``\xc2\x80-\x9f``.
+_KEEP_CONTROLS = bytes(
+    b for b in range(256) if not ((b < 0x20 and b not in b"\t\n\r") or b == 0x7F)
+)
+_C1 = re.compile(b"\xc2[\x80-\x9f]")
+
+
+def _vouched_blocks(
+    path: Path, quotes: list[bool], on_progress: Callable[[int], None] | None
+) -> Iterator[str]:
+    """The file's text in blocks of whole lines, each checked: UTF-8, no control character,
+    no carriage return but before a line feed, no line longer than :data:`MAX_CELL_CHARS`
+    bytes (so within every limit of the careful reader). ``quotes[0]`` tells whether the
+    block just given or the one before it holds an apostrophe."""
+    seen = False
+    with path.open("rb") as raw:
+        rest = b""
+        read = 0
+        first = True
+        while True:
+            data = raw.read(_BLOCK)
+            read += len(data)
+            block = rest + data
+            if data:
+                cut = block.rfind(b"\n") + 1
+                if cut == 0:
+                    if len(block) > MAX_CELL_CHARS:
+                        raise _NotVouched
+                    rest = block
+                    continue
+                block, rest = block[:cut], block[cut:]
+            elif not block:
+                return
+            else:
+                rest = b""
+            if block.translate(None, _KEEP_CONTROLS) or (b"\xc2" in block and _C1.search(block)):
+                raise _NotVouched
+            if block.count(b"\r") != block.count(b"\r\n"):
+                raise _NotVouched
+            if len(block) > MAX_CELL_CHARS and max(map(len, block.split(b"\n"))) > MAX_CELL_CHARS:
+                raise _NotVouched
+            text = block.decode("utf-8-sig" if first else "utf-8")
+            first = False
+            here = "'" in text
+            quotes[0] = here or seen
+            seen = here
+            if on_progress is not None:
+                on_progress(read - len(rest))
+            yield text
+            if not data:
+                return
+
+
+def _fast_rows(
+    path: Path, on_progress: Callable[[int], None] | None, given: list[int]
+) -> Iterator[RowShape | RawRow]:
+    """:func:`_rows` for a file :func:`_vouched_blocks` vouches for; raises
+    :class:`_NotVouched` (or the parser's error) at the first thing it cannot judge, before
+    giving the row concerned. ``given[0]`` counts the items given."""
+    quotes = [False]
+    blocks = _vouched_blocks(path, quotes, on_progress)
+    text = next(blocks, None)
+    if text is None:
+        raise _NotVouched  # an empty file: the careful reader names it
+    first = io.StringIO(text, newline="")
+    header_at = 0
+    header_line = None
+    for line in first:
+        header_at += 1
+        if line.strip():
+            header_line = line
+            break
     if header_line is None:
-        raise CsvInputError(f"{path}: empty file, expected a header row")
-    header_at = lines.line
-    try:
-        sep = _separator(header_line)
-        columns = [c.strip() for c in next(csv.reader([header_line], delimiter=sep))]
-    except csv.Error as exc:
-        raise _not_csv(path, lines, exc) from None
+        raise _NotVouched
+    shape = _shape(path, header_line, header_at)
+    given[0] = 1
+    yield shape
+    width, exam_column = shape.width, shape.exam_column
+    lines = chain(first, chain.from_iterable(io.StringIO(t, newline="") for t in blocks))
+    reader = csv.reader(lines, delimiter=shape.sep, strict=True)
+    before = 0  # lines read before the current row
+    for cells in reader:
+        now = reader.line_num
+        start = header_at + before + 1
+        spans = now - before
+        before = now
+        n = len(cells)
+        if n > MAX_COLUMNS:
+            raise _NotVouched
+        # A quoted cell across lines: is the row surely within the careful reader's limits?
+        if spans > 1 and 2 * sum(map(len, cells)) + 3 * n + 2 * spans > MAX_CELL_CHARS:
+            raise _NotVouched
+        if (n <= exam_column or not cells[exam_column].strip()) and not "".join(cells).strip():
+            continue  # a blank row (or only separators, as spreadsheets leave)
+        if n > width and "".join(cells[width:]).strip():
+            raise _NotVouched
+        given[0] += 1
+        yield start, QUOTES if quotes[0] else 0, cells
+
+
+def _shape(path: Path, header_line: str, header_at: int) -> RowShape:
+    """The :class:`RowShape` of the header ``header_line`` (on line ``header_at``); raises
+    :class:`CsvInputError` for a header that cannot be used."""
+    sep = _separator(header_line)
+    columns = [c.strip() for c in next(csv.reader([header_line], delimiter=sep))]
     if len(columns) > MAX_COLUMNS:
         raise CsvInputError(
             f"{path}: line {header_at} (the header) has {len(columns)} columns, more than the "
@@ -246,16 +463,30 @@ def _rows(
                     "separated by commas)"
                 )
             raise CsvInputError(f"{path}: missing required column '{column}'{hint}")
-    width = len(columns)
-    named = list(position.items())
-    simple = len(named) == width  # every column named, once: a row maps by position
-    codes = [name for name in position if name not in TEXT_COLUMNS]
-    code_cells = itemgetter(*codes) if len(codes) > 1 else None  # a tuple of the code cells
-    decimal = [name for name in DECIMAL_COLUMNS if name in position] if sep != "," else []
-    first_column = position["exam_id"]
+    return RowShape(columns, position, sep)
+
+
+def _rows(
+    handle: TextIO,
+    path: Path,
+    on_progress: Callable[[int], None] | None = None,
+    every: int = 4096,
+) -> Iterator[RowShape | RawRow]:
+    """The careful reader: line by line, each line checked (:class:`_Lines`)."""
+    lines = _Lines(handle, path)
+    header_line = next((text for text in lines if text.strip()), None)
+    if header_line is None:
+        raise CsvInputError(f"{path}: empty file, expected a header row")
+    header_at = lines.line
+    try:
+        shape = _shape(path, header_line, header_at)
+    except csv.Error as exc:
+        raise _not_csv(path, lines, exc) from None
+    yield shape
+    columns, width, first_column = shape.columns, shape.width, shape.exam_column
     # strict: a quote that is never closed, or text after a closing quote, is an error (the
     # lenient reading would swallow the rest of the file into one cell, or change a cell).
-    reader = csv.reader(lines, delimiter=sep, strict=True)
+    reader = csv.reader(lines, delimiter=shape.sep, strict=True)
     lines.next_row()
     countdown = every
     try:
@@ -280,33 +511,11 @@ def _rows(
                 cells
             ).strip():
                 continue  # a blank row (or only separators, as spreadsheets leave)
-            if n == width and simple:
-                row: dict[str, Any] = dict(zip(columns, cells, strict=True))
-            else:
-                if n > width and "".join(cells[width:]).strip():
-                    raise CsvInputError(
-                        f"{path}: line {start} has {n} cells but the header has {width}"
-                    )
-                row = {name: cells[i] if i < n else "" for name, i in named}
-            if code_cells is None:
-                for name in codes:
-                    row[name] = row[name].strip()
-            else:  # all code cells stripped in one pass, written back only when one changed
-                found = code_cells(row)
-                clean = tuple(map(str.strip, found))
-                if clean != found:
-                    row.update(zip(codes, clean, strict=True))
-            if quotes:
-                for name, cell in row.items():
-                    if cell.startswith("'"):
-                        row[name] = unneutralise(cell)
-            for name in decimal:
-                if _DECIMAL_COMMA.fullmatch(row[name]):
-                    row[name] = row[name].replace(",", ".")
-            row["_line"] = start
-            if controls:
-                row["_problem"] = _control(row)
-            yield row
+            if n > width and "".join(cells[width:]).strip():
+                raise CsvInputError(
+                    f"{path}: line {start} has {n} cells but the header has {width}"
+                )
+            yield start, (CONTROLS if controls else 0) | (QUOTES if quotes else 0), cells
     except csv.Error as exc:
         raise _not_csv(path, lines, exc) from None
 
@@ -330,8 +539,7 @@ def _not_csv(path: Path, lines: _Lines, exc: csv.Error) -> CsvInputError:
         )
     if "unexpected end of data" in str(exc):
         return CsvInputError(
-            f"{path}: the row starting on line {lines.row_start} opens a quote that is never "
-            "closed"
+            f"{path}: the row starting on line {lines.row_start} opens a quote that is never closed"
         )
     return CsvInputError(f"{path}: line {lines.line}: not readable as CSV ({exc})")
 
@@ -482,6 +690,8 @@ class ExamBuilder:
 
     def __init__(self) -> None:
         self._combos: dict[tuple[str, str, str, str], _Combo | None] = {}
+        #: Valid combinations by their raw cells (:meth:`build_raw`).
+        self._raw_combos: dict[tuple[str, str, str, str], _Combo] = {}
 
     def finding(self, row: dict[str, Any]) -> Finding:
         """The row's finding; raises :class:`ValidationError` exactly as :class:`Finding`."""
@@ -558,36 +768,133 @@ class ExamBuilder:
             findings.append(finding)
         if errors:
             return None, errors
-        try:
-            exam = Exam(
-                exam_id=exam_id,
-                exam_date=first.get("exam_date") or None,
-                examiner=first.get("examiner", ""),
-                mode=first.get("mode") or Mode.CLINICAL,
-                patient=Patient(
-                    patient_id=first.get("patient_id", ""),
-                    name=first.get("patient_name", ""),
-                    species=first["species"],
-                    breed=first.get("breed", ""),
-                    age_years=first.get("age_years") or None,
-                    sex=first.get("sex") or "unknown",
-                    weight_kg=first.get("weight_kg") or None,
-                ),
-                signs=[s for s in first.get("signs", "").split(";") if s.strip()],
-                findings=[],
-                status=first.get("exam_status") or ExamStatus.COMPLETE,
-                signed_by=first.get("signed_by", ""),
-                signed_at=first.get("signed_at") or None,
-                exam_note=first.get("exam_note", ""),
-                parts="spinal" if any(f.test.value in _SPINAL_TESTS for f in findings) else "quick",
+        return _exam(exam_id, first, findings)
+
+    def build_raw(
+        self,
+        exam_id: str,
+        rows: list[RawRow],
+        shape: RowShape,
+        finish: Callable[[int, int, list[str]], dict[str, Any]],
+    ) -> tuple[Exam | None, list[RowError]]:
+        """:meth:`build` of the exam's raw rows (``finish``: ``shape.finisher()``).
+
+        The usual exam (every row of the header's width, its exam columns written alike, each
+        finding valid and once) is built from the raw cells, finishing only its first row;
+        anything else is finished row by row and built by :meth:`build`, for its messages.
+        A cell's finished value depends on the cell alone (a cell starting with ``'`` makes
+        its row flagged :data:`QUOTES`), so equal raw cells are equal finished cells."""
+        exam = self._usual(exam_id, rows, shape, finish)
+        if exam is not None:
+            return exam, []
+        return self.build(exam_id, [finish(line, flags, cells) for line, flags, cells in rows])
+
+    def _usual(
+        self,
+        exam_id: str,
+        rows: list[RawRow],
+        shape: RowShape,
+        finish: Callable[[int, int, list[str]], dict[str, Any]],
+    ) -> Exam | None:
+        """The exam of :meth:`build_raw`'s usual case, or None (not usual, or an error)."""
+        at = shape.finding_cells
+        if at is None or not shape.simple:
+            return None
+        width = shape.width
+        head = shape.exam_cells
+        if len(rows[0][2]) != width:
+            return None
+        expected = head(rows[0][2])
+        combos = self._raw_combos
+        findings: list[Finding] = []
+        seen: set[tuple[Any, ...]] = set()
+        for line, flags, cells in rows:
+            if flags & CONTROLS or len(cells) != width or head(cells) != expected:
+                return None
+            test, site, side, grade, note, recorded = at(cells)
+            key = (test, site, side, grade)
+            combo = combos.get(key)
+            if combo is None:
+                combo = self._combo_of(finish(line, flags, cells))
+                if combo is None:
+                    return None
+                if len(combos) >= self.CACHE_LIMIT:
+                    combos.clear()
+                combos[key] = combo
+            if combo[:3] in seen:
+                return None
+            seen.add(combo[:3])
+            recorded = recorded.strip()
+            if recorded.startswith("'"):
+                recorded = unneutralise(recorded)
+            if recorded:
+                try:
+                    moment = _parse_recorded_at(recorded)
+                except ValidationError:
+                    return None
+            else:
+                moment = None
+            if note.startswith("'"):
+                note = unneutralise(note)
+            findings.append(
+                _constructed(
+                    {
+                        "test": combo[0],
+                        "site": combo[1],
+                        "side": combo[2],
+                        "grade": combo[3],
+                        "note": note,
+                        "recorded_at": moment,
+                    }
+                )
             )
-        except ValidationError as exc:
-            return None, [RowError(exam_id, first["_line"], _messages(exc))]
-        # Set after validation: passed to Exam() each finding would be validated again
-        # (its site check runs on instances too), and Exam's one-finding-per-site check
-        # cannot fail on them (a second finding for a site is an error above).
-        exam.findings = findings
-        return exam, []
+        return _exam(exam_id, finish(*rows[0]), findings)[0]
+
+    def _combo_of(self, row: dict[str, Any]) -> _Combo | None:
+        """The validated combination of a finished row, or None when not valid."""
+        key = (row["test"], row["site"], row["side"], row["grade"])
+        if key not in self._combos:
+            try:
+                self.finding({**row, "recorded_at": ""})
+            except ValidationError:
+                return None
+        return self._combos.get(key)
+
+
+def _exam(
+    exam_id: str, first: dict[str, Any], findings: list[Finding]
+) -> tuple[Exam | None, list[RowError]]:
+    """The exam of its first row's exam columns and its (valid) findings, or its error."""
+    try:
+        exam = Exam(
+            exam_id=exam_id,
+            exam_date=first.get("exam_date") or None,
+            examiner=first.get("examiner", ""),
+            mode=first.get("mode") or Mode.CLINICAL,
+            patient=Patient(
+                patient_id=first.get("patient_id", ""),
+                name=first.get("patient_name", ""),
+                species=first["species"],
+                breed=first.get("breed", ""),
+                age_years=first.get("age_years") or None,
+                sex=first.get("sex") or "unknown",
+                weight_kg=first.get("weight_kg") or None,
+            ),
+            signs=[s for s in first.get("signs", "").split(";") if s.strip()],
+            findings=[],
+            status=first.get("exam_status") or ExamStatus.COMPLETE,
+            signed_by=first.get("signed_by", ""),
+            signed_at=first.get("signed_at") or None,
+            exam_note=first.get("exam_note", ""),
+            parts="spinal" if any(f.test.value in _SPINAL_TESTS for f in findings) else "quick",
+        )
+    except ValidationError as exc:
+        return None, [RowError(exam_id, first["_line"], _messages(exc))]
+    # Set after validation: passed to Exam() each finding would be validated again
+    # (its site check runs on instances too), and Exam's one-finding-per-site check
+    # cannot fail on them (a second finding for a site is an error above).
+    exam.findings = findings
+    return exam, []
 
 
 #: Tests of the optional spinal part: an imported exam holding one was a spinal exam.

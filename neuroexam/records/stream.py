@@ -4,16 +4,18 @@
 only when the whole file has been read. So the file is read twice over, the second time from a
 spill file:
 
-1. **Index** (:func:`index_file`): every row is read once through
-   :func:`neuroexam.records.csvio.iter_rows` (its limits and hostile-input hygiene unchanged),
-   ``marshal``-ed (the row dicts themselves, consecutive rows of one exam as one record of at
-   most ``_BATCH`` rows) and appended to an anonymous temporary file (created 0600 and
+1. **Index** (:func:`index_file`): every row is read once through the first stage of
+   :func:`neuroexam.records.csvio.iter_rows` (:func:`~neuroexam.records.csvio.raw_rows`: its
+   limits and hostile-input checks unchanged), ``marshal``-ed (the raw rows, consecutive rows of
+   one exam as one record of at most ``_BATCH`` rows) and appended to an anonymous temporary
+   file (created 0600 and
    unlinked at once: it vanishes with the process, whatever happens). In memory stay, per
    exam, its number in order of first appearance, its patient and the byte runs its rows
    occupy in the spill file: one run when the file lists each exam's rows together (as
    ``export`` writes them), at worst one per row (16 bytes in an ``array``, never a Python
    object per row).
-2. **Exams**: each patient's exams are read back (a seek and a read per run), validated
+2. **Exams**: each patient's exams are read back (a seek and a read per run), finished into
+   the row dicts :func:`~neuroexam.records.csvio.iter_rows` gives (its second stage), validated
    (:class:`~neuroexam.records.csvio.ExamBuilder`) and handed on, one patient at a time.
 
 Why not sort into a temporary SQLite file: that costs an insert and a B-tree position per row
@@ -43,7 +45,7 @@ from typing import IO, Any, Protocol
 from neuroexam.core.models import Assessment, Exam, ExamStatus
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate_all
-from neuroexam.records.csvio import ExamBuilder, RowError, iter_rows
+from neuroexam.records.csvio import ExamBuilder, RawRow, RowError, RowShape, raw_rows
 
 
 class Progress(Protocol):
@@ -91,6 +93,8 @@ class FileIndex:
         #: does).
         self.empty_id_lines = array("q")
         self.rows = 0
+        #: The file's columns (set by :func:`index_file`).
+        self.shape: RowShape | None = None
         self._spill: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
 
     def __enter__(self) -> FileIndex:
@@ -108,8 +112,27 @@ class FileIndex:
         return [RowError("", line, EMPTY_EXAM_ID) for line in self.empty_id_lines]
 
     def rows_of(self, entry: ExamEntry) -> list[dict[str, Any]]:
-        """The exam's rows, in file order, exactly as :func:`iter_rows` gave them."""
-        rows: list[dict[str, Any]] = []
+        """The exam's rows, in file order, exactly as
+        :func:`~neuroexam.records.csvio.iter_rows` gives them."""
+        assert self.shape is not None
+        finish = self._finish
+        if finish is None:
+            finish = self._finish = self.shape.finisher()
+        return [finish(line, flags, cells) for line, flags, cells in self.raw_rows_of(entry)]
+
+    _finish: Callable[[int, int, list[str]], dict[str, Any]] | None = None
+
+    def build(self, builder: ExamBuilder, entry: ExamEntry) -> tuple[Exam | None, list[RowError]]:
+        """The exam of ``entry`` validated by ``builder`` (as from :meth:`rows_of`)."""
+        assert self.shape is not None
+        finish = self._finish
+        if finish is None:
+            finish = self._finish = self.shape.finisher()
+        return builder.build_raw(entry.exam_id, self.raw_rows_of(entry), self.shape, finish)
+
+    def raw_rows_of(self, entry: ExamEntry) -> list[RawRow]:
+        """The exam's raw rows (:data:`~neuroexam.records.csvio.RawRow`), in file order."""
+        rows: list[RawRow] = []
         spill, loads = self._spill, marshal.loads
         runs = entry.runs
         for i in range(0, len(runs), 2):
@@ -165,7 +188,7 @@ def _fill(index: FileIndex, progress: Progress | None) -> None:
     count = 0
     # Consecutive rows of one exam are marshalled as one record (a list of up to _BATCH row
     # dicts; marshal keeps their key order): one dump, one write and one load per batch.
-    batch: list[dict[str, Any]] = []
+    batch: list[Any] = []
     batch_entry: ExamEntry | None = None
 
     def flush() -> None:
@@ -183,15 +206,20 @@ def _fill(index: FileIndex, progress: Progress | None) -> None:
         write(data)
         offset = end
 
-    for row in iter_rows(index.path, on_progress=report, every=_REPORT_EVERY):
+    source = raw_rows(index.path, on_progress=report, every=_REPORT_EVERY)
+    shape = next(source)
+    assert isinstance(shape, RowShape)
+    index.shape = shape
+    key = shape.exam_key
+    for row in source:
         count += 1
-        exam_id = row.get("exam_id", "")
+        exam_id, patient = key(row[1], row[2])  # type: ignore[index]
         if not exam_id.strip():
-            index.empty_id_lines.append(row["_line"])
+            index.empty_id_lines.append(row[0])  # type: ignore[index]
             continue
         entry = by_id.get(exam_id)
         if entry is None:
-            patient = "".join(str(row.get("patient_id", "")).split())
+            patient = "".join(patient.split())
             entry = by_id[exam_id] = ExamEntry(len(index.exams), exam_id, patient, array("q"))
             index.exams.append(entry)
         if batch and (entry is not batch_entry or len(batch) >= _BATCH):
@@ -229,7 +257,7 @@ def exams(index: FileIndex, progress: Progress | None = None) -> Iterator[Outcom
     if progress is not None:
         progress.phase("importing", len(index.exams))
     for entry in index.exams:
-        exam, errors = builder.build(entry.exam_id, index.rows_of(entry))
+        exam, errors = index.build(builder, entry)
         yield Outcome(entry.order, exam, None, errors or None)
         if progress is not None:
             progress.update(entry.order + 1)
@@ -249,7 +277,7 @@ def assessments(
     for group in index.patients():
         outcomes: list[Outcome] = []
         for entry in group:
-            exam, errors = builder.build(entry.exam_id, index.rows_of(entry))
+            exam, errors = index.build(builder, entry)
             outcomes.append(Outcome(entry.order, exam, None, errors or None))
         valid = [o for o in outcomes if o.exam is not None]
         kept = [o for o in valid if not o.voided]

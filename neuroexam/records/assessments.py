@@ -10,6 +10,14 @@ A stored row is used only while three keys still hold:
   (:func:`history_hashes`): what serial comparison, the PMM episode and the record warnings
   read. A later exam, or an exam of another patient, never changes it.
 
+Each row also carries the patient's version (:data:`~neuroexam.records.backend.AssessmentKey`:
+a number the records give the patient, never given before, in the transaction of any change
+to the patient's exams) as it was when the history hash was taken. While the patient is still
+at that version the history hash cannot have changed, so a page of exams is checked by
+primary-key look-ups alone (:func:`_sort_out`); only the exams of patients changed since are
+checked by their history hash, read from the patient's exams, and a row found fresh that way
+is given the patient's current version (it stays a shortcut: the history hash still decides).
+
 Otherwise the assessment is recomputed with the patient's whole history, each patient's exams
 evaluated once in date order (:func:`assess_patient`: the serial links of the patient are found
 once, then each exam is given just the exams its link names), and stored again.
@@ -21,12 +29,13 @@ import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from neuroexam.records.backend import (
+    AssessmentKey,
     ExamFilter,
     RecordStore,
     StoredAssessment,
@@ -158,15 +167,29 @@ class Keys:
     history: dict[str, str]
     patient: dict[str, str]
     protocols: str
+    #: The patients' versions, read with the heads (a patient absent: 0).
+    patient_versions: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, heads: Sequence[VersionHead], protocols: Protocols) -> Keys:
+    def of(
+        cls,
+        heads: Sequence[VersionHead],
+        protocols: Protocols,
+        patient_versions: dict[str, int] | None = None,
+    ) -> Keys:
         return cls(
             versions={h[0]: h[3] for h in heads},
             history=history_hashes(heads),
             patient={h[0]: h[1] for h in heads},
             protocols=protocols_hash(protocols),
+            patient_versions=patient_versions or {},
         )
+
+    def patient_version(self, exam_id: str) -> int | None:
+        """The version of the exam's patient (None for an exam without a patient id: its
+        history hash is always ``""``)."""
+        pid = self.patient.get(exam_id)
+        return self.patient_versions.get(pid, 0) if pid else None
 
     def fresh(self, row: StoredAssessment | None) -> bool:
         return (
@@ -186,7 +209,80 @@ class Keys:
             cells=encoded_cells(assessment),
             payload=assessment.model_dump_json(),
             computed_at=now,
+            patient_version=self.patient_version(exam_id),
         )
+
+
+def _known_fresh(row: StoredAssessment, key: AssessmentKey, protocols: str) -> bool:
+    """Fresh without reading the patient's exams: the exam and protocols are those of the row,
+    and its patient is at the version the row's history hash was taken at (an exam without a
+    patient id has the history hash ``""``, whatever else is in the records)."""
+    patient_id, version, patient_version = key
+    return (
+        row.exam_version == version
+        and row.protocols_hash == protocols
+        and (row.patient_version == patient_version if patient_id else row.history_hash == "")
+    )
+
+
+@dataclass(frozen=True)
+class _Page:
+    """A page of exams sorted out by :func:`_sort_out`."""
+
+    #: The keys of the exams not known fresh by their patient's version (and of their
+    #: patients' other exams): what computing the stale ones needs.
+    keys: Keys
+    #: Exams to compute (in the order asked).
+    stale: list[str]
+    #: Rows found fresh by their history hash, with their patient's current version.
+    confirmed: list[StoredAssessment]
+
+
+def _sort_out(
+    snap: RecordStore,
+    exam_ids: Sequence[str],
+    protocols: Protocols,
+    usable: Callable[[StoredAssessment], bool],
+    *,
+    payload: bool,
+) -> _Page:
+    """Sort out which stored rows of these exams are fresh, all read from ``snap``.
+
+    A row whose exam, protocols and patient version still hold is fresh (no history read).
+    The others are checked by their history hash, from the heads of their patients' exams
+    (:meth:`RecordStore.version_heads_of`, only for those patients). ``usable(row)`` is
+    called once for every fresh row (False: recompute it all the same). Unknown ids are left
+    out.
+    """
+    current = snap.assessment_keys(exam_ids)
+    stored = snap.stored_assessments(exam_ids, payload=payload)
+    digest = protocols_hash(protocols)
+    doubtful: list[str] = []
+    unusable: set[str] = set()
+    for exam_id in dict.fromkeys(exam_ids):
+        key = current.get(exam_id)
+        if key is None:
+            continue  # not in the records
+        row = stored.get(exam_id)
+        if row is not None and _known_fresh(row, key, digest):
+            if usable(row):
+                continue
+            unusable.add(exam_id)
+        doubtful.append(exam_id)
+    patients = {key[0]: key[2] for key in current.values() if key[0]}
+    heads = snap.version_heads_of(doubtful) if doubtful else []
+    keys = Keys.of(heads, protocols, patients)
+    stale: list[str] = []
+    confirmed: list[StoredAssessment] = []
+    for exam_id in doubtful:
+        row = stored.get(exam_id)
+        if exam_id not in unusable and row is not None and keys.fresh(row) and usable(row):
+            version = keys.patient_version(exam_id)
+            if version is not None and row.patient_version != version:
+                confirmed.append(row._replace(patient_version=version))
+        else:
+            stale.append(exam_id)
+    return _Page(keys, stale, confirmed)
 
 
 def _now() -> str:
@@ -317,37 +413,58 @@ def compute(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-@contextmanager
-def _storing(store: RecordStore) -> Iterator[Callable[[dict[str, Assessment], Keys], None]]:
-    """A function that stores computed assessments through a connection of its own, opened on
-    first use: callers run in worker threads while the app writes on its own connection (a
-    SQLite connection's transactions belong to one thread).
+class _Writer:
+    """Stores computed assessments (and confirms fresh rows) through a connection of its own,
+    opened on first use: callers run in worker threads while the app writes on its own
+    connection (a SQLite connection's transactions belong to one thread).
 
     Storing is an optimisation: when the records refuse the write (busy past their timeout,
     full disk) the results are still returned and the rest of this run stores nothing; they
     are computed again next time.
     """
-    own: list[RecordStore] = []
-    refused: list[StoreError] = []
 
-    def put(found: dict[str, Assessment], keys: Keys) -> None:
-        now = _now()
-        rows = [keys.row(a, now) for exam_id, a in found.items() if exam_id in keys.versions]
-        if not rows or refused:
+    def __init__(self, store: RecordStore) -> None:
+        self._store = store
+        self._own: RecordStore | None = None
+        self._refused: StoreError | None = None
+
+    def _write(self, rows: list[StoredAssessment], confirm: bool) -> None:
+        if not rows or self._refused is not None:
             return
         try:
-            if not own:
-                own.append(store.another_connection())
+            if self._own is None:
+                self._own = self._store.another_connection()
             for start in range(0, len(rows), PUT_BATCH):
-                own[0].put_assessments(rows[start : start + PUT_BATCH])
+                batch = rows[start : start + PUT_BATCH]
+                if confirm:
+                    self._own.confirm_assessments(batch)
+                else:
+                    self._own.put_assessments(batch)
         except StoreError as exc:
-            refused.append(exc)
+            self._refused = exc
 
+    def put(self, found: dict[str, Assessment], keys: Keys) -> None:
+        now = _now()
+        rows = [keys.row(a, now) for exam_id, a in found.items() if exam_id in keys.versions]
+        self._write(rows, confirm=False)
+
+    def confirm(self, rows: list[StoredAssessment]) -> None:
+        """Give rows found fresh by their history hash their patient's current version."""
+        self._write(rows, confirm=True)
+
+    def close(self) -> None:
+        if self._own is not None:
+            self._own.close()
+
+
+@contextmanager
+def _storing(store: RecordStore) -> Iterator[_Writer]:
+    """A :class:`_Writer` for ``store``, its connection closed at the end."""
+    writer = _Writer(store)
     try:
-        yield put
+        yield writer
     finally:
-        for connection in own:
-            connection.close()
+        writer.close()
 
 
 def assessments_for(
@@ -360,23 +477,21 @@ def assessments_for(
 
     from neuroexam.core.models import Assessment
 
+    out: dict[str, Assessment] = {}
+
+    def usable(row: StoredAssessment) -> bool:
+        try:
+            out[row.exam_id] = Assessment.model_validate_json(row.payload)
+        except ValidationError:
+            return False  # written by another build of the same format: recompute it
+        return True
+
     with store.snapshot() as snap:
-        keys = Keys.of(snap.version_heads_of(exam_ids), protocols)
-        stored = snap.stored_assessments(exam_ids)
-        out: dict[str, Assessment] = {}
-        stale: list[str] = []
-        for exam_id in dict.fromkeys(exam_ids):
-            row = stored.get(exam_id)
-            if row is not None and keys.fresh(row):
-                try:
-                    out[exam_id] = Assessment.model_validate_json(row.payload)
-                    continue
-                except ValidationError:
-                    pass  # written by another build of the same format: recompute it
-            stale.append(exam_id)
-        with _storing(store) as put:
-            for found in compute(snap, stale, keys, protocols):
-                put(found, keys)
+        page = _sort_out(snap, exam_ids, protocols, usable, payload=True)
+        with _storing(store) as writer:
+            writer.confirm(page.confirmed)
+            for found in compute(snap, page.stale, page.keys, protocols):
+                writer.put(found, page.keys)
                 out.update(found)
     return {exam_id: out[exam_id] for exam_id in exam_ids if exam_id in out}
 
@@ -385,13 +500,12 @@ def refresh_assessments(store: RecordStore, exam_ids: Sequence[str], protocols: 
     """Compute and store the assessments of these exams that are missing or stale (after a
     completion, an amendment or an import); returns how many were computed."""
     with store.snapshot() as snap:
-        keys = Keys.of(snap.version_heads_of(exam_ids), protocols)
-        stored = snap.stored_assessments(exam_ids, payload=False)
-        stale = [e for e in dict.fromkeys(exam_ids) if not keys.fresh(stored.get(e))]
+        page = _sort_out(snap, exam_ids, protocols, lambda row: True, payload=False)
         done = 0
-        with _storing(store) as put:
-            for found in compute(snap, stale, keys, protocols):
-                put(found, keys)
+        with _storing(store) as writer:
+            writer.confirm(page.confirmed)
+            for found in compute(snap, page.stale, page.keys, protocols):
+                writer.put(found, page.keys)
                 done += len(found)
     return done
 
@@ -416,20 +530,27 @@ def summary_cells(
     ones computed (each of their patients once, by ``workers`` processes) and stored through
     ``store``. ``progress(ready,
     len(exam_ids))`` after each computed batch (it may raise to stop)."""
-    keys = Keys.of(snap.version_heads(where), protocols)
+    heads = snap.version_heads(where)
+    patients = snap.patient_versions({h[1] for h in heads if h[1]})
+    keys = Keys.of(heads, protocols, patients)
     stored = snap.stored_assessments(exam_ids, payload=False)
     out: dict[str, str] = {}
     stale: list[str] = []
+    confirmed: list[StoredAssessment] = []
     for exam_id in exam_ids:
         row = stored.get(exam_id)
         if row is not None and keys.fresh(row):
             out[exam_id] = row.cells
+            version = keys.patient_version(exam_id)
+            if version is not None and row.patient_version != version:
+                confirmed.append(row._replace(patient_version=version))
         else:
             stale.append(exam_id)
     batches = compute(snap, stale, keys, protocols, workers=workers, batch_exams=batch_exams)
-    with _storing(store) as put:
+    with _storing(store) as writer:
+        writer.confirm(confirmed)
         for found in batches:
-            put(found, keys)
+            writer.put(found, keys)
             for exam_id, assessment in found.items():
                 out[exam_id] = encoded_cells(assessment)
             if progress is not None:

@@ -125,10 +125,26 @@ class StoredAssessment(NamedTuple):
     #: JSON of the whole :class:`~neuroexam.core.models.Assessment` ("" when not read).
     payload: str
     computed_at: str
+    #: The patient's version (:class:`AssessmentKey`) when ``history_hash`` was taken: while
+    #: the patient is still at it, the history is unchanged without reading it (None: unknown).
+    patient_version: int | None = None
+
+    @classmethod
+    def of_row(cls, r: tuple) -> StoredAssessment:
+        """From a row of the columns in this order, as the backends select them."""
+        version = None if r[7] is None else int(r[7])
+        return cls(r[0], int(r[1]), r[2], r[3], r[4], r[5], r[6], version)
 
 
 #: ``(exam_id, patient_id, exam_date text, version)``: what keys a stored assessment.
 VersionHead = tuple[str, str, str | None, int]
+
+#: ``(patient_id, exam version, patient version)`` of an exam as the records hold it now. The
+#: patient version is set, in the same transaction as any change to the patient's exams (one
+#: added, removed, re-dated, moved to another patient, or its version bumped), to a number no
+#: patient ever had, so one number is one state of one patient's exams; 0 for a patient not
+#: changed since schema 6, and for exams without a patient id.
+AssessmentKey = tuple[str, int, int]
 
 
 class RecordStore(Protocol):
@@ -218,10 +234,13 @@ class RecordStore(Protocol):
     # stored assessments (a cache: records/assessments.py decides what is fresh)
     def version_heads(self, where: ExamFilter | None = None) -> list[VersionHead]: ...
     def version_heads_of(self, exam_ids: Iterable[str]) -> list[VersionHead]: ...
+    def assessment_keys(self, exam_ids: Iterable[str]) -> dict[str, AssessmentKey]: ...
+    def patient_versions(self, patient_ids: Iterable[str]) -> dict[str, int]: ...
     def stored_assessments(
         self, exam_ids: Iterable[str], *, payload: bool = True
     ) -> dict[str, StoredAssessment]: ...
     def put_assessments(self, rows: Iterable[StoredAssessment]) -> bool: ...
+    def confirm_assessments(self, rows: Iterable[StoredAssessment]) -> bool: ...
 
     # audit trail
     def audit(self, exam_id: str) -> list[AuditRow]: ...

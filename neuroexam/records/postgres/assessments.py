@@ -1,4 +1,4 @@
-"""Stored assessments in PostgreSQL (migration 5): fetch and store only, as in SQLite.
+"""Stored assessments in PostgreSQL (migrations 5 and 6): fetch and store only, as in SQLite.
 
 Which rows are fresh, and computing the others, is :mod:`neuroexam.records.assessments`,
 shared by every backend.
@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from neuroexam.records.backend import ExamFilter, StoredAssessment, VersionHead
+from neuroexam.records.backend import (
+    AssessmentKey,
+    ExamFilter,
+    StoredAssessment,
+    VersionHead,
+)
 from neuroexam.records.postgres.connection import PostgresConnection
 from neuroexam.records.postgres.streaming import filter_sql
 
@@ -47,6 +52,32 @@ class PostgresAssessments(PostgresConnection):
         found = [(r[0], r[1], r[2], int(r[3])) for r in rows]
         return sorted(found, key=lambda h: (h[2] or "", h[0]))
 
+    def assessment_keys(self, exam_ids: Iterable[str]) -> dict[str, AssessmentKey]:
+        """``{exam_id: (patient_id, version, patient version)}`` of these exams (unknown ids
+        absent): primary-key look-ups only, whatever the patients' histories."""
+        ids = list(dict.fromkeys(exam_ids))
+        if not ids:
+            return {}
+        rows = self._query(
+            "SELECT e.exam_id, e.patient_id, e.version, coalesce(p.version, 0) FROM exams e "
+            "LEFT JOIN patient_versions p ON p.patient_id = e.patient_id "
+            "WHERE e.exam_id = ANY(%s)",
+            (ids,),
+        )
+        return {r[0]: (r[1], int(r[2]), int(r[3])) for r in rows}
+
+    def patient_versions(self, patient_ids: Iterable[str]) -> dict[str, int]:
+        """``{patient_id: version}`` of these patients (those never changed since schema 6
+        absent: their version is 0)."""
+        ids = list(dict.fromkeys(patient_ids))
+        if not ids:
+            return {}
+        rows = self._query(
+            "SELECT patient_id, version FROM patient_versions WHERE patient_id = ANY(%s)",
+            (ids,),
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
     def stored_assessments(
         self, exam_ids: Iterable[str], *, payload: bool = True
     ) -> dict[str, StoredAssessment]:
@@ -58,12 +89,10 @@ class PostgresAssessments(PostgresConnection):
         text = "payload" if payload else "''::text"
         rows = self._query(
             "SELECT exam_id, exam_version, protocols_hash, history_hash, cells, "
-            f"{text}, computed_at FROM assessments WHERE exam_id = ANY(%s)",
+            f"{text}, computed_at, patient_version FROM assessments WHERE exam_id = ANY(%s)",
             (ids,),
         )
-        return {
-            r[0]: StoredAssessment(r[0], int(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows
-        }
+        return {r[0]: StoredAssessment.of_row(r) for r in rows}
 
     def put_assessments(self, rows: Iterable[StoredAssessment]) -> bool:
         """Insert or replace these rows in one transaction (no trail: a cache). Rows of exams
@@ -77,14 +106,34 @@ class PostgresAssessments(PostgresConnection):
                 with conn.cursor() as cur:
                     cur.executemany(
                         "INSERT INTO assessments (exam_id, exam_version, protocols_hash, "
-                        "history_hash, cells, payload, computed_at) "
-                        "SELECT %s, %s, %s, %s, %s, %s, %s "
+                        "history_hash, cells, payload, computed_at, patient_version) "
+                        "SELECT %s, %s, %s, %s, %s, %s, %s, %s::bigint "
                         "WHERE EXISTS (SELECT 1 FROM exams WHERE exam_id = %s) "
                         "ON CONFLICT (exam_id) DO UPDATE SET "
                         "exam_version = EXCLUDED.exam_version, "
                         "protocols_hash = EXCLUDED.protocols_hash, "
                         "history_hash = EXCLUDED.history_hash, cells = EXCLUDED.cells, "
-                        "payload = EXCLUDED.payload, computed_at = EXCLUDED.computed_at",
+                        "payload = EXCLUDED.payload, computed_at = EXCLUDED.computed_at, "
+                        "patient_version = EXCLUDED.patient_version",
                         [(*v, v[0]) for v in values],
+                    )
+        return True
+
+    def confirm_assessments(self, rows: Iterable[StoredAssessment]) -> bool:
+        """Set the patient version of stored rows found still fresh by their history hash
+        (only where the row still holds the same keys). False on a read-only snapshot."""
+        if self.read_only or self._in_snapshot:
+            return False
+        values = [
+            (r.patient_version, r.exam_id, r.exam_version, r.protocols_hash, r.history_hash)
+            for r in rows
+        ]
+        with self._transaction() as conn:
+            if values:
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        "UPDATE assessments SET patient_version = %s WHERE exam_id = %s "
+                        "AND exam_version = %s AND protocols_hash = %s AND history_hash = %s",
+                        values,
                     )
         return True

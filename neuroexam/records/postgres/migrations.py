@@ -119,9 +119,54 @@ MIGRATIONS: tuple[str, ...] = (
         computed_at    text COLLATE "C" NOT NULL
     );
     """,
+    # 6: a version per patient, set by a trigger in the transaction of any change to the
+    # patient's exams (one added, removed, re-dated, moved to another patient, or its version
+    # bumped) to a number no patient ever had (a sequence's next value): a stored assessment
+    # that carries its patient's version is known fresh for its history without reading the
+    # patient's exams (records/assessments.py)
+    """
+    CREATE TABLE patient_versions (
+        patient_id text COLLATE "C" PRIMARY KEY,
+        version    bigint NOT NULL
+    );
+    CREATE SEQUENCE patient_version_numbers AS bigint;
+    ALTER TABLE assessments ADD COLUMN patient_version bigint;
+    CREATE FUNCTION exams_patient_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP <> 'INSERT' THEN
+            IF OLD.patient_id <> '' THEN
+                INSERT INTO patient_versions (patient_id, version)
+                VALUES (OLD.patient_id, nextval('patient_version_numbers'))
+                ON CONFLICT (patient_id) DO UPDATE SET version = EXCLUDED.version;
+            END IF;
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+            IF NEW.patient_id <> '' AND (TG_OP = 'INSERT' OR NEW.patient_id <> OLD.patient_id)
+            THEN
+                INSERT INTO patient_versions (patient_id, version)
+                VALUES (NEW.patient_id, nextval('patient_version_numbers'))
+                ON CONFLICT (patient_id) DO UPDATE SET version = EXCLUDED.version;
+            END IF;
+        END IF;
+        RETURN NULL;
+    END
+    $$;
+    CREATE TRIGGER exams_patient_added AFTER INSERT ON exams FOR EACH ROW
+        WHEN (NEW.patient_id <> '') EXECUTE FUNCTION exams_patient_version();
+    CREATE TRIGGER exams_patient_removed AFTER DELETE ON exams FOR EACH ROW
+        WHEN (OLD.patient_id <> '') EXECUTE FUNCTION exams_patient_version();
+    CREATE TRIGGER exams_patient_changed
+        AFTER UPDATE OF exam_id, patient_id, exam_date, version ON exams FOR EACH ROW
+        WHEN (OLD.exam_id IS DISTINCT FROM NEW.exam_id
+              OR OLD.patient_id IS DISTINCT FROM NEW.patient_id
+              OR OLD.exam_date IS DISTINCT FROM NEW.exam_date
+              OR OLD.version IS DISTINCT FROM NEW.version)
+        EXECUTE FUNCTION exams_patient_version();
+    """,
 )
 
 #: Every table, children first (what a test empties, and a copy must find empty).
 TABLES: tuple[str, ...] = (
     "assessments", "audit", "leases", "training_attempts", "findings", "exams",
+    "patient_versions",
 )

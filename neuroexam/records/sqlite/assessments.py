@@ -1,4 +1,4 @@
-"""Stored assessments in SQLite (migration 5): fetch and store only.
+"""Stored assessments in SQLite (migrations 5 and 6): fetch and store only.
 
 Which rows are fresh, and computing the others, is :mod:`neuroexam.records.assessments`,
 shared by every backend.
@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from neuroexam.records.backend import ExamFilter, StoredAssessment, VersionHead
+from neuroexam.records.backend import (
+    AssessmentKey,
+    ExamFilter,
+    StoredAssessment,
+    VersionHead,
+)
 from neuroexam.records.sqlite.connection import SqliteConnection
 from neuroexam.records.sqlite.streaming import filter_sql
 
@@ -16,6 +21,8 @@ from neuroexam.records.sqlite.streaming import filter_sql
 _CHUNK = 500
 #: The schema that holds the ``assessments`` table.
 _SCHEMA = 5
+#: The schema that holds the patients' versions (and the assessments' ``patient_version``).
+_PATIENT_VERSIONS = 6
 
 
 def _chunks(ids: Iterable[str]) -> Iterable[tuple[str, ...]]:
@@ -59,41 +66,93 @@ class SqliteAssessments(SqliteConnection):
                 found[r[0]] = (r[0], r[1], r[2], int(r[3]))
         return sorted(found.values(), key=lambda h: (h[2] or "", h[0]))
 
+    def assessment_keys(self, exam_ids: Iterable[str]) -> dict[str, AssessmentKey]:
+        """``{exam_id: (patient_id, version, patient version)}`` of these exams (unknown ids
+        absent): primary-key look-ups only, whatever the patients' histories."""
+        versions = self.schema_version >= _PATIENT_VERSIONS
+        patient = "coalesce(p.version, 0)" if versions else "0"
+        join = "LEFT JOIN patient_versions p ON p.patient_id = e.patient_id " if versions else ""
+        out: dict[str, AssessmentKey] = {}
+        for chunk in _chunks(exam_ids):
+            rows = self._query(
+                f"SELECT e.exam_id, e.patient_id, e.version, {patient} FROM exams e {join}"
+                f"WHERE e.exam_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for r in rows:
+                out[r[0]] = (r[1], int(r[2]), int(r[3]))
+        return out
+
+    def patient_versions(self, patient_ids: Iterable[str]) -> dict[str, int]:
+        """``{patient_id: version}`` of these patients (those never changed since schema 6
+        absent: their version is 0)."""
+        if self.schema_version < _PATIENT_VERSIONS:
+            return {}
+        out: dict[str, int] = {}
+        for chunk in _chunks(patient_ids):
+            rows = self._query(
+                "SELECT patient_id, version FROM patient_versions "
+                f"WHERE patient_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            out.update((r[0], int(r[1])) for r in rows)
+        return out
+
     def stored_assessments(
         self, exam_ids: Iterable[str], *, payload: bool = True
     ) -> dict[str, StoredAssessment]:
         """The stored rows of these exams (exams without one are absent); ``payload=False``
         reads ``""`` for the payload. Records older than the table hold none."""
-        if self.schema_version < _SCHEMA:
+        schema = self.schema_version
+        if schema < _SCHEMA:
             return {}
         text = "payload" if payload else "''"
+        patient = "patient_version" if schema >= _PATIENT_VERSIONS else "NULL"
         out: dict[str, StoredAssessment] = {}
         for chunk in _chunks(exam_ids):
             rows = self._query(
                 "SELECT exam_id, exam_version, protocols_hash, history_hash, cells, "
-                f"{text}, computed_at FROM assessments "
+                f"{text}, computed_at, {patient} FROM assessments "
                 f"WHERE exam_id IN ({', '.join('?' * len(chunk))})",
                 chunk,
             )
             for r in rows:
-                out[r[0]] = StoredAssessment(r[0], int(r[1]), r[2], r[3], r[4], r[5], r[6])
+                out[r[0]] = StoredAssessment.of_row(r)
         return out
 
     def put_assessments(self, rows: Iterable[StoredAssessment]) -> bool:
         """Insert or replace these rows in one transaction (no trail: a cache). Rows of exams
         no longer in the records are skipped. False, with nothing written, on read-only
         records."""
-        if self.read_only or self.schema_version < _SCHEMA:
+        if self.read_only or self.schema_version < _PATIENT_VERSIONS:
             return False
         with self._transaction() as db:
             db.executemany(
                 "INSERT INTO assessments (exam_id, exam_version, protocols_hash, history_hash, "
-                "cells, payload, computed_at) SELECT ?, ?, ?, ?, ?, ?, ? "
+                "cells, payload, computed_at, patient_version) "
+                "SELECT ?, ?, ?, ?, ?, ?, ?, ? "
                 "WHERE EXISTS (SELECT 1 FROM exams WHERE exam_id = ?1) "
                 "ON CONFLICT (exam_id) DO UPDATE SET exam_version = excluded.exam_version, "
                 "protocols_hash = excluded.protocols_hash, "
                 "history_hash = excluded.history_hash, cells = excluded.cells, "
-                "payload = excluded.payload, computed_at = excluded.computed_at",
+                "payload = excluded.payload, computed_at = excluded.computed_at, "
+                "patient_version = excluded.patient_version",
                 [tuple(row) for row in rows],
+            )
+        return True
+
+    def confirm_assessments(self, rows: Iterable[StoredAssessment]) -> bool:
+        """Set the patient version of stored rows found still fresh by their history hash
+        (only where the row still holds the same keys). False on read-only records."""
+        if self.read_only or self.schema_version < _PATIENT_VERSIONS:
+            return False
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE assessments SET patient_version = ? WHERE exam_id = ? "
+                "AND exam_version = ? AND protocols_hash = ? AND history_hash = ?",
+                [
+                    (r.patient_version, r.exam_id, r.exam_version, r.protocols_hash, r.history_hash)
+                    for r in rows
+                ],
             )
         return True

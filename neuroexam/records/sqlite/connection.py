@@ -10,7 +10,7 @@ from typing import Self
 
 from neuroexam.records.backend import StoreError
 from neuroexam.records.paths import default_db_path, secure_db_files
-from neuroexam.records.sqlite.migrations import MIGRATIONS
+from neuroexam.records.sqlite.migrations import MIGRATIONS, statements
 from neuroexam.records.sqlite.read_only import (
     READ_ONLY_REASON,
     detect_read_only,
@@ -101,7 +101,7 @@ class SqliteConnection:
             )
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             with self._transaction() as db:
-                for statement in filter(str.strip, script.split(";")):
+                for statement in statements(script):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
 

@@ -2,10 +2,13 @@
 
 Never edit a released migration: add the next one. Migration 4 adds the audit trail (and fills
 it from the findings of older stores, so every record has a trail), sign-off, the exam note,
-the exam's version and the editing leases; migration 5 the stored assessments.
+the exam's version and the editing leases; migration 5 the stored assessments; migration 6 the
+patients' versions that key them.
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: exams and findings
@@ -132,4 +135,60 @@ MIGRATIONS: tuple[str, ...] = (
         computed_at    TEXT NOT NULL
     );
     """,
+    # 6: a version per patient, set by triggers in the transaction of any change to the
+    # patient's exams (one added, removed, re-dated, moved to another patient, or its version
+    # bumped) to a number no patient ever had (one more than the greatest): a stored assessment
+    # that carries its patient's version is known fresh for its history without reading the
+    # patient's exams (records/assessments.py). Triggers, so that every writer (bulk loads
+    # too) keeps it.
+    """
+    CREATE TABLE patient_versions (
+        patient_id TEXT PRIMARY KEY,
+        version    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX patient_versions_by_version ON patient_versions(version);
+    ALTER TABLE assessments ADD COLUMN patient_version INTEGER;
+    CREATE TRIGGER exams_patient_added AFTER INSERT ON exams WHEN NEW.patient_id != ''
+    BEGIN
+        INSERT INTO patient_versions (patient_id, version)
+        SELECT NEW.patient_id, coalesce(max(version), 0) + 1 FROM patient_versions WHERE true
+        ON CONFLICT (patient_id) DO UPDATE SET version = excluded.version;
+    END;
+    CREATE TRIGGER exams_patient_removed AFTER DELETE ON exams WHEN OLD.patient_id != ''
+    BEGIN
+        INSERT INTO patient_versions (patient_id, version)
+        SELECT OLD.patient_id, coalesce(max(version), 0) + 1 FROM patient_versions WHERE true
+        ON CONFLICT (patient_id) DO UPDATE SET version = excluded.version;
+    END;
+    CREATE TRIGGER exams_patient_changed
+    AFTER UPDATE OF exam_id, patient_id, exam_date, version ON exams
+    WHEN OLD.exam_id IS NOT NEW.exam_id OR OLD.patient_id IS NOT NEW.patient_id
+        OR OLD.exam_date IS NOT NEW.exam_date OR OLD.version IS NOT NEW.version
+    BEGIN
+        INSERT INTO patient_versions (patient_id, version)
+        SELECT OLD.patient_id, next FROM
+            (SELECT coalesce(max(version), 0) + 1 AS next FROM patient_versions)
+        WHERE OLD.patient_id != ''
+        ON CONFLICT (patient_id) DO UPDATE SET version = excluded.version;
+        INSERT INTO patient_versions (patient_id, version)
+        SELECT NEW.patient_id, next FROM
+            (SELECT coalesce(max(version), 0) + 1 AS next FROM patient_versions)
+        WHERE NEW.patient_id != '' AND NEW.patient_id IS NOT OLD.patient_id
+        ON CONFLICT (patient_id) DO UPDATE SET version = excluded.version;
+    END;
+    """,
 )
+
+
+def statements(script: str) -> list[str]:
+    """The statements of a migration script, in order (a trigger's body, semicolons and all,
+    is one statement)."""
+    out: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\n;"):
+                out.append(pending)
+            pending = ""
+    return out

@@ -21,7 +21,13 @@ from neuroexam.core.report import assessment_lines, note_lines
 from neuroexam.core.rules import skipped as skipped_entries
 from neuroexam.core.text import safe_json, safe_text
 from neuroexam.records.csvio import RowError
-from neuroexam.records.stream import Progress, assessments, index_file, write_sorted
+from neuroexam.records.stream import (
+    Progress,
+    assessments,
+    index_file,
+    rendered_exams,
+    write_sorted,
+)
 
 
 @dataclass
@@ -169,14 +175,18 @@ def write_assess(
     as_json: bool,
     protocols: Protocols | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> int:
     """Assess ``path`` and write the JSON document or the readable report to ``out``, exam by
     exam; returns the exit status (1 when some exam was an error). Raises ``CsvInputError``
-    (before anything is written) when the file cannot be used."""
+    (before anything is written) when the file cannot be used. ``workers``: processes that
+    assess (default: one per CPU for a large file; see
+    :func:`~neuroexam.records.stream.rendered_exams`)."""
     protocols = protocols or shipped()
     renderer: JsonRenderer | TextRenderer = (
         JsonRenderer() if as_json else TextRenderer(protocols.rules.disclaimer)
     )
     with index_file(Path(path), progress) as index:
-        failed = write_sorted(index, assessments(index, protocols, progress), renderer, _skip, out)
+        rendered = rendered_exams(index, protocols, renderer, _skip, progress, workers)
+        failed = write_sorted(index, rendered, renderer, out)
     return 1 if failed else 0

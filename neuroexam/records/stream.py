@@ -37,7 +37,7 @@ import marshal
 import stat
 import tempfile
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -46,6 +46,7 @@ from neuroexam.core.models import Assessment, Exam, ExamStatus
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate_all
 from neuroexam.records.csvio import ExamBuilder, RawRow, RowError, RowShape, raw_rows
+from neuroexam.records.parallel import default_workers, ordered_map
 
 
 class Progress(Protocol):
@@ -132,19 +133,19 @@ class FileIndex:
 
     def raw_rows_of(self, entry: ExamEntry) -> list[RawRow]:
         """The exam's raw rows (:data:`~neuroexam.records.csvio.RawRow`), in file order."""
-        rows: list[RawRow] = []
-        spill, loads = self._spill, marshal.loads
+        return decode_spill(self.spilled(entry))
+
+    def spilled(self, entry: ExamEntry) -> bytes:
+        """The exam's records in the spill file, as they are (:func:`decode_spill` reads
+        them): what a worker process is handed."""
+        spill = self._spill
         runs = entry.runs
+        parts = []
         for i in range(0, len(runs), 2):
             start, end = runs[i], runs[i + 1]
             spill.seek(start)
-            chunk = memoryview(spill.read(end - start))
-            at, size = 0, end - start
-            while at < size:  # each record: its length (4 bytes), then a batch of rows
-                length = int.from_bytes(chunk[at : at + 4], "little")
-                rows.extend(loads(chunk[at + 4 : at + 4 + length]))
-                at += 4 + length
-        return rows
+            parts.append(spill.read(end - start))
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def patients(self) -> Iterator[list[ExamEntry]]:
         """The exams grouped by patient, groups in order of their first exam; exams without a
@@ -156,6 +157,18 @@ class FileIndex:
             else:
                 groups[f"\0{entry.order}"] = [entry]  # no patient key holds a NUL
         yield from groups.values()
+
+
+def decode_spill(data: bytes) -> list[RawRow]:
+    """The raw rows of spill records: each its length (4 bytes), then a batch of rows."""
+    rows: list[RawRow] = []
+    chunk, loads = memoryview(data), marshal.loads
+    at, size = 0, len(data)
+    while at < size:
+        length = int.from_bytes(chunk[at : at + 4], "little")
+        rows.extend(loads(chunk[at + 4 : at + 4 + length]))
+        at += 4 + length
+    return rows
 
 
 def index_file(path: Path, progress: Progress | None = None) -> FileIndex:
@@ -266,28 +279,41 @@ def exams(index: FileIndex, progress: Progress | None = None) -> Iterator[Outcom
 def assessments(
     index: FileIndex, protocols: Protocols, progress: Progress | None = None
 ) -> Iterator[Outcome]:
-    """Each exam validated and assessed, a patient at a time (in order of their first exam).
-
-    :func:`evaluate_all` orders the patient's exams by date once and finds each exam's previous
-    exam and episode by bisecting that order (:func:`neuroexam.core.serial.links`)."""
-    builder = ExamBuilder()
+    """Each exam validated and assessed, a patient at a time (in order of their first exam)."""
+    assert index.shape is not None
+    builder, finish = ExamBuilder(), index.shape.finisher()
     done = 0
     if progress is not None:
         progress.phase("assessing", len(index.exams))
     for group in index.patients():
-        outcomes: list[Outcome] = []
-        for entry in group:
-            exam, errors = index.build(builder, entry)
-            outcomes.append(Outcome(entry.order, exam, None, errors or None))
-        valid = [o for o in outcomes if o.exam is not None]
-        kept = [o for o in valid if not o.voided]
-        results = evaluate_all([o.exam for o in valid if o.exam is not None], protocols)
-        for outcome, assessment in zip(kept, results, strict=True):
-            outcome.assessment = assessment
-        yield from outcomes
+        raw = [(entry.order, entry.exam_id, index.raw_rows_of(entry)) for entry in group]
+        yield from assess_group(raw, protocols, builder, index.shape, finish)
         done += len(group)
         if progress is not None:
             progress.update(done)
+
+
+def assess_group(
+    group: list[tuple[int, str, list[RawRow]]],
+    protocols: Protocols,
+    builder: ExamBuilder,
+    shape: RowShape,
+    finish: Callable[[int, int, list[str]], dict[str, Any]],
+) -> list[Outcome]:
+    """One patient's exams (``order, exam_id, raw rows``) validated and assessed together.
+
+    :func:`evaluate_all` orders the patient's exams by date once and finds each exam's previous
+    exam and episode by bisecting that order (:func:`neuroexam.core.serial.links`)."""
+    outcomes: list[Outcome] = []
+    for order, exam_id, rows in group:
+        exam, errors = builder.build_raw(exam_id, rows, shape, finish)
+        outcomes.append(Outcome(order, exam, None, errors or None))
+    valid = [o for o in outcomes if o.exam is not None]
+    kept = [o for o in valid if not o.voided]
+    results = evaluate_all([o.exam for o in valid if o.exam is not None], protocols)
+    for outcome, assessment in zip(kept, results, strict=True):
+        outcome.assessment = assessment
+    return outcomes
 
 
 # ------------------------------------------------------------------ output in file order
@@ -351,27 +377,39 @@ class Renderer(Protocol):
     ) -> None: ...
 
 
+#: One rendered exam: its order in the file, its kind (:data:`_EXAM`, :data:`_ERRORS`,
+#: :data:`_SKIPPED`) and its text.
+Rendered = tuple[int, int, str]
+
+
+def render(
+    outcome: Outcome, renderer: Renderer, skip_entry: Callable[[Exam], dict[str, str]]
+) -> Rendered | None:
+    """One outcome as the renderer writes it (None: nothing to write for it)."""
+    if outcome.errors:
+        text = renderer.separator.join(renderer.error(e) for e in outcome.errors)
+        return outcome.order, _ERRORS, text
+    if outcome.assessment is not None:
+        return outcome.order, _EXAM, renderer.exam(outcome.assessment, outcome.exam)
+    if outcome.exam is not None and outcome.voided:
+        return outcome.order, _SKIPPED, renderer.skipped(skip_entry(outcome.exam))
+    return None
+
+
 def write_sorted(
     index: FileIndex,
-    outcomes: Iterator[Outcome],
+    rendered: Iterable[Rendered],
     renderer: Renderer,
-    skip_entry: Callable[[Exam], dict[str, str]],
     out: IO[str],
 ) -> bool:
-    """Render every outcome, then write the whole output in file order; True when some exam
-    was an error."""
+    """Keep every rendered exam, then write the whole output in file order; True when some
+    exam was an error."""
     fragments = Fragments(len(index.exams))
     failed = bool(index.empty_id_lines)
     try:
-        for outcome in outcomes:
-            if outcome.errors:
-                failed = True
-                text = renderer.separator.join(renderer.error(e) for e in outcome.errors)
-                fragments.put(outcome.order, _ERRORS, text)
-            elif outcome.assessment is not None:
-                fragments.put(outcome.order, _EXAM, renderer.exam(outcome.assessment, outcome.exam))
-            elif outcome.exam is not None and outcome.voided:
-                fragments.put(outcome.order, _SKIPPED, renderer.skipped(skip_entry(outcome.exam)))
+        for order, kind, text in rendered:
+            failed = failed or kind == _ERRORS
+            fragments.put(order, kind, text)
         leading = (renderer.error(e) for e in index.leading_errors)
         renderer.write(
             out,
@@ -382,6 +420,99 @@ def write_sorted(
     finally:
         fragments.close()
     return failed
+
+
+# ------------------------------------------------------------------ worker processes
+
+#: Files of fewer exams are assessed in this process (starting workers costs more).
+PARALLEL_FROM = 5_000
+#: Exams handed to a worker process at a time (whole patients: a batch may hold more).
+BATCH_EXAMS = 500
+
+
+def rendered_exams(
+    index: FileIndex,
+    protocols: Protocols,
+    renderer: Renderer,
+    skip_entry: Callable[[Exam], dict[str, str]],
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> Iterator[Rendered]:
+    """Every exam of the file assessed and rendered, a patient at a time; by ``workers``
+    processes (default: one per CPU for files of :data:`PARALLEL_FROM` exams or more), each
+    handed whole patients as their spill records. Same texts, whichever."""
+    assert index.shape is not None
+    if workers is None:
+        workers = default_workers() if len(index.exams) >= PARALLEL_FROM else 1
+    if workers <= 1:
+        for outcome in assessments(index, protocols, progress):
+            item = render(outcome, renderer, skip_entry)
+            if item is not None:
+                yield item
+        return
+    if progress is not None:
+        progress.phase("assessing", len(index.exams))
+    done = 0
+    setup = (protocols, index.shape, renderer, skip_entry)
+    for count, items in ordered_map(_render_batch, _batches(index), workers, _init, setup):
+        yield from items
+        done += count
+        if progress is not None:
+            progress.update(done)
+
+
+#: A batch for a worker: patients, each a list of its exams' ``order, exam_id, spill records``.
+_Batch = list[list[tuple[int, str, bytes]]]
+
+
+def _batches(index: FileIndex) -> Iterator[_Batch]:
+    batch: _Batch = []
+    size = 0
+    for group in index.patients():
+        batch.append([(e.order, e.exam_id, index.spilled(e)) for e in group])
+        size += len(group)
+        if size >= BATCH_EXAMS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+#: What a worker process renders with, set by :func:`_init`.
+_setup: dict[str, Any] = {}
+
+
+def _init(
+    protocols: Protocols,
+    shape: RowShape,
+    renderer: Renderer,
+    skip_entry: Callable[[Exam], dict[str, str]],
+) -> None:
+    _setup.update(
+        protocols=protocols,
+        shape=shape,
+        finish=shape.finisher(),
+        renderer=renderer,
+        skip_entry=skip_entry,
+        builder=ExamBuilder(),
+    )
+
+
+def _render_batch(batch: _Batch) -> tuple[int, list[Rendered]]:
+    """A worker's part: each patient of the batch assessed and rendered; returns how many
+    exams it held and the rendered ones."""
+    setup = _setup
+    out: list[Rendered] = []
+    for group in batch:
+        raw = [(order, exam_id, decode_spill(data)) for order, exam_id, data in group]
+        outcomes = assess_group(
+            raw, setup["protocols"], setup["builder"], setup["shape"], setup["finish"]
+        )
+        for outcome in outcomes:
+            item = render(outcome, setup["renderer"], setup["skip_entry"])
+            if item is not None:
+                out.append(item)
+    return sum(len(group) for group in batch), out
 
 
 def _chain(first: Iterator[str], then: Iterator[str]) -> Iterator[str]:

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -467,21 +469,58 @@ def _storing(store: RecordStore) -> Iterator[_Writer]:
         writer.close()
 
 
+class _Parsed:
+    """Stored payloads already parsed, by their text (exact: the same text gives the same
+    model), the most recently used :data:`PARSED` of them: pages that open again (history,
+    a patient's exams) neither validate the JSON again nor make its ~20 objects per exam
+    again. The models are shared by every reader, as the records' rows are: nothing changes
+    an assessment once evaluated."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._models: OrderedDict[str, Assessment] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, payload: str) -> Assessment:
+        """The model of ``payload`` (:class:`pydantic.ValidationError` when it is not one)."""
+        from neuroexam.core.models import Assessment
+
+        with self._lock:
+            model = self._models.get(payload)
+            if model is not None:
+                self._models.move_to_end(payload)
+                return model
+        model = Assessment.model_validate_json(payload)
+        with self._lock:
+            self._models[payload] = model
+            while len(self._models) > self._size:
+                self._models.popitem(last=False)
+        return model
+
+    def clear(self) -> None:
+        with self._lock:
+            self._models.clear()
+
+
+#: Parsed payloads kept (about two history pages).
+PARSED = 1_000
+_parsed = _Parsed(PARSED)
+
+
 def assessments_for(
     store: RecordStore, exam_ids: Sequence[str], protocols: Protocols
 ) -> dict[str, Assessment]:
     """The assessments of these exams (unknown ids are absent): stored ones while fresh, the
     others computed with their patients' whole history and stored. Safe from a worker thread
-    (reads one snapshot; writes through ``store``)."""
+    (reads one snapshot; writes through ``store``). Read-only results: a stored one may be
+    the same object another reader was given (:class:`_Parsed`)."""
     from pydantic import ValidationError
-
-    from neuroexam.core.models import Assessment
 
     out: dict[str, Assessment] = {}
 
     def usable(row: StoredAssessment) -> bool:
         try:
-            out[row.exam_id] = Assessment.model_validate_json(row.payload)
+            out[row.exam_id] = _parsed.get(row.payload)
         except ValidationError:
             return False  # written by another build of the same format: recompute it
         return True

@@ -352,3 +352,22 @@ def test_an_export_while_the_records_are_busy_still_writes_its_file(
     assert set(rows) == {e.exam_id for e in curated()}
     assert store.stored_assessments(list(rows)) == {}
     assert refresh_assessments(store, list(rows), protocols) == len(rows)  # next time
+
+
+def test_a_stored_payload_is_parsed_once_and_a_bad_one_recomputed(
+    store: Store, protocols: Protocols
+) -> None:
+    ids = [e.exam_id for e in curated()]
+    first = assessments_for(store, ids, protocols)
+    stored_module._parsed.clear()
+    again = assessments_for(store, ids, protocols)
+    assert all(again[k] is not first[k] for k in ids)  # parsed from the rows
+    assert all(assessments_for(store, ids, protocols)[k] is again[k] for k in ids)  # kept
+    # a row another build of the same format wrote (a payload this one cannot read): computed
+    # again, right, and stored again
+    row = store.stored_assessments(["PMM-3"])["PMM-3"]
+    assert store.put_assessments([row._replace(payload='{"exam_id": ["not", "an", "id"]}')])
+    got = assessments_for(store, ["PMM-3"], protocols)["PMM-3"]
+    exam = store.load_exam("PMM-3")
+    assert exam is not None and got.model_dump() == expected(store, exam, protocols)
+    assert store.stored_assessments(["PMM-3"])["PMM-3"].payload == row.payload

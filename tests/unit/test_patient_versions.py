@@ -6,6 +6,7 @@ concerns stale (records/assessments.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -169,3 +170,37 @@ def test_a_new_exam_of_the_patient_keeps_the_earlier_exams_rows(
     computed = spy_computed(monkeypatch)
     assessments_for(store, [*ids, "PMM-4"], protocols)
     assert computed == {"PMM-4"}  # the patient changed, but no earlier exam's history did
+
+
+def test_a_version_bump_costs_the_same_however_many_patients(tmp_path: Path) -> None:
+    """The SQLite triggers find the next number by the index of versions (no scan of every
+    patient): the work of one write, counted in SQLite's steps, does not grow with them."""
+    from neuroexam.records.store import Store
+
+    store = Store(tmp_path / "many.db")
+    db = store._db
+
+    def steps_of_a_bump(exam_id: str) -> int:
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0
+
+        db.set_progress_handler(count, 1)
+        db.execute("UPDATE exams SET version = version + 1 WHERE exam_id = ?", (exam_id,))
+        db.set_progress_handler(None, 1)
+        return steps[0]
+
+    def add(first: int, n: int) -> None:
+        db.executemany(
+            "INSERT INTO exams (exam_id, patient_id, species) VALUES (?, ?, 'dog')",
+            [(f"E{i}", f"P{i}") for i in range(first, first + n)],
+        )
+
+    add(0, 10)
+    few = steps_of_a_bump("E1")
+    add(10, 5000)
+    many = steps_of_a_bump("E1")
+    assert many < few + 50, (few, many)
+    store.close()

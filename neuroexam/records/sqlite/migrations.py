@@ -151,13 +151,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER exams_patient_added AFTER INSERT ON exams WHEN NEW.patient_id != ''
     BEGIN
         INSERT INTO patient_versions (patient_id, version)
-        SELECT NEW.patient_id, coalesce(max(version), 0) + 1 FROM patient_versions WHERE true
+        SELECT NEW.patient_id, coalesce((SELECT max(version) FROM patient_versions), 0) + 1
+        WHERE true
         ON CONFLICT (patient_id) DO UPDATE SET version = excluded.version;
     END;
     CREATE TRIGGER exams_patient_removed AFTER DELETE ON exams WHEN OLD.patient_id != ''
     BEGIN
         INSERT INTO patient_versions (patient_id, version)
-        SELECT OLD.patient_id, coalesce(max(version), 0) + 1 FROM patient_versions WHERE true
+        SELECT OLD.patient_id, coalesce((SELECT max(version) FROM patient_versions), 0) + 1
+        WHERE true
         ON CONFLICT (patient_id) DO UPDATE SET version = excluded.version;
     END;
     CREATE TRIGGER exams_patient_changed
@@ -166,13 +168,11 @@ MIGRATIONS: tuple[str, ...] = (
         OR OLD.exam_date IS NOT NEW.exam_date OR OLD.version IS NOT NEW.version
     BEGIN
         INSERT INTO patient_versions (patient_id, version)
-        SELECT OLD.patient_id, next FROM
-            (SELECT coalesce(max(version), 0) + 1 AS next FROM patient_versions)
+        SELECT OLD.patient_id, coalesce((SELECT max(version) FROM patient_versions), 0) + 1
         WHERE OLD.patient_id != ''
         ON CONFLICT (patient_id) DO UPDATE SET version = excluded.version;
         INSERT INTO patient_versions (patient_id, version)
-        SELECT NEW.patient_id, next FROM
-            (SELECT coalesce(max(version), 0) + 1 AS next FROM patient_versions)
+        SELECT NEW.patient_id, coalesce((SELECT max(version) FROM patient_versions), 0) + 1
         WHERE NEW.patient_id != '' AND NEW.patient_id IS NOT OLD.patient_id
         ON CONFLICT (patient_id) DO UPDATE SET version = excluded.version;
     END;

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
     from neuroexam.core.models import Exam, Finding
 
 
+_INSERT_AUDIT = (
+    "INSERT INTO audit (exam_id, patient_id, at, by, event, field, old_value, new_value, "
+    "reason) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+
 class SqliteExams(SqliteStreaming, SqlExams[sqlite3.Connection]):
     """Writes and reads of exams and their findings."""
 
@@ -43,8 +49,14 @@ class SqliteExams(SqliteStreaming, SqlExams[sqlite3.Connection]):
         by: str,
         rows: Iterable[TrailValues],
     ) -> None:
-        for row in rows:
-            self._audit(db, exam_id, patient_id, by, *row)
+        """Many trail rows in one statement (an import writes one per finding)."""
+        db.executemany(
+            _INSERT_AUDIT,
+            [
+                (exam_id, patient_id, now_text(), by, event.value, field, old, new, reason)
+                for event, field, old, new, reason in rows
+            ],
+        )
 
     @staticmethod
     def _trail_at(at: datetime) -> tuple:
@@ -70,9 +82,7 @@ class SqliteExams(SqliteStreaming, SqlExams[sqlite3.Connection]):
     ) -> AuditRow:
         at = now_text()
         db.execute(
-            "INSERT INTO audit (exam_id, patient_id, at, by, event, field, old_value, new_value, "
-            "reason) VALUES (?,?,?,?,?,?,?,?,?)",
-            (exam_id, patient_id, at, by, event.value, field, old, new, reason),
+            _INSERT_AUDIT, (exam_id, patient_id, at, by, event.value, field, old, new, reason)
         )
         return AuditRow(
             exam_id, patient_id, datetime.fromisoformat(at), by, event, field, old, new, reason
@@ -132,20 +142,45 @@ class SqliteExams(SqliteStreaming, SqlExams[sqlite3.Connection]):
                     f"INSERT INTO findings ({FINDING_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
                     finding_params(exam_id, finding, seq),
                 )
-                rows.append(self._audit(db, exam_id, pid, by, AuditEvent.RECORDED, field, "",
-                                        grade, reason))
+                rows.append(
+                    self._audit(db, exam_id, pid, by, AuditEvent.RECORDED, field, "", grade, reason)
+                )
                 if note:
-                    rows.append(self._audit(db, exam_id, pid, by, AuditEvent.RECORDED, field,
-                                            "", NOTE_PREFIX + note, reason))
+                    rows.append(
+                        self._audit(
+                            db,
+                            exam_id,
+                            pid,
+                            by,
+                            AuditEvent.RECORDED,
+                            field,
+                            "",
+                            NOTE_PREFIX + note,
+                            reason,
+                        )
+                    )
             else:
                 if old[0] != grade:
-                    rows.append(self._audit(db, exam_id, pid, by, AuditEvent.AMENDED, field,
-                                            old[0], grade, reason))
+                    rows.append(
+                        self._audit(
+                            db, exam_id, pid, by, AuditEvent.AMENDED, field, old[0], grade, reason
+                        )
+                    )
                 if old[1] != note:
                     event = AuditEvent.AMENDED if old[1] else AuditEvent.RECORDED
-                    rows.append(self._audit(db, exam_id, pid, by, event, field,
-                                            NOTE_PREFIX + old[1] if old[1] else "",
-                                            NOTE_PREFIX + note, reason))
+                    rows.append(
+                        self._audit(
+                            db,
+                            exam_id,
+                            pid,
+                            by,
+                            event,
+                            field,
+                            NOTE_PREFIX + old[1] if old[1] else "",
+                            NOTE_PREFIX + note,
+                            reason,
+                        )
+                    )
                 if rows:
                     db.execute(
                         "UPDATE findings SET grade = ?, note = ?, recorded_at = ?, seq = ? "
@@ -186,8 +221,17 @@ class SqliteExams(SqliteStreaming, SqlExams[sqlite3.Connection]):
             )
             self._touch(db, exam_id)
             return [
-                self._audit(db, exam_id, pid, by, AuditEvent.CLEARED, finding_field(*params[1:]),
-                            old[0], "", reason)
+                self._audit(
+                    db,
+                    exam_id,
+                    pid,
+                    by,
+                    AuditEvent.CLEARED,
+                    finding_field(*params[1:]),
+                    old[0],
+                    "",
+                    reason,
+                )
             ]
 
     # ---------------------------------------------------------------- reads

@@ -45,7 +45,15 @@ from typing import IO, Any, Protocol
 from neuroexam.core.models import Assessment, Exam, ExamStatus
 from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate_all
-from neuroexam.records.csvio import ExamBuilder, RawRow, RowError, RowShape, raw_rows
+from neuroexam.records.csvio import (
+    QUOTES,
+    ExamBuilder,
+    RawRow,
+    RowError,
+    RowShape,
+    raw_rows,
+)
+from neuroexam.records.formats import unneutralise
 from neuroexam.records.parallel import default_workers, ordered_map
 
 
@@ -223,22 +231,32 @@ def _fill(index: FileIndex, progress: Progress | None) -> None:
     shape = next(source)
     assert isinstance(shape, RowShape)
     index.shape = shape
-    key = shape.exam_key
+    column = shape.exam_column
+    empty_id_lines = index.empty_id_lines
+    run_id: str | None = None  # the exam id of the run of rows being read
     for row in source:
         count += 1
-        exam_id, patient = key(row[1], row[2])  # type: ignore[index]
-        if not exam_id.strip():
-            index.empty_id_lines.append(row[0])  # type: ignore[index]
-            continue
-        entry = by_id.get(exam_id)
-        if entry is None:
-            patient = "".join(patient.split())
-            entry = by_id[exam_id] = ExamEntry(len(index.exams), exam_id, patient, array("q"))
-            index.exams.append(entry)
-        if batch and (entry is not batch_entry or len(batch) >= _BATCH):
+        line, flags, cells = row  # type: ignore[misc]
+        exam_id = cells[column] if column < len(cells) else ""
+        if flags & QUOTES and exam_id.startswith("'"):
+            exam_id = unneutralise(exam_id)
+        if exam_id != run_id:  # another exam than the row before (the usual file: rarely)
+            if not exam_id.strip():
+                empty_id_lines.append(line)
+                continue
+            entry = by_id.get(exam_id)
+            if entry is None:
+                patient = "".join(shape.exam_key(flags, cells)[1].split())
+                entry = ExamEntry(len(index.exams), exam_id, patient, array("q"))
+                by_id[exam_id] = entry
+                index.exams.append(entry)
+            if batch:
+                flush()
+                batch = []
+            batch_entry, run_id = entry, exam_id
+        elif len(batch) >= _BATCH:
             flush()
             batch = []
-        batch_entry = entry
         batch.append(row)
     if batch:
         flush()

@@ -369,50 +369,9 @@ def compute(
         for batch in batches:
             yield assess_groups(batch, protocols)
         return
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    from neuroexam.records.parallel import ordered_map
 
-    # spawn: a fresh interpreter per worker, safe from a program that runs threads (the TUI).
-    pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(protocols,),
-    )
-    pending: deque[tuple[list[Group], Future[dict[str, Assessment]] | None]] = deque()
-
-    def result(
-        batch: list[Group], future: Future[dict[str, Assessment]] | None
-    ) -> dict[str, Assessment]:
-        nonlocal pool
-        if future is not None and pool is not None:
-            try:
-                return future.result()
-            except (BrokenProcessPool, OSError):
-                # Workers could not start or died: finish here, in this process.
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = None
-        return assess_groups(batch, protocols)
-
-    try:
-        for batch in batches:
-            future = None
-            if pool is not None:
-                try:
-                    future = pool.submit(assess_groups, batch)
-                except (BrokenProcessPool, RuntimeError, OSError):
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pool = None
-            pending.append((batch, future))
-            while len(pending) > 2 * workers:
-                yield result(*pending.popleft())
-        while pending:
-            yield result(*pending.popleft())
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+    yield from ordered_map(assess_groups, batches, workers, _init_worker, (protocols,))
 
 
 class _Writer:

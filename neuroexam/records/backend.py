@@ -7,7 +7,7 @@ by every backend.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -179,7 +179,12 @@ class RecordStore(Protocol):
         holder: str | None = None,
     ) -> list[AuditRow]: ...
     def clear_finding(
-        self, exam_id: str, key: FindingKey, *, by: str, reason: str = "",
+        self,
+        exam_id: str,
+        key: FindingKey,
+        *,
+        by: str,
+        reason: str = "",
         holder: str | None = None,
     ) -> list[AuditRow]: ...
     def set_continued(self, exam_id: str, continued: str) -> None: ...
@@ -193,16 +198,18 @@ class RecordStore(Protocol):
     def void_exam(self, exam_id: str, *, by: str, reason: str) -> None: ...
     def discard_if_untouched(self, exam_id: str) -> bool: ...
     def import_exam(self, exam: Exam, *, by: str, source: str) -> None: ...
-    def import_trail(
-        self, exam: Exam, trail: list[AuditRow], *, by: str, source: str
-    ) -> None: ...
+    def import_exams(self, exams: Sequence[Exam], *, by: str, source: str) -> None: ...
+    def import_trail(self, exam: Exam, trail: list[AuditRow], *, by: str, source: str) -> None: ...
     def save_exam_with_findings(self, exam: Exam) -> None: ...
 
     # reads
     def has_exam(self, exam_id: str) -> bool: ...
     def load_exam(self, exam_id: str) -> Exam | None: ...
     def load_exams(
-        self, *, patient_id: str | None = None, mode: Mode | None = None,
+        self,
+        *,
+        patient_id: str | None = None,
+        mode: Mode | None = None,
         include_unfinished: bool = True,
     ) -> list[Exam]: ...
     def continued(self, exam_id: str) -> str: ...
@@ -212,9 +219,7 @@ class RecordStore(Protocol):
     def exams_of_patients(
         self, patient_ids: Iterable[str], *, notes: bool = True
     ) -> dict[str, list[Exam]]: ...
-    def exam_dates(
-        self, status: ExamStatus | None = None
-    ) -> list[tuple[str, str | None, str]]: ...
+    def exam_dates(self, status: ExamStatus | None = None) -> list[tuple[str, str | None, str]]: ...
     def listings(
         self, status: ExamStatus | None = None, limit: int = 200, *, mode: Mode | None = None
     ) -> list[ExamListing]: ...
@@ -250,7 +255,13 @@ class RecordStore(Protocol):
 
     # one editor per exam
     def acquire_lease(
-        self, exam_id: str, holder: str, *, host: str, user: str, ttl: float,
+        self,
+        exam_id: str,
+        holder: str,
+        *,
+        host: str,
+        user: str,
+        ttl: float,
         take_over: bool = False,
     ) -> Lease: ...
     def renew_lease(self, exam_id: str, holder: str, ttl: float) -> bool: ...

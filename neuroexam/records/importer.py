@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from neuroexam.core.models import Exam
 from neuroexam.core.text import safe_text
 from neuroexam.records.backend import RecordStore, StoreError
 from neuroexam.records.csvio import RowError
@@ -72,10 +73,11 @@ def import_file(
     """Import every valid exam of ``path``; raises ``CsvInputError`` when the file is unusable
     (found by reading it through once, before the first exam is written).
 
-    Exams are then validated and written one at a time, in the order of their first row
-    (:mod:`neuroexam.records.stream`: memory bounded by one exam), each in its own transaction
-    with ``imported`` trail rows (``by``: who imports, default the operating-system user),
-    naming the file."""
+    Exams are then validated one at a time, in the order of their first row
+    (:mod:`neuroexam.records.stream`: memory bounded by one exam), and written whole with
+    ``imported`` trail rows naming the file (``by``: who imports, default the operating-system
+    user), :data:`BATCH_EXAMS` to a transaction (:func:`_write`): an exam is reported imported
+    only once its transaction committed."""
     if by is None:
         import getpass
 
@@ -85,8 +87,10 @@ def import_file(
             by = ""
     if _is_audit_layout(Path(path)):
         return _import_trails(store, Path(path), by)
+    source = Path(path).name
     with index_file(Path(path), progress) as index:
         report = ImportReport(Path(path), errors=index.leading_errors)
+        batch: list[Exam] = []
         for outcome in exams(index, progress):
             exam = outcome.exam
             if outcome.errors:
@@ -98,15 +102,47 @@ def import_file(
                 if store.has_exam(exam.exam_id):
                     report.skipped.append(exam.exam_id)
                     continue
-                store.import_exam(exam, by=by, source=Path(path).name)
             except StoreError as exc:
-                if _present(store, exam.exam_id):  # written meanwhile by another program
-                    report.skipped.append(exam.exam_id)
-                    continue
                 report.store_error = str(exc)
                 continue
-            report.imported.append((exam.exam_id, len(exam.findings)))
+            batch.append(exam)
+            if len(batch) >= BATCH_EXAMS:
+                _write(store, batch, by, source, report)
+                batch = []
+        if batch and not report.store_error:
+            _write(store, batch, by, source, report)
     return report
+
+
+#: Exams written per transaction: one commit (and disk sync) per batch, not per exam.
+BATCH_EXAMS = 200
+
+
+def _write(
+    store: RecordStore, batch: list[Exam], by: str, source: str, report: ImportReport
+) -> None:
+    """Write a batch in one transaction; when it fails, exam by exam (each in its own), so that
+    an exam another program wrote meanwhile is skipped and a real failure stops the import
+    with every exam before it written whole."""
+    try:
+        store.import_exams(batch, by=by, source=source)
+    except StoreError:
+        pass
+    else:
+        report.imported.extend((exam.exam_id, len(exam.findings)) for exam in batch)
+        return
+    for exam in batch:
+        if report.store_error:
+            return
+        try:
+            store.import_exam(exam, by=by, source=source)
+        except StoreError as exc:
+            if _present(store, exam.exam_id):  # written meanwhile by another program
+                report.skipped.append(exam.exam_id)
+                continue
+            report.store_error = str(exc)
+            continue
+        report.imported.append((exam.exam_id, len(exam.findings)))
 
 
 def _present(store: RecordStore, exam_id: str) -> bool:

@@ -131,6 +131,11 @@ def test_a_store_failure_stops_with_exit_2_keeping_whole_exams(
             raise StoreError(f"{self.path}: the disk is full")
         real(self, exam, **kwargs)
 
+    def batch_failing(self: Store, exams, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        raise StoreError(f"{self.path}: the disk is full")
+
+    # The batch's transaction fails; written exam by exam, the third fails too.
+    monkeypatch.setattr(Store, "import_exams", batch_failing)
     monkeypatch.setattr(Store, "import_exam", failing)
     assert cli.main(["import", str(GOLDEN / "findings.csv")]) == 2
     captured = capsys.readouterr()
@@ -151,3 +156,55 @@ def test_one_transaction_per_exam(backend: Backend) -> None:
     assert cast(Any, store)._query("SELECT count(*) FROM findings")[0][0] == 0  # either backend
     store.close()
 
+
+def test_exams_are_written_a_batch_to_a_transaction(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neuroexam.records import importer
+
+    store = backend.open()
+    batches: list[list[str]] = []
+    real = type(store).import_exams
+
+    def spy(self, exams, **kwargs):  # type: ignore[no-untyped-def]
+        batches.append([e.exam_id for e in exams])
+        real(self, exams, **kwargs)
+
+    monkeypatch.setattr(type(store), "import_exams", spy)
+    monkeypatch.setattr(importer, "BATCH_EXAMS", 2)
+    report = importer.import_file(store, GOLDEN / "findings.csv", by="tester")
+    assert batches == [["EX-005", "EX-001"], ["EX-002", "EX-003"], ["EX-004"]]
+    assert [e for e, _ in report.imported] == ["EX-005", "EX-001", "EX-002", "EX-003", "EX-004"]
+    written = sorted(e for batch in batches for e in batch)
+    assert sorted(e.exam_id for e in store.load_exams()) == written
+    assert {row.event.value for row in store.audit("EX-002")} == {"imported"}
+    store.close()
+
+
+def test_an_exam_written_meanwhile_by_another_program_is_skipped_in_its_batch(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch's transaction fails on the exam another workstation wrote after the check;
+    written one by one, that exam is skipped and the others of the batch are imported."""
+    from neuroexam.records import importer
+
+    store = backend.open()
+    meanwhile = next(e for e in golden_exams() if e.exam_id == "EX-002")  # another program
+    store.save_exam_with_findings(meanwhile)
+    checked: set[str] = set()
+    real_has = type(store).has_exam
+
+    def racing(self, exam_id):  # type: ignore[no-untyped-def]
+        if exam_id == meanwhile.exam_id and exam_id not in checked:
+            checked.add(exam_id)
+            return False  # not there yet when the import looked
+        return real_has(self, exam_id)
+
+    monkeypatch.setattr(type(store), "has_exam", racing)
+    monkeypatch.setattr(importer, "BATCH_EXAMS", 3)
+    report = importer.import_file(store, GOLDEN / "findings.csv", by="tester")
+    assert report.skipped == ["EX-002"]
+    assert [e for e, _ in report.imported] == ["EX-005", "EX-001", "EX-003", "EX-004"]
+    assert report.store_error is None
+    assert len(store.load_exams()) == 5
+    store.close()

@@ -9,7 +9,7 @@ its time, the finding write, clearing a finding).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
@@ -39,8 +39,19 @@ C = TypeVar("C", bound=Connection)
 TrailValues = tuple[AuditEvent, str, str, str, str]
 
 _INTAKE_COLUMNS = (
-    "exam_date", "examiner", "mode", "patient_id", "patient_name", "species", "breed",
-    "age_years", "sex", "weight_kg", "signs", "exam_note", "parts",
+    "exam_date",
+    "examiner",
+    "mode",
+    "patient_id",
+    "patient_name",
+    "species",
+    "breed",
+    "age_years",
+    "sex",
+    "weight_kg",
+    "signs",
+    "exam_note",
+    "parts",
 )
 #: Intake values a new exam holds unless told otherwise (no ``created`` row for them).
 _INTAKE_DEFAULTS = {"mode": Mode.CLINICAL.value, "parts": "quick", "sex": "unknown"}
@@ -167,6 +178,19 @@ class SqlExams(Generic[C]):
     def _insert_whole(
         self, exam: Exam, by: str, event: AuditEvent, finding_event: AuditEvent, reason: str
     ) -> None:
+        with self._transaction() as db:
+            self._write_whole(db, exam, by, event, finding_event, reason)
+
+    def _write_whole(
+        self,
+        db: C,
+        exam: Exam,
+        by: str,
+        event: AuditEvent,
+        finding_event: AuditEvent,
+        reason: str,
+    ) -> None:
+        """Insert an exam, its findings and its trail rows in the open transaction ``db``."""
         rows: list[TrailValues] = [(event, "", "", exam.status.value, reason)]
         for f in exam.findings:
             field = finding_field(f.test.value, f.site, f.side.value)
@@ -174,11 +198,17 @@ class SqlExams(Generic[C]):
             if f.note:
                 rows.append((finding_event, field, "", NOTE_PREFIX + f.note, ""))
         if event is AuditEvent.CREATED and exam.status is ExamStatus.COMPLETE:
-            rows.append((AuditEvent.COMPLETED, "", ExamStatus.IN_PROGRESS.value,
-                         ExamStatus.COMPLETE.value, ""))
-        with self._transaction() as db:
-            self._insert_exam(db, exam)
-            self._audit_rows(db, exam.exam_id, exam.patient.patient_id, by, rows)
+            rows.append(
+                (
+                    AuditEvent.COMPLETED,
+                    "",
+                    ExamStatus.IN_PROGRESS.value,
+                    ExamStatus.COMPLETE.value,
+                    "",
+                )
+            )
+        self._insert_exam(db, exam)
+        self._audit_rows(db, exam.exam_id, exam.patient.patient_id, by, rows)
 
     # ---------------------------------------------------------------- writes
 
@@ -222,8 +252,15 @@ class SqlExams(Generic[C]):
             pid = exam.patient.patient_id
             return [
                 self._audit(
-                    db, exam.exam_id, pid, by, AuditEvent.INTAKE_CHANGED, name,
-                    before[name], after[name], reason,
+                    db,
+                    exam.exam_id,
+                    pid,
+                    by,
+                    AuditEvent.INTAKE_CHANGED,
+                    name,
+                    before[name],
+                    after[name],
+                    reason,
                 )
                 for name in changed
             ]
@@ -245,8 +282,17 @@ class SqlExams(Generic[C]):
                 self._sql("UPDATE exams SET status = 'complete' WHERE exam_id = ?"), (exam_id,)
             )
             self._touch(db, exam_id)
-            self._audit(db, exam_id, pid, by, AuditEvent.COMPLETED, "", status.value,
-                        ExamStatus.COMPLETE.value, reason)
+            self._audit(
+                db,
+                exam_id,
+                pid,
+                by,
+                AuditEvent.COMPLETED,
+                "",
+                status.value,
+                ExamStatus.COMPLETE.value,
+                reason,
+            )
 
     def sign_exam(
         self, exam_id: str, *, signed_by: str, by: str, holder: str | None = None
@@ -283,11 +329,13 @@ class SqlExams(Generic[C]):
                 (exam_id,),
             )
             self._touch(db, exam_id)
-            self._audit(db, exam_id, pid, by, AuditEvent.REOPENED, "", "complete",
-                        "in_progress", reason)
+            self._audit(
+                db, exam_id, pid, by, AuditEvent.REOPENED, "", "complete", "in_progress", reason
+            )
             if signer[0]:
-                self._audit(db, exam_id, pid, by, AuditEvent.REOPENED, "signed_by", signer[0],
-                            "", reason)
+                self._audit(
+                    db, exam_id, pid, by, AuditEvent.REOPENED, "signed_by", signer[0], "", reason
+                )
 
     def void_exam(self, exam_id: str, *, by: str, reason: str) -> None:
         """Void an exam: it stays in the records and the trail, marked, left out of use."""
@@ -302,8 +350,7 @@ class SqlExams(Generic[C]):
             )
             db.execute(self._sql("DELETE FROM leases WHERE exam_id = ?"), (exam_id,))
             self._touch(db, exam_id)
-            self._audit(db, exam_id, pid, by, AuditEvent.VOIDED, "", status.value, "voided",
-                        reason)
+            self._audit(db, exam_id, pid, by, AuditEvent.VOIDED, "", status.value, "voided", reason)
 
     def discard_if_untouched(self, exam_id: str) -> bool:
         """Delete an exam that holds no finding and no change since it was created (an
@@ -325,18 +372,23 @@ class SqlExams(Generic[C]):
 
     def import_exam(self, exam: Exam, *, by: str, source: str) -> None:
         """Write a whole exam from a file in one transaction, with ``imported`` trail rows."""
-        self._insert_whole(exam, by, AuditEvent.IMPORTED, AuditEvent.IMPORTED,
-                           f"imported from {source}")
+        reason = f"imported from {source}"
+        self._insert_whole(exam, by, AuditEvent.IMPORTED, AuditEvent.IMPORTED, reason)
 
-    def import_trail(
-        self, exam: Exam, trail: list[AuditRow], *, by: str, source: str
-    ) -> None:
+    def import_exams(self, exams: Sequence[Exam], *, by: str, source: str) -> None:
+        """Write whole exams from a file in one transaction (all of them or none), each with
+        its ``imported`` trail rows: an import commits (and syncs) once per batch."""
+        reason = f"imported from {source}"
+        with self._transaction() as db:
+            for exam in exams:
+                self._write_whole(db, exam, by, AuditEvent.IMPORTED, AuditEvent.IMPORTED, reason)
+
+    def import_trail(self, exam: Exam, trail: list[AuditRow], *, by: str, source: str) -> None:
         """Write an exam rebuilt from another store's audit trail: the exam, its findings,
         every trail row as it was (its time as the store keeps it), then one ``imported``
         row naming the file."""
         columns = (
-            f"exam_id, patient_id, {self._TRAIL_AT}, by, event, field, old_value, new_value, "
-            "reason"
+            f"exam_id, patient_id, {self._TRAIL_AT}, by, event, field, old_value, new_value, reason"
         )
         with self._transaction() as db:
             self._insert_exam(db, exam)
@@ -344,13 +396,31 @@ class SqlExams(Generic[C]):
                 db,
                 f"INSERT INTO audit ({columns}) VALUES ({marks(len(columns.split(',')))})",
                 [
-                    (r.exam_id, r.patient_id, *self._trail_at(r.at), r.by, r.event.value,
-                     r.field, r.old_value, r.new_value, r.reason)
+                    (
+                        r.exam_id,
+                        r.patient_id,
+                        *self._trail_at(r.at),
+                        r.by,
+                        r.event.value,
+                        r.field,
+                        r.old_value,
+                        r.new_value,
+                        r.reason,
+                    )
                     for r in trail
                 ],
             )
-            self._audit(db, exam.exam_id, exam.patient.patient_id, by, AuditEvent.IMPORTED,
-                        "", "", exam.status.value, f"trail imported from {source}")
+            self._audit(
+                db,
+                exam.exam_id,
+                exam.patient.patient_id,
+                by,
+                AuditEvent.IMPORTED,
+                "",
+                "",
+                exam.status.value,
+                f"trail imported from {source}",
+            )
 
     def save_exam_with_findings(self, exam: Exam) -> None:
         """Write a whole exam made by the app itself (a training case's earlier exam)."""

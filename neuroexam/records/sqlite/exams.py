@@ -49,11 +49,13 @@ class SqliteExams(SqliteStreaming, SqlExams[sqlite3.Connection]):
         by: str,
         rows: Iterable[TrailValues],
     ) -> None:
-        """Many trail rows in one statement (an import writes one per finding)."""
+        """Many trail rows in one statement (an import writes one per finding), all at the
+        instant they are written."""
+        at = now_text()
         db.executemany(
             _INSERT_AUDIT,
             [
-                (exam_id, patient_id, now_text(), by, event.value, field, old, new, reason)
+                (exam_id, patient_id, at, by, event.value, field, old, new, reason)
                 for event, field, old, new, reason in rows
             ],
         )

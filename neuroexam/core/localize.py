@@ -61,18 +61,12 @@ class SideCtr:
 
 def side_ctr(exam: Exam, side: Side, limits: CtrThresholds) -> SideCtr:
     """The cut-off and status of one side (docs/CLINICAL_RULES.md §1)."""
-    # One pass over the findings: the tested sites in order, and the most caudal responding
-    # one (the first of equals, as ``max`` gives).
-    sites: list[str] = []
-    cutoff: str | None = None
-    caudal = -1
-    for f in exam.findings:
-        if f.test is _TRUNCI and f.side is side and f.grade is not Grade.NOT_TESTED:
-            sites.append(f.site)
-            if f.grade in _RESPONDING:
-                at = levels.index(f.site)
-                if at > caudal:
-                    cutoff, caudal = f.site, at
+    return analyse_ctr(exam, limits).side(side)
+
+
+def _side_ctr(side: Side, sites: list[str], cutoff: str | None, limits: CtrThresholds) -> SideCtr:
+    """The cut-off and status of one side (docs/CLINICAL_RULES.md §1) from its tested sites, in
+    the exam's order, and its most caudal responding site."""
     if not sites:
         return SideCtr(side, None, CtrStatus.NOT_TESTED, ())
     if cutoff is None:
@@ -86,7 +80,8 @@ def side_ctr(exam: Exam, side: Side, limits: CtrThresholds) -> SideCtr:
     return SideCtr(side, cutoff, status, tuple(sites))
 
 
-_TRUNCI = TestId.CUTANEOUS_TRUNCI
+#: Bound once: in Python 3.11 looking a member up on its enum class is slow.
+_TRUNCI, _NOT_TESTED = TestId.CUTANEOUS_TRUNCI, Grade.NOT_TESTED
 #: The grades with a visible response (:attr:`Grade.responds`).
 _RESPONDING = frozenset(g for g in Grade if g.responds)
 
@@ -174,7 +169,21 @@ class CtrAnalysis:
 
 
 def analyse_ctr(exam: Exam, limits: CtrThresholds) -> CtrAnalysis:
-    return CtrAnalysis(side_ctr(exam, Side.LEFT, limits), side_ctr(exam, Side.RIGHT, limits))
+    """Both sides' trunci series in one pass over the findings: each side's tested sites in
+    order, and its most caudal responding one (the first of equals, as ``max`` gives)."""
+    sites: dict[Side, list[str]] = {Side.LEFT: [], Side.RIGHT: []}
+    responding: dict[Side, list[str]] = {Side.LEFT: [], Side.RIGHT: []}
+    for f in exam.findings:
+        if f.test is _TRUNCI and (grade := f.grade) is not _NOT_TESTED:
+            site, side = f.site, f.side
+            sites[side].append(site)
+            if grade in _RESPONDING:
+                responding[side].append(site)
+    left, right = (
+        _side_ctr(side, sites[side], max(responding[side], key=levels.index, default=None), limits)
+        for side in (Side.LEFT, Side.RIGHT)
+    )
+    return CtrAnalysis(left, right)
 
 
 def lesion_window(cutoff: str, limits: CtrThresholds) -> LesionWindow:
@@ -230,7 +239,7 @@ def exam_window(ctr: CtrAnalysis, limits: CtrThresholds) -> ExamWindow:
 def movement(previous: CtrAnalysis, current: CtrAnalysis) -> dict[str, int | None]:
     """Vertebrae moved per side since ``previous``; positive = cranially."""
     moved: dict[str, int | None] = {}
-    for side in Side:
+    for side in (Side.LEFT, Side.RIGHT):
         before, now = previous.side(side).position, current.side(side).position
         moved[side.value] = None if before is None or now is None else before - now
     return moved

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import lru_cache
+from typing import Any, Generic, TypeVar, overload
 
 from neuroexam.core import levels, spinal
 from neuroexam.core.breeds import BreedMatch
@@ -17,6 +18,7 @@ from neuroexam.core.localize import (
     CtrAnalysis,
     CtrStatus,
     ExamWindow,
+    SideCtr,
     TlPattern,
     analyse_ctr,
     exam_window,
@@ -31,12 +33,47 @@ from neuroexam.core.models import (
     Species,
     TestId,
 )
-from neuroexam.core.protocol import Protocols
+from neuroexam.core.protocol import Composite, Protocols, Sign
 from neuroexam.core.serial import SerialLink
 from neuroexam.core.signs import SignToken, parse_signs
-from neuroexam.core.vocab import THORACIC_LIMB
+from neuroexam.core.vocab import SPINAL_SITES, THORACIC_LIMB
 
 CERVICAL_REGIONS = ("ear", "neck", "shoulder")
+#: ``Side`` in its order, as a tuple: iterating an enum class is slow.
+_SIDES = tuple(Side)
+#: The grades with a visible response (:attr:`Grade.responds`).
+_RESPONDING = frozenset(g for g in Grade if g.responds)
+#: Enum members that per-finding and per-site loops compare with, bound once (in Python 3.11
+#: looking a member up on its enum class costs more than the comparison itself).
+_TRUNCI, _SCRATCH = TestId.CUTANEOUS_TRUNCI, TestId.SCRATCH
+_ABSENT, _EXAGGERATED = Grade.ABSENT, Grade.EXAGGERATED
+_LEFT, _RIGHT = Side.LEFT, Side.RIGHT
+#: The trunci patterns with a cut-off (all but no response at all).
+_CUTOFF_PATTERNS = (TlPattern.BILATERAL, TlPattern.LATERALISED, TlPattern.OTHER_SIDE_UNTESTED)
+
+
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):
+    """:func:`functools.cached_property` without its lock (a context is evaluated by one
+    thread): the value is computed on first access and kept in the instance's ``__dict__``,
+    where later accesses find it without calling this again."""
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _once[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> _T | _once[_T]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
 
 
 @dataclass(frozen=True)
@@ -62,10 +99,20 @@ class Context:
     #: The first exam of the PMM episode this exam continues (its window stays), if any.
     episode_start: Exam | None = None
     link: SerialLink = field(default_factory=SerialLink)
-    _cache: dict[str, Evidence] = field(default_factory=dict)
+    #: Observations already evaluated, by name (signs not recorded start there, as false).
+    _cache: dict[str, Evidence] = field(init=False, repr=False, compare=False)
     #: Trunci analyses already made, by ``id(exam)`` (:func:`neuroexam.core.rules.evaluate_all`
     #: shares one per call: each exam is analysed once, not again as another's previous exam).
     ctrs: dict[int, CtrAnalysis] | None = field(default=None, repr=False, compare=False)
+    #: The protocol set's predicates by observation name (:func:`_plan`).
+    _predicates: dict[str, Predicate] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        plan = _plan(self.protocols)
+        self._predicates = plan.predicates
+        self._cache = plan.unrecorded.copy()
+        for sign in self.sign_ids:
+            self._cache.pop(sign, None)
 
     def _ctr_of(self, exam: Exam) -> CtrAnalysis:
         if self.ctrs is None:
@@ -75,11 +122,11 @@ class Context:
             found = self.ctrs[id(exam)] = analyse_ctr(exam, self.protocols.rules.thresholds.ctr)
         return found
 
-    @cached_property
+    @_once
     def signs(self) -> list[SignToken]:
         return parse_signs(self.exam.signs)
 
-    @cached_property
+    @_once
     def sign_ids(self) -> set[str]:
         return {t.id for t in self.signs}
 
@@ -87,18 +134,21 @@ class Context:
         """Sides ``sign`` was recorded with (None: no side); empty when not recorded."""
         return {t.side for t in self.signs if t.id == sign}
 
-    @cached_property
+    @_once
     def limbs(self) -> spinal.Limbs:
-        return spinal.analyse_limbs(self.grades, self.sign_ids)
+        spinal_exam = frozenset(
+            (key, grade) for key, grade in self.grades.items() if key[0] in SPINAL_SITES
+        )
+        return _limbs(spinal_exam, frozenset(self.sign_ids))
 
-    @cached_property
+    @_once
     def window(self) -> ExamWindow:
         """The exam's own window (dogs; intersection of the two sides' windows)."""
         if not self.is_dog:
             return ExamWindow(None)
         return exam_window(self.ctr, self.protocols.rules.thresholds.ctr)
 
-    @cached_property
+    @_once
     def kept_window(self) -> LesionWindow | None:
         """The window of the PMM episode's first exam, when this exam continues an episode."""
         if self.episode_start is None or not self.is_dog:
@@ -106,73 +156,172 @@ class Context:
         limits = self.protocols.rules.thresholds.ctr
         return exam_window(self._ctr_of(self.episode_start), limits).window
 
-    @cached_property
+    @_once
     def placement(self) -> spinal.Localisation:
         """Localisation, its basis and its warnings (docs/CLINICAL_RULES.md §2, §9)."""
         return _placement(self)
 
-    @cached_property
+    @_once
     def ctr(self) -> CtrAnalysis:
         return self._ctr_of(self.exam)
 
-    @cached_property
+    @_once
     def previous_ctr(self) -> CtrAnalysis | None:
         if self.previous is None:
             return None
         return self._ctr_of(self.previous)
 
-    @cached_property
+    @_once
+    def moves(self) -> list[tuple[SideCtr, SideCtr, int]]:
+        """Per side with a cut-off at both exams, in :class:`Side` order: the side at the
+        previous exam, now, and how many vertebrae its cut-off moved cranially (empty without
+        a previous exam)."""
+        before = self.previous_ctr
+        if before is None:
+            return []
+        found = []
+        for then, now in zip(before.sides, self.ctr.sides, strict=True):
+            was, is_ = then.position, now.position
+            if was is not None and is_ is not None:
+                found.append((then, now, was - is_))
+        return found
+
+    @_once
     def grades(self) -> dict[tuple[TestId, str, Side], Grade]:
-        """Grade by (test, site, side): one pass over the findings instead of one per lookup."""
-        return {f.key: f.grade for f in self.exam.findings}
+        """Grade by (test, site, side) of every finding but the trunci series' (read through
+        :attr:`ctr`): one pass over the findings instead of one per lookup."""
+        return {
+            (f.test, f.site, f.side): f.grade for f in self.exam.findings if f.test is not _TRUNCI
+        }
 
     @property
     def is_dog(self) -> bool:
         return self.exam.patient.species is Species.DOG
 
+    def alone(self) -> Context:
+        """A context of the same exam without its history (no previous exam, no episode),
+        whose observations are those of the exam assessed on its own: this very context when
+        its history changes none of them, else a new one that takes over the parts that
+        depend on the exam alone. (The link is no observation's concern.)"""
+        if not any(self.observe(name).holds for name in _HISTORY):
+            return self
+        ctx = Context(exam=self.exam, protocols=self.protocols, breed=self.breed, ctrs=self.ctrs)
+        done = self.__dict__
+        ctx.__dict__.update({name: done[name] for name in _EXAM_ALONE if name in done})
+        return ctx
+
     def observe(self, name: str) -> Evidence:
         """Evaluate a named observation (memoised per exam)."""
         found = self._cache.get(name)
         if found is None:
-            found = self._cache[name] = self._evaluate(name)
+            evaluate = self._predicates.get(name)
+            if evaluate is None:
+                raise KeyError(f"unknown observation {name!r}")
+            found = self._cache[name] = evaluate(self)
         return found
 
-    def _evaluate(self, name: str) -> Evidence:
-        if name in _REGISTRY:
-            return _REGISTRY[name](self)
-        composite = self.protocols.rules.composites.get(name)
-        if composite is not None:
-            return _composite(self, composite)
-        sign = self.protocols.signs_by_id.get(name)
-        if sign is not None:
-            if name not in self.sign_ids:
+
+@lru_cache(maxsize=4096)
+def _limbs(
+    spinal_exam: frozenset[tuple[tuple[TestId, str, Side], Grade]], sign_ids: frozenset[str]
+) -> spinal.Limbs:
+    """:func:`spinal.analyse_limbs` of the spinal exam's grades (the only findings it looks
+    up) and the sign ids, made once per combination: a :class:`spinal.Limbs` is immutable,
+    so one serves every exam that shares them."""
+    return spinal.analyse_limbs(dict(spinal_exam), sign_ids)
+
+
+def _composite(composite: Composite) -> Predicate:
+    """The predicate of a composite from ``rules.toml``: every ``all`` holds, no ``none`` holds
+    and at least ``at_least`` of ``any`` hold (when it has an ``any``). Its reasons are those
+    of the observations it rests on, else its label; its side the first of theirs."""
+    alls, nones, anys = tuple(composite.all), tuple(composite.none), tuple(composite.any)
+    at_least, label = composite.at_least, (composite.label,)
+
+    def evaluate(ctx: Context) -> Evidence:
+        observe = ctx.observe
+        found = []
+        for name in alls:
+            evidence = observe(name)
+            if not evidence.holds:
                 return NO
-            tokens = [t for t in self.signs if t.id == name]
-            recorded = ", ".join(
-                f"{sign.label} ({t.text})" if t.side is None else f"{sign.label}, {t.side.value} "
-                f"({t.text})"
-                for t in tokens
-            )
-            return Evidence(True, (f"history: {recorded}",))
-        raise KeyError(f"unknown observation {name!r}")
+            found.append(evidence)
+        for name in nones:
+            if observe(name).holds:
+                return NO
+        if anys:
+            held = [e for e in map(observe, anys) if e.holds]
+            if len(held) < at_least:
+                return NO
+            found += held
+        reasons = tuple(dict.fromkeys(r for e in found for r in e.reasons)) or label
+        side = next((e.side for e in found if e.side is not None), None)
+        return Evidence(True, reasons, side)
+
+    return evaluate
 
 
-def _composite(ctx: Context, composite) -> Evidence:  # type: ignore[no-untyped-def]
-    alls = [ctx.observe(n) for n in composite.all]
-    if not all(e.holds for e in alls):
-        return NO
-    if any(ctx.observe(n).holds for n in composite.none):
-        return NO
-    anys = [e for e in (ctx.observe(n) for n in composite.any) if e.holds]
-    if composite.any and len(anys) < composite.at_least:
-        return NO
-    found = [*alls, *anys]
-    reasons = tuple(dict.fromkeys(r for e in found for r in e.reasons))
-    if not reasons:
-        reasons = (composite.label,)
-    side = next((e.side for e in found if e.side is not None), None)
-    return Evidence(True, reasons, side)
+def _sign(sign: Sign) -> Predicate:
+    """The predicate of a sign from ``signs.toml``: recorded, with each way it was recorded."""
+    name, label = sign.id, sign.label
 
+    def evaluate(ctx: Context) -> Evidence:
+        if name not in ctx.sign_ids:
+            return NO
+        recorded = ", ".join(
+            f"{label} ({t.text})" if t.side is None else f"{label}, {t.side.value} ({t.text})"
+            for t in ctx.signs
+            if t.id == name
+        )
+        return Evidence(True, (f"history: {recorded}",))
+
+    return evaluate
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A protocol set's observations, resolved once (:func:`_plan`)."""
+
+    #: Every observation name with its predicate: a registered predicate first, then a
+    #: composite, then a sign.
+    predicates: dict[str, Predicate]
+    #: Every name that is a sign (no predicate or composite of that name), as false: what
+    #: each sign's predicate gives while it is not recorded.
+    unrecorded: dict[str, Evidence]
+
+
+#: Each loaded protocol set's plan, kept with the set itself so that an id is never taken for
+#: another set's.
+_PLANS: dict[int, tuple[Protocols, _Plan]] = {}
+
+
+def _plan(protocols: Protocols) -> _Plan:
+    """The :class:`_Plan` of a protocol set, made once per set."""
+    hit = _PLANS.get(id(protocols))
+    if hit is None or hit[0] is not protocols:
+        signs, composites = protocols.signs_by_id, protocols.rules.composites
+        predicates = {name: _sign(sign) for name, sign in signs.items()}
+        predicates.update({name: _composite(c) for name, c in composites.items()})
+        predicates.update(_REGISTRY)
+        unrecorded = {
+            name: NO for name in signs if name not in composites and name not in _REGISTRY
+        }
+        hit = _PLANS[id(protocols)] = (protocols, _Plan(predicates, unrecorded))
+    return hit[1]
+
+
+#: :class:`Context` properties that depend on the exam alone (not on its history or link).
+_EXAM_ALONE = ("signs", "sign_ids", "grades", "limbs", "ctr", "window")
+#: The only observations that look at the exam's history (``previous``, ``previous_ctr``,
+#: ``episode_start``, ``kept_window``); each is false without one. When none of them holds,
+#: the history changes no observation: every other one (and the placement) rests on the exam
+#: alone and on these.
+_HISTORY = (
+    "ctr_migrated_cranially",
+    "ctr_migrated_far",
+    "pelvic_reflexes_lost",
+    "episode_window_kept",
+)
 
 Predicate = Callable[[Context], Evidence]
 _REGISTRY: dict[str, Predicate] = {}
@@ -351,8 +500,8 @@ def _no_cutoff_caveat(ctx: Context) -> Evidence:
 def _ctr_exaggerated_any(ctx: Context) -> Evidence:
     found = sorted(
         (levels.index(f.site), f.side.value)
-        for f in ctx.exam.findings_for(TestId.CUTANEOUS_TRUNCI)
-        if f.grade is Grade.EXAGGERATED
+        for f in ctx.exam.findings
+        if f.test is _TRUNCI and f.grade is _EXAGGERATED
     )
     sites = [f"{levels.at(i)} {side}" for i, side in found]
     if not sites:
@@ -371,16 +520,10 @@ def _ctr_migrated_far(ctx: Context) -> Evidence:
 
 
 def _migration(ctx: Context, at_least: int) -> Evidence:
-    before = ctx.previous_ctr
-    if before is None or ctx.previous is None:
-        return NO
     reasons, sides = [], []
-    for side in Side:
-        then, now = before.side(side), ctx.ctr.side(side)
-        if then.position is None or now.position is None:
-            continue
-        moved = then.position - now.position
+    for then, now, moved in ctx.moves:
         if moved >= at_least:
+            side = now.side
             sides.append(side)
             unit = "vertebrae" if moved > 1 else "vertebra"
             if now.cutoff == NONE:  # no twitch yet: the cut-off lies at least this far forward
@@ -390,7 +533,7 @@ def _migration(ctx: Context, at_least: int) -> Evidence:
                 how_far, where = f"{moved} {unit}", f"{then.cutoff} → {now.cutoff}"
             reasons.append(
                 f"{side.value} cut-off moved {how_far} cranially since exam "
-                f"{ctx.previous.exam_id} ({where})"
+                f"{ctx.previous.exam_id} ({where})"  # type: ignore[union-attr]
             )
     if not sides:
         return NO
@@ -399,10 +542,6 @@ def _migration(ctx: Context, at_least: int) -> Evidence:
 
 
 # ------------------------------------------------------------------ scratch
-
-
-def _scratch(ctx: Context, region: str, side: Side) -> Grade | None:
-    return ctx.grades.get((TestId.SCRATCH, region, side))
 
 
 @observation("scratch_cervical_exaggerated")
@@ -429,11 +568,12 @@ def _scratch_sites(ctx: Context):  # type: ignore[no-untyped-def]
 
 
 def _exaggerated(ctx: Context, regions: tuple[str, ...]) -> Evidence:
+    grades = ctx.grades
     found = [
         (region, side)
         for region in regions
-        for side in Side
-        if _scratch(ctx, region, side) is Grade.EXAGGERATED
+        for side in _SIDES
+        if grades.get((_SCRATCH, region, side)) is _EXAGGERATED
     ]
     if not found:
         return NO
@@ -446,11 +586,14 @@ def _exaggerated(ctx: Context, regions: tuple[str, ...]) -> Evidence:
 @observation("scratch_unilateral_absent")
 def _scratch_unilateral_absent(ctx: Context) -> Evidence:
     found = []
+    grades = ctx.grades
     for region in (s.id for s in _scratch_sites(ctx)):
-        for side in Side:
-            here, there = _scratch(ctx, region, side), _scratch(ctx, region, side.other)
-            if here is Grade.ABSENT and there is not None and there.responds:
-                found.append((region, side))
+        left = grades.get((_SCRATCH, region, _LEFT))
+        right = grades.get((_SCRATCH, region, _RIGHT))
+        if left is _ABSENT and right in _RESPONDING:
+            found.append((region, _LEFT))
+        if right is _ABSENT and left in _RESPONDING:
+            found.append((region, _RIGHT))
     if not found:
         return NO
     sides = {side for _, side in found}
@@ -527,7 +670,7 @@ def _chondro_age(ctx: Context) -> Evidence:
 
 
 def _side_words(sides: set[Side | None]) -> str:
-    return " and ".join(s.value for s in Side if s in sides)
+    return " and ".join(s.value for s in _SIDES if s in sides)
 
 
 def _ipsilateral(ctx: Context, sign: str, side: FlagSide | None) -> Evidence:
@@ -692,7 +835,7 @@ def _loc_multifocal(ctx: Context) -> Evidence:
 def _thoracic_lmn_one_side(ctx: Context) -> Evidence:
     """A reduced or absent thoracic limb withdrawal on one side, the other side responding."""
     found = []
-    for side in Side:
+    for side in _SIDES:
         here = ctx.grades.get((TestId.WITHDRAWAL, THORACIC_LIMB, side))
         there = ctx.grades.get((TestId.WITHDRAWAL, THORACIC_LIMB, side.other))
         if here is not None and here.lowered and there is not None and there.responds:
@@ -754,14 +897,14 @@ def _placement(ctx: Context) -> spinal.Localisation:
     rules = ctx.protocols.rules
     tl = ctx.ctr.tl_pattern
     dog = ctx.is_dog
-    cutoff_text = None
-    if dog and tl not in (None, TlPattern.NO_RESPONSE) and ctx.ctr.abnormal:
-        cutoff_text = (
+    tl_basis = None
+    if dog and tl in _CUTOFF_PATTERNS:
+        tl_basis = (
             f"thoracolumbar trunci cut-off ({_cutoffs(ctx)}): the lesion lies 0-4 vertebrae "
             "cranial to it"
         )
     facts = spinal.CtrFacts(
-        tl_cutoff=cutoff_text,
+        tl_cutoff=tl_basis if ctx.ctr.abnormal else None,
         efferent_side=ctx.ctr.efferent_side if dog else None,
         migrating=dog and ctx.observe("ctr_migrated_cranially").holds,
     )
@@ -775,15 +918,8 @@ def _placement(ctx: Context) -> spinal.Localisation:
     )
     # (region, basis, short reason for an "also fits" warning)
     candidates: list[tuple[str, str, str]] = []
-    if dog and tl in (TlPattern.BILATERAL, TlPattern.LATERALISED, TlPattern.OTHER_SIDE_UNTESTED):
-        candidates.append(
-            (
-                spinal.T3_L3,
-                f"thoracolumbar trunci cut-off ({_cutoffs(ctx)}): the lesion lies 0-4 vertebrae "
-                "cranial to it",
-                "a thoracolumbar trunci cut-off",
-            )
-        )
+    if tl_basis is not None:
+        candidates.append((spinal.T3_L3, tl_basis, "a thoracolumbar trunci cut-off"))
     if ctx.observe("ctr_efferent_dog").holds:
         candidates.append(
             (

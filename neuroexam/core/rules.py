@@ -239,17 +239,12 @@ def _mfs_alone(
     """The MFS of ``exam`` assessed on its own, without history: a later exam's
     ``previous_mfs``. The score of ``_assess(exam, (), protocols, SerialLink())`` without its
     texts: only whether the two presentation flags are raised matters. ``own``: the context
-    ``exam`` was assessed in (with its history), whose parts that depend on the exam alone
-    are taken over instead of computed again."""
-    if own is not None and own.exam is exam and own.protocols is protocols:
-        breed = own.breed
-    else:
-        own = None
+    ``exam`` was assessed in (with its history, :meth:`Context.alone`), whose parts that
+    depend on the exam alone are taken over instead of computed again."""
+    if own is None:
         breed = breed_index(protocols).lookup(exam.patient.breed, exam.patient.species)
-    ctx = Context(exam=exam, protocols=protocols, breed=breed, link=SerialLink(), ctrs=ctrs)
-    if own is not None:
-        done = own.__dict__
-        ctx.__dict__.update({name: done[name] for name in _EXAM_ALONE if name in done})
+        own = Context(exam=exam, protocols=protocols, breed=breed, link=SerialLink(), ctrs=ctrs)
+    ctx = own.alone()
     from neuroexam.core.severity import modified_frankel
 
     # The localisation and flags only decide whether the exam is a pelvic limb or back
@@ -266,10 +261,6 @@ def _mfs_alone(
     return _severity(ctx, raised, ctx.placement.region, [])
 
 
-#: :class:`Context` properties that depend on the exam alone (not on its history or link).
-_EXAM_ALONE = ("signs", "sign_ids", "grades", "limbs", "ctr", "window")
-
-
 def skipped(exams: Iterable[Exam]) -> list[dict[str, str]]:
     """The exams :func:`evaluate_all` leaves out on purpose (FORMAT.md §4 ``skipped``)."""
     return [
@@ -284,12 +275,13 @@ def skipped(exams: Iterable[Exam]) -> list[dict[str, str]]:
 
 def _triggered(spec: FlagSpec, ctx: Context) -> bool:
     """Whether the flag is raised (:func:`_raise` returns a flag exactly when this holds)."""
-    if not all(ctx.observe(n).holds for n in spec.trigger_all):
+    observe = ctx.observe
+    for name in spec.trigger_all:
+        if not observe(name).holds:
+            return False
+    if spec.trigger_any and not any(observe(name).holds for name in spec.trigger_any):
         return False
-    triggers = [ctx.observe(n) for n in spec.trigger_any]
-    if spec.trigger_any and not any(e.holds for e in triggers):
-        return False
-    return not any(ctx.observe(n).holds for n in spec.unless_any)
+    return not any(observe(name).holds for name in spec.unless_any)
 
 
 def _raise(spec: FlagSpec, ctx: Context) -> Flag | None:
@@ -548,11 +540,10 @@ def _not_tested(ctx: Context) -> list[str]:
         missing.append("trunci reflex")
     elif ctr:
         missing.append(f"trunci reflex ({ctr[0]} side)")
-    scratch = [
-        side.value
-        for side in Side
-        if not any(f.grade.tested for f in ctx.exam.findings_for(TestId.SCRATCH, side))
-    ]
+    tested = {
+        f.side for f in ctx.exam.findings if f.test is _SCRATCH and f.grade is not _NOT_TESTED
+    }
+    scratch = [side.value for side in _SIDES if side not in tested]
     if len(scratch) == 2:
         missing.append("scratch reflex")
     elif scratch:
@@ -568,12 +559,15 @@ def _abnormal_marks(ctx: Context) -> list[str]:
         for s in ctx.ctr.sides
         if s.status is not CtrStatus.NORMAL and s.cutoff is not None
     ]
+    shown = [
+        f
+        for f in ctx.exam.findings
+        if f.grade in _BRISK or (f.test not in _REFLEX_SERIES and f.grade.lowered)
+    ]
     marks += [
         f"{f.test.value.replace('_', ' ')} {f.site.replace('_', ' ')} {f.side.value} "
         f"{'delayed' if (f.test, f.grade) == (TestId.POSTURAL, Grade.REDUCED) else f.grade.value}"
-        for f in sorted(ctx.exam.findings, key=_finding_order)
-        if f.grade in (Grade.EXAGGERATED, Grade.CLONUS)
-        or (f.test not in (TestId.CUTANEOUS_TRUNCI, TestId.SCRATCH) and f.grade.lowered)
+        for f in sorted(shown, key=_finding_order)
     ]
     marks += [
         s.label.lower()
@@ -583,8 +577,16 @@ def _abnormal_marks(ctx: Context) -> list[str]:
     return list(dict.fromkeys(marks))
 
 
+#: Enum members that per-finding loops compare with, bound once (in Python 3.11 looking a
+#: member up on its enum class costs more than the comparison itself).
+_SCRATCH, _NOT_TESTED = TestId.SCRATCH, Grade.NOT_TESTED
+_BRISK = (Grade.EXAGGERATED, Grade.CLONUS)
+#: The two reflex series (not limb findings).
+_REFLEX_SERIES = (TestId.CUTANEOUS_TRUNCI, TestId.SCRATCH)
 _TEST_RANK = {test: i for i, test in enumerate(TestId)}
-_SIDE_RANK = {side: i for i, side in enumerate(Side)}
+#: ``Side`` in its order, as a tuple: iterating an enum class is slow.
+_SIDES = tuple(Side)
+_SIDE_RANK = {side: i for i, side in enumerate(_SIDES)}
 
 
 def _finding_order(f: Finding) -> tuple[int, int, str, int]:
@@ -593,9 +595,7 @@ def _finding_order(f: Finding) -> tuple[int, int, str, int]:
     return (_TEST_RANK[f.test], level, f.site, _SIDE_RANK[f.side])
 
 
-def _summary(
-    ctx: Context, flags: list[Flag], serial: SerialChange | None, mfs: int | None
-) -> str:
+def _summary(ctx: Context, flags: list[Flag], serial: SerialChange | None, mfs: int | None) -> str:
     messages = ctx.protocols.rules.messages
     parts: list[str] = []
     if flags:

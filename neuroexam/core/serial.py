@@ -21,7 +21,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -83,8 +83,11 @@ def head_of(exam: Exam, limits: CtrThresholds, ctr: CtrAnalysis | None = None) -
 
 
 def _key(head: SerialHead) -> tuple[datetime, str]:
+    """The order of a patient's exams: (date, exam_id), the date in UTC when it has an offset
+    (the same instant, so the same order; dates in one zone compare many times faster)."""
     assert head.date is not None
-    return (head.date, head.exam_id)
+    date = head.date if head.date.tzinfo is None else head.date.astimezone(UTC)
+    return (date, head.exam_id)
 
 
 def _usable(head: SerialHead) -> bool:
@@ -104,13 +107,14 @@ def links(heads: Iterable[SerialHead], gap_days: float = 30) -> dict[str, Serial
         if _usable(head):
             by_patient.setdefault(head.patient_id, []).append(head)
     out: dict[str, SerialLink] = {}
-    for exams in by_patient.values():
-        exams.sort(key=_key)
+    for mine in by_patient.values():
+        keyed = sorted(((_key(h), h) for h in mine), key=_first)
+        exams = [h for _, h in keyed]
+        instants = [key[0] for key, _ in keyed]
         tested = [h for h in exams if h.has_trunci]
-        tested_keys = [_key(h) for h in tested]
-        instants = [h.date for h in exams]
-        for head in exams:
-            out[head.exam_id] = _link(head, exams, instants, tested, tested_keys, gap_days)
+        tested_keys = [key for key, h in keyed if h.has_trunci]
+        for key, head in keyed:
+            out[head.exam_id] = _link(head, key, exams, instants, tested, tested_keys, gap_days)
     for head in every:
         out.setdefault(head.exam_id, SerialLink())
     return out
@@ -120,39 +124,48 @@ def link(head: SerialHead, history: Iterable[SerialHead], gap_days: float = 30) 
     """The :class:`SerialLink` of one exam against its patient's other exams."""
     if not _usable(head):
         return SerialLink()
-    mine = sorted(
+    keyed = sorted(
         (
-            h
+            (_key(h), h)
             for h in history
             if _usable(h) and h.patient_id == head.patient_id and h.exam_id != head.exam_id
         ),
-        key=_key,
+        key=_first,
     )
+    mine = [h for _, h in keyed]
     tested = [h for h in mine if h.has_trunci]
-    instants = [h.date for h in mine]
-    return _link(head, mine, instants, tested, [_key(h) for h in tested], gap_days)
+    tested_keys = [key for key, h in keyed if h.has_trunci]
+    instants = [key[0] for key, _ in keyed]
+    return _link(head, _key(head), mine, instants, tested, tested_keys, gap_days)
+
+
+def _first(pair: tuple[tuple[datetime, str], SerialHead]) -> tuple[datetime, str]:
+    return pair[0]
 
 
 def _link(
     head: SerialHead,
+    key: tuple[datetime, str],
     exams: Sequence[SerialHead],
-    instants: Sequence[datetime | None],
+    instants: Sequence[datetime],
     tested: Sequence[SerialHead],
     tested_keys: Sequence[tuple[datetime, str]],
     gap_days: float,
 ) -> SerialLink:
+    """``head``'s link; ``key``: its :func:`_key`; ``exams``: the patient's other usable exams
+    in that order, with their instants; ``tested`` those with a trunci test, with their keys."""
     assert head.date is not None
     # Every earlier exam (strictly before this instant) of the patient, any test.
-    earlier = exams[: bisect_left(instants, head.date)]  # type: ignore[type-var]
+    earlier = exams[: bisect_left(instants, key[0])]
     other = next((h for h in reversed(earlier) if h.species != head.species), None)
     if other is not None:
         return SerialLink(species_conflict=(other.exam_id, other.species))
-    at = bisect_left(tested_keys, (head.date, "")) - 1
+    at = bisect_left(tested_keys, (key[0], "")) - 1
     if at < 0:
         return SerialLink()
     # Several exams at that latest earlier instant: the first by exam_id (as the store lists a
     # patient's history: date, then id).
-    at = bisect_left(tested_keys, (tested[at].date, ""))
+    at = bisect_left(tested_keys, (tested_keys[at][0], ""))
     previous = tested[at]
     name_differs = None
     mine, theirs = head.name.strip(), previous.name.strip()

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from neuroexam.core.vocab import PELVIC_LIMB, Grade, Side, TestId
 
 SCALE = "modified_frankel"
+#: ``Side`` in its order, as a tuple: iterating an enum class is slow.
+_SIDES = tuple(Side)
 WORST, BEST = 0, 6
 TETRA_SIGNS = ("tetraparesis_ambulatory", "tetraparesis_non_ambulatory", "tetraplegia")
 #: Signs that make an exam a pelvic limb or back presentation.
@@ -40,7 +42,9 @@ def deep_pain_absent(signs: set[str], grades: dict[tuple[TestId, str, Side], Gra
     """Deep pain counts as absent only when absent in both pelvic limbs (or the sign says so)."""
     if "deep_pain_absent" in signs:
         return True
-    return all(grades.get((TestId.NOCICEPTION, PELVIC_LIMB, side)) is Grade.ABSENT for side in Side)
+    return all(
+        grades.get((TestId.NOCICEPTION, PELVIC_LIMB, side)) is Grade.ABSENT for side in _SIDES
+    )
 
 
 def nociception_recorded(signs: set[str], grades: dict[tuple[TestId, str, Side], Grade]) -> bool:
@@ -49,7 +53,7 @@ def nociception_recorded(signs: set[str], grades: dict[tuple[TestId, str, Side],
     yet tested is not enough: the score would be 0 or 2 depending on the untested limb."""
     if {"deep_pain_absent", "superficial_pain_absent"} & signs:
         return True
-    found = [grades.get((TestId.NOCICEPTION, PELVIC_LIMB, side)) for side in Side]
+    found = [grades.get((TestId.NOCICEPTION, PELVIC_LIMB, side)) for side in _SIDES]
     if any(g is not None and g.tested and g is not Grade.ABSENT for g in found):
         return True
     return all(g is Grade.ABSENT for g in found)

@@ -41,6 +41,8 @@ PELVIC_REFLEXES = (
 THORACIC_REFLEXES = ((TestId.WITHDRAWAL, THORACIC_LIMB, "thoracic limb withdrawal (C6-T2)"),)
 
 Grades = dict[tuple[TestId, str, Side], Grade]
+#: ``Side`` in its order, as a tuple: iterating an enum class is slow.
+_SIDES = tuple(Side)
 
 
 class Motor(StrEnum):
@@ -79,7 +81,7 @@ def _pair(
     brisk: list[str] = []
     tested = False
     for test, where, name in reflexes:
-        for side in Side:
+        for side in _SIDES:
             grade = grades.get((test, where, side))
             if grade is None or not grade.tested:
                 continue
@@ -90,17 +92,19 @@ def _pair(
                 brisk.append(f"{name} {grade.value} {side.value}")
     deficits = [
         f"postural reaction {_word(g)} {side.value}"
-        for side in Side
+        for side in _SIDES
         if (g := grades.get((TestId.POSTURAL, site, side))) is not None and g.lowered
     ]
-    deficits += [f"deep pain absent {side.value}" for side in Side if _no_pain(grades, site, side)]
+    deficits += [
+        f"deep pain absent {side.value}" for side in _SIDES if _no_pain(grades, site, side)
+    ]
     deficits += [f"history: {sign}" for sign in deficit_signs]
     if lowered:
-        found = [text for side in Side for text in lowered.get(side, [])]
+        found = [text for side in _SIDES for text in lowered.get(side, [])]
         return Pair(
             limbs,
             Motor.LMN,
-            tuple(s for s in Side if s in lowered),
+            tuple(s for s in _SIDES if s in lowered),
             (f"{limbs} limbs LMN: {', '.join(found)}",),
         )
     if tested and (deficits or brisk):
@@ -150,7 +154,7 @@ def analyse_limbs(grades: Grades, signs: Iterable[str]) -> Limbs:
     pelvic = _pair(grades, PELVIC_REFLEXES, PELVIC_LIMB, pelvic_signs, "pelvic")
     pseudo = tuple(
         side
-        for side in Side
+        for side in _SIDES
         if grades.get((TestId.PATELLAR, PELVIC_LIMB, side)) in (Grade.EXAGGERATED, Grade.CLONUS)
         and (w := grades.get((TestId.WITHDRAWAL, PELVIC_LIMB, side))) is not None
         and w.lowered
@@ -163,7 +167,7 @@ def pelvic_reflexes_normal(grades: Grades) -> bool:
     found = [
         g
         for test, site, _ in PELVIC_REFLEXES
-        for side in Side
+        for side in _SIDES
         if (g := grades.get((test, site, side))) is not None and g.tested
     ]
     return bool(found) and not any(g.lowered for g in found)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 THORACIC = tuple(f"T{n}" for n in range(1, 14))
@@ -29,15 +30,21 @@ def normalize(text: str) -> str | None:
     return name if name in _INDEX else None
 
 
-def index(level: str) -> int:
-    """Position from T1 (0) to L7 (19). Raises ValueError for anything else."""
-    known = _INDEX.get(level)
-    if known is not None:  # fast path: already canonical
-        return known
-    name = normalize(level)
-    if name is None:
-        raise ValueError(f"not a thoracolumbar level: {level!r} (expected T1–T13 or L1–L7)")
-    return _INDEX[name]
+class _Positions(dict[str, int]):
+    """Position by canonical level name; another spelling is normalised on the way (and not
+    kept), anything else raises ValueError."""
+
+    def __missing__(self, level: str) -> int:
+        name = normalize(level)
+        if name is None:
+            raise ValueError(f"not a thoracolumbar level: {level!r} (expected T1–T13 or L1–L7)")
+        return self[name]
+
+
+#: ``index(level)``: position from T1 (0) to L7 (19); raises ValueError for anything else. A
+#: dict lookup rather than a function: a canonical name (nearly every call, often as a sort
+#: key) is found without running any Python code.
+index: Callable[[str], int] = _Positions(_INDEX).__getitem__
 
 
 def at(position: int) -> str:

@@ -35,6 +35,7 @@ from neuroexam.core.models import (
 )
 from neuroexam.core.protocol import Composite, Protocols, Sign
 from neuroexam.core.serial import SerialLink
+from neuroexam.core.severity import Mfs, modified_frankel
 from neuroexam.core.signs import SignToken, parse_signs
 from neuroexam.core.vocab import SPINAL_SITES, THORACIC_LIMB
 
@@ -45,7 +46,7 @@ _SIDES = tuple(Side)
 _RESPONDING = frozenset(g for g in Grade if g.responds)
 #: Enum members that per-finding and per-site loops compare with, bound once (in Python 3.11
 #: looking a member up on its enum class costs more than the comparison itself).
-_TRUNCI, _SCRATCH = TestId.CUTANEOUS_TRUNCI, TestId.SCRATCH
+_TRUNCI, _SCRATCH, _WITHDRAWAL = TestId.CUTANEOUS_TRUNCI, TestId.SCRATCH, TestId.WITHDRAWAL
 _ABSENT, _EXAGGERATED = Grade.ABSENT, Grade.EXAGGERATED
 _LEFT, _RIGHT = Side.LEFT, Side.RIGHT
 #: The trunci patterns with a cut-off (all but no response at all).
@@ -106,10 +107,14 @@ class Context:
     ctrs: dict[int, CtrAnalysis] | None = field(default=None, repr=False, compare=False)
     #: The protocol set's predicates by observation name (:func:`_plan`).
     _predicates: dict[str, Predicate] = field(init=False, repr=False, compare=False)
+    _resolved: _Plan = field(init=False, repr=False, compare=False)
+    #: :meth:`mfs` by presentation.
+    _mfs: dict[bool, Mfs] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        plan = _plan(self.protocols)
+        plan = self._resolved = _plan(self.protocols)
         self._predicates = plan.predicates
+        self._mfs = {}
         self._cache = plan.unrecorded.copy()
         for sign in self.sign_ids:
             self._cache.pop(sign, None)
@@ -124,11 +129,27 @@ class Context:
 
     @_once
     def signs(self) -> list[SignToken]:
-        return parse_signs(self.exam.signs)
+        return list(_parsed_signs(tuple(self.exam.signs))[0])
 
     @_once
-    def sign_ids(self) -> set[str]:
-        return {t.id for t in self.signs}
+    def sign_ids(self) -> frozenset[str]:
+        return _parsed_signs(tuple(self.exam.signs))[1]
+
+    @_once
+    def recorded_signs(self) -> list[Sign]:
+        """The protocol's signs recorded in this exam, in ``signs.toml`` order."""
+        known, order = self.protocols.signs_by_id, self._resolved.sign_order
+        return sorted((known[s] for s in self.sign_ids if s in known), key=lambda s: order[s.id])
+
+    def mfs(self, presentation: bool) -> Mfs:
+        """The exam's :func:`modified_frankel` score as a pelvic limb or back presentation or
+        not (each computed once)."""
+        found = self._mfs.get(presentation)
+        if found is None:
+            found = self._mfs[presentation] = modified_frankel(
+                self.sign_ids, self.grades, presentation
+            )
+        return found
 
     def sign_sides(self, sign: str) -> set[Side | None]:
         """Sides ``sign`` was recorded with (None: no side); empty when not recorded."""
@@ -222,6 +243,14 @@ class Context:
 
 
 @lru_cache(maxsize=4096)
+def _parsed_signs(texts: tuple[str, ...]) -> tuple[tuple[SignToken, ...], frozenset[str]]:
+    """The tokens (:func:`parse_signs`) and the ids of an exam's signs, parsed once per
+    spelling: the same few combinations come back exam after exam (both immutable, shared)."""
+    tokens = tuple(parse_signs(texts))
+    return tokens, frozenset(t.id for t in tokens)
+
+
+@lru_cache(maxsize=4096)
 def _limbs(
     spinal_exam: frozenset[tuple[tuple[TestId, str, Side], Grade]], sign_ids: frozenset[str]
 ) -> spinal.Limbs:
@@ -250,7 +279,10 @@ def _composite(composite: Composite) -> Predicate:
             if observe(name).holds:
                 return NO
         if anys:
-            held = [e for e in map(observe, anys) if e.holds]
+            # Most of them are known already (signs not recorded, above all): read straight
+            # from the context's memo, observed only when missing (evidence is never falsy).
+            cache = ctx._cache
+            held = [e for name in anys if (e := cache.get(name) or observe(name)).holds]
             if len(held) < at_least:
                 return NO
             found += held
@@ -288,6 +320,10 @@ class _Plan:
     #: Every name that is a sign (no predicate or composite of that name), as false: what
     #: each sign's predicate gives while it is not recorded.
     unrecorded: dict[str, Evidence]
+    #: Each sign's place in ``signs.toml``.
+    sign_order: dict[str, int]
+    #: The scratch regions by species (:func:`_scratch_sites`), filled as they are needed.
+    scratch_sites: dict[Species, tuple[str, ...]] = field(default_factory=dict)
 
 
 #: Each loaded protocol set's plan, kept with the set itself so that an id is never taken for
@@ -306,7 +342,8 @@ def _plan(protocols: Protocols) -> _Plan:
         unrecorded = {
             name: NO for name in signs if name not in composites and name not in _REGISTRY
         }
-        hit = _PLANS[id(protocols)] = (protocols, _Plan(predicates, unrecorded))
+        order = {sign.id: i for i, sign in enumerate(protocols.signs.signs)}
+        hit = _PLANS[id(protocols)] = (protocols, _Plan(predicates, unrecorded, order))
     return hit[1]
 
 
@@ -352,14 +389,17 @@ def _describe_cutoff(s) -> str:  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------ species
 
 
+_DOG, _CAT = Evidence(True), Evidence(True, ("species: cat",))
+
+
 @observation("species_dog")
 def _species_dog(ctx: Context) -> Evidence:
-    return Evidence(True) if ctx.is_dog else NO
+    return _DOG if ctx.is_dog else NO
 
 
 @observation("species_cat")
 def _species_cat(ctx: Context) -> Evidence:
-    return NO if ctx.is_dog else Evidence(True, ("species: cat",))
+    return NO if ctx.is_dog else _CAT
 
 
 # ------------------------------------------------------------------ trunci
@@ -560,11 +600,18 @@ def _scratch_ear(ctx: Context) -> Evidence:
 
 @observation("scratch_exaggerated_any")
 def _scratch_any(ctx: Context) -> Evidence:
-    return _exaggerated(ctx, tuple(s.id for s in _scratch_sites(ctx)))
+    return _exaggerated(ctx, _scratch_sites(ctx))
 
 
-def _scratch_sites(ctx: Context):  # type: ignore[no-untyped-def]
-    return ctx.protocols.exam(ctx.exam.patient.species).test(TestId.SCRATCH).sites
+def _scratch_sites(ctx: Context) -> tuple[str, ...]:
+    """The scratch regions of the species' exam protocol, in order (looked up once per
+    protocol set and species)."""
+    known, species = ctx._resolved.scratch_sites, ctx.exam.patient.species
+    found = known.get(species)
+    if found is None:
+        test = ctx.protocols.exam(species).test(TestId.SCRATCH)
+        found = known[species] = tuple(site.id for site in test.sites)
+    return found
 
 
 def _exaggerated(ctx: Context, regions: tuple[str, ...]) -> Evidence:
@@ -587,7 +634,7 @@ def _exaggerated(ctx: Context, regions: tuple[str, ...]) -> Evidence:
 def _scratch_unilateral_absent(ctx: Context) -> Evidence:
     found = []
     grades = ctx.grades
-    for region in (s.id for s in _scratch_sites(ctx)):
+    for region in _scratch_sites(ctx):
         left = grades.get((_SCRATCH, region, _LEFT))
         right = grades.get((_SCRATCH, region, _RIGHT))
         if left is _ABSENT and right in _RESPONDING:
@@ -835,9 +882,10 @@ def _loc_multifocal(ctx: Context) -> Evidence:
 def _thoracic_lmn_one_side(ctx: Context) -> Evidence:
     """A reduced or absent thoracic limb withdrawal on one side, the other side responding."""
     found = []
-    for side in _SIDES:
-        here = ctx.grades.get((TestId.WITHDRAWAL, THORACIC_LIMB, side))
-        there = ctx.grades.get((TestId.WITHDRAWAL, THORACIC_LIMB, side.other))
+    grades = ctx.grades
+    for side, other in ((_LEFT, _RIGHT), (_RIGHT, _LEFT)):
+        here = grades.get((_WITHDRAWAL, THORACIC_LIMB, side))
+        there = grades.get((_WITHDRAWAL, THORACIC_LIMB, other))
         if here is not None and here.lowered and there is not None and there.responds:
             found.append((side, here))
     if len(found) != 1:

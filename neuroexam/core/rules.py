@@ -151,8 +151,8 @@ def _assess(
     warnings = _input_warnings(ctx, history, patient)
 
     flags = [flag for spec in rules.flags if (flag := _raise(spec, ctx)) is not None]
-    order = {spec.id: i for i, spec in enumerate(rules.flags)}
-    flags.sort(key=lambda f: (-f.urgency.rank, -f.strength.rank, order[f.id]))
+    # A stable sort: flags of equal urgency and strength keep the order of ``rules.flags``.
+    flags.sort(key=lambda f: (-f.urgency.rank, -f.strength.rank))
 
     placed = ctx.placement
     window = _lesion_window(ctx)
@@ -245,13 +245,11 @@ def _mfs_alone(
         breed = breed_index(protocols).lookup(exam.patient.breed, exam.patient.species)
         own = Context(exam=exam, protocols=protocols, breed=breed, link=SerialLink(), ctrs=ctrs)
     ctx = own.alone()
-    from neuroexam.core.severity import modified_frankel
-
     # The localisation and flags only decide whether the exam is a pelvic limb or back
     # presentation: when the score is the same either way (tetraparesis, a presentation sign),
     # it is the score.
-    score = modified_frankel(ctx.sign_ids, ctx.grades, True).score
-    if score == modified_frankel(ctx.sign_ids, ctx.grades, False).score:
+    score = ctx.mfs(True).score
+    if score == ctx.mfs(False).score:
         return score
     raised = {
         spec.id
@@ -279,9 +277,12 @@ def _triggered(spec: FlagSpec, ctx: Context) -> bool:
     for name in spec.trigger_all:
         if not observe(name).holds:
             return False
-    if spec.trigger_any and not any(observe(name).holds for name in spec.trigger_any):
-        return False
-    return not any(observe(name).holds for name in spec.unless_any)
+    for name in spec.unless_any:
+        if observe(name).holds:
+            return False
+    if not spec.trigger_any:
+        return True
+    return any(observe(name).holds for name in spec.trigger_any)
 
 
 def _raise(spec: FlagSpec, ctx: Context) -> Flag | None:
@@ -456,13 +457,11 @@ def _severity(
     ctx: Context, raised: set[FlagId], region: str | None, warnings: list[str]
 ) -> int | None:
     """The exam's MFS; ``raised``: the ids of the flags raised for it."""
-    from neuroexam.core.severity import modified_frankel
-
     presentation = bool({FlagId.IVDD, FlagId.PROGRESSIVE_MYELOMALACIA} & raised) and (
         region not in spinal.CERVICAL
     )
     presentation = presentation or region in (spinal.T3_L3, spinal.L4_S3)
-    mfs = modified_frankel(ctx.sign_ids, ctx.grades, presentation)
+    mfs = ctx.mfs(presentation)
     if mfs.nociception_missing:
         warnings.append(ctx.protocols.rules.messages.nociception_missing)
     return mfs.score
@@ -569,11 +568,7 @@ def _abnormal_marks(ctx: Context) -> list[str]:
         f"{'delayed' if (f.test, f.grade) == (TestId.POSTURAL, Grade.REDUCED) else f.grade.value}"
         for f in sorted(shown, key=_finding_order)
     ]
-    marks += [
-        s.label.lower()
-        for s in ctx.protocols.signs.signs
-        if s.id in ctx.sign_ids and not s.normal_behaviour
-    ]
+    marks += [s.label.lower() for s in ctx.recorded_signs if not s.normal_behaviour]
     return list(dict.fromkeys(marks))
 
 
@@ -622,11 +617,7 @@ def _summary(ctx: Context, flags: list[Flag], serial: SerialChange | None, mfs: 
         parts.append(f"MFS {mfs}/6 (0 worst, 6 normal): {labels[mfs]}.")
         if mfs == 0 and ctx.ctr.abnormal and ctx.is_dog:
             parts.append(messages.mfs_zero_with_cutoff)
-    normal = [
-        s.label.lower()
-        for s in ctx.protocols.signs.signs
-        if s.normal_behaviour and s.id in ctx.sign_ids
-    ]
+    normal = [s.label.lower() for s in ctx.recorded_signs if s.normal_behaviour]
     if normal:
         parts.append(f"Reported {', '.join(normal)}: normal behaviour.")
     if serial is not None:

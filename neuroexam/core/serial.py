@@ -113,8 +113,11 @@ def links(heads: Iterable[SerialHead], gap_days: float = 30) -> dict[str, Serial
         instants = [key[0] for key, _ in keyed]
         tested = [h for h in exams if h.has_trunci]
         tested_keys = [key for key, h in keyed if h.has_trunci]
+        mixed = len({h.species for h in exams}) > 1
         for key, head in keyed:
-            out[head.exam_id] = _link(head, key, exams, instants, tested, tested_keys, gap_days)
+            out[head.exam_id] = _link(
+                head, key, exams, instants, tested, tested_keys, gap_days, mixed
+            )
     for head in every:
         out.setdefault(head.exam_id, SerialLink())
     return out
@@ -136,7 +139,8 @@ def link(head: SerialHead, history: Iterable[SerialHead], gap_days: float = 30) 
     tested = [h for h in mine if h.has_trunci]
     tested_keys = [key for key, h in keyed if h.has_trunci]
     instants = [key[0] for key, _ in keyed]
-    return _link(head, _key(head), mine, instants, tested, tested_keys, gap_days)
+    mixed = any(h.species != head.species for h in mine)
+    return _link(head, _key(head), mine, instants, tested, tested_keys, gap_days, mixed)
 
 
 def _first(pair: tuple[tuple[datetime, str], SerialHead]) -> tuple[datetime, str]:
@@ -151,15 +155,19 @@ def _link(
     tested: Sequence[SerialHead],
     tested_keys: Sequence[tuple[datetime, str]],
     gap_days: float,
+    mixed: bool = True,
 ) -> SerialLink:
     """``head``'s link; ``key``: its :func:`_key`; ``exams``: the patient's other usable exams
-    in that order, with their instants; ``tested`` those with a trunci test, with their keys."""
+    in that order, with their instants; ``tested`` those with a trunci test, with their keys;
+    ``mixed``: whether any of them is of another species than ``head`` (else none is looked
+    for)."""
     assert head.date is not None
-    # Every earlier exam (strictly before this instant) of the patient, any test.
-    earlier = exams[: bisect_left(instants, key[0])]
-    other = next((h for h in reversed(earlier) if h.species != head.species), None)
-    if other is not None:
-        return SerialLink(species_conflict=(other.exam_id, other.species))
+    if mixed:
+        # Every earlier exam (strictly before this instant) of the patient, any test.
+        earlier = exams[: bisect_left(instants, key[0])]
+        other = next((h for h in reversed(earlier) if h.species != head.species), None)
+        if other is not None:
+            return SerialLink(species_conflict=(other.exam_id, other.species))
     at = bisect_left(tested_keys, (key[0], "")) - 1
     if at < 0:
         return SerialLink()

@@ -7,6 +7,7 @@ whose nociception was not recorded gets no score (it lies between 0 and 2) and a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from neuroexam.core.vocab import PELVIC_LIMB, Grade, Side, TestId
@@ -38,7 +39,9 @@ class Mfs:
     nociception_missing: bool = False
 
 
-def deep_pain_absent(signs: set[str], grades: dict[tuple[TestId, str, Side], Grade]) -> bool:
+def deep_pain_absent(
+    signs: AbstractSet[str], grades: dict[tuple[TestId, str, Side], Grade]
+) -> bool:
     """Deep pain counts as absent only when absent in both pelvic limbs (or the sign says so)."""
     if "deep_pain_absent" in signs:
         return True
@@ -47,7 +50,9 @@ def deep_pain_absent(signs: set[str], grades: dict[tuple[TestId, str, Side], Gra
     )
 
 
-def nociception_recorded(signs: set[str], grades: dict[tuple[TestId, str, Side], Grade]) -> bool:
+def nociception_recorded(
+    signs: AbstractSet[str], grades: dict[tuple[TestId, str, Side], Grade]
+) -> bool:
     """Enough nociception is recorded to score a paraplegic animal: deep pain present in a
     pelvic limb, absent in both, or a pain-loss sign. Absent on one side with the other not
     yet tested is not enough: the score would be 0 or 2 depending on the untested limb."""
@@ -68,9 +73,9 @@ def modified_frankel(
     presentation by flag or localisation (the signs in :data:`PRESENTATION_SIGNS` make it one
     too)."""
     ids = set(signs)
-    if any(s in ids for s in TETRA_SIGNS):
+    if not ids.isdisjoint(TETRA_SIGNS):
         return Mfs(None, "not defined for tetraparesis")
-    if not presentation and not any(s in ids for s in PRESENTATION_SIGNS):
+    if not presentation and ids.isdisjoint(PRESENTATION_SIGNS):
         return Mfs(None, "not a pelvic limb or back presentation")
     if deep_pain_absent(ids, grades):
         return Mfs(0, "paraplegia without deep nociception")

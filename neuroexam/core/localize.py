@@ -64,11 +64,15 @@ def side_ctr(exam: Exam, side: Side, limits: CtrThresholds) -> SideCtr:
     return analyse_ctr(exam, limits).side(side)
 
 
-def _side_ctr(side: Side, sites: list[str], cutoff: str | None, limits: CtrThresholds) -> SideCtr:
+def _side_ctr(
+    side: Side, sites: list[str], responding: list[str], limits: CtrThresholds
+) -> SideCtr:
     """The cut-off and status of one side (docs/CLINICAL_RULES.md §1) from its tested sites, in
-    the exam's order, and its most caudal responding site."""
+    the exam's order, and those that respond: the cut-off is the most caudal of these (the
+    first of equals, as ``max`` gives)."""
     if not sites:
         return SideCtr(side, None, CtrStatus.NOT_TESTED, ())
+    cutoff = max(responding, key=levels.index, default=None)
     if cutoff is None:
         return SideCtr(side, NONE, CtrStatus.ABSENT, tuple(sites))
     if cutoff in limits.normal_cutoffs:
@@ -169,21 +173,18 @@ class CtrAnalysis:
 
 
 def analyse_ctr(exam: Exam, limits: CtrThresholds) -> CtrAnalysis:
-    """Both sides' trunci series in one pass over the findings: each side's tested sites in
-    order, and its most caudal responding one (the first of equals, as ``max`` gives)."""
-    sites: dict[Side, list[str]] = {Side.LEFT: [], Side.RIGHT: []}
-    responding: dict[Side, list[str]] = {Side.LEFT: [], Side.RIGHT: []}
+    """Both sides' trunci series in one pass over the findings: per side, the tested sites in
+    the exam's order and those that respond."""
+    left: tuple[list[str], list[str]] = ([], [])
+    right: tuple[list[str], list[str]] = ([], [])
     for f in exam.findings:
         if f.test is _TRUNCI and (grade := f.grade) is not _NOT_TESTED:
-            site, side = f.site, f.side
-            sites[side].append(site)
+            sites, responding = left if f.side is Side.LEFT else right
+            site = f.site
+            sites.append(site)
             if grade in _RESPONDING:
-                responding[side].append(site)
-    left, right = (
-        _side_ctr(side, sites[side], max(responding[side], key=levels.index, default=None), limits)
-        for side in (Side.LEFT, Side.RIGHT)
-    )
-    return CtrAnalysis(left, right)
+                responding.append(site)
+    return CtrAnalysis(_side_ctr(Side.LEFT, *left, limits), _side_ctr(Side.RIGHT, *right, limits))
 
 
 def lesion_window(cutoff: str, limits: CtrThresholds) -> LesionWindow:

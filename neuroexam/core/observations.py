@@ -35,7 +35,7 @@ from neuroexam.core.models import (
 )
 from neuroexam.core.protocol import Composite, Protocols, Sign
 from neuroexam.core.serial import SerialLink
-from neuroexam.core.severity import Mfs, modified_frankel
+from neuroexam.core.severity import Mfs, deep_pain_absent, modified_frankel
 from neuroexam.core.signs import SignToken, parse_signs
 from neuroexam.core.vocab import SPINAL_SITES, THORACIC_LIMB
 
@@ -215,7 +215,7 @@ class Context:
             (f.test, f.site, f.side): f.grade for f in self.exam.findings if f.test is not _TRUNCI
         }
 
-    @property
+    @_once
     def is_dog(self) -> bool:
         return self.exam.patient.species is Species.DOG
 
@@ -834,8 +834,6 @@ def _sm_side(ctx: Context) -> Evidence:
 
 @observation("deep_pain_lost")
 def _deep_pain_lost(ctx: Context) -> Evidence:
-    from neuroexam.core.severity import deep_pain_absent
-
     if not deep_pain_absent(ctx.sign_ids, ctx.grades):
         return NO
     if "deep_pain_absent" in ctx.sign_ids:

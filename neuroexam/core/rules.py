@@ -290,20 +290,20 @@ def _raise(spec: FlagSpec, ctx: Context) -> Flag | None:
         return None
 
     reasons: list[str] = []
-
-    def add(names: Iterable[str]) -> None:
+    strength, urgency = spec.strength, spec.urgency
+    for names in (
+        spec.trigger_all,
+        spec.trigger_any,
+        strength.factors,
+        urgency.emergency_any,
+        urgency.urgent_any,
+        strength.cap,
+        spec.context,
+    ):
         for name in names:
             evidence = ctx.observe(name)
             if evidence.holds:
                 reasons.extend(r for r in evidence.reasons if r not in reasons)
-
-    add(spec.trigger_all)
-    add(spec.trigger_any)
-    add(spec.strength.factors)
-    add(spec.urgency.emergency_any)
-    add(spec.urgency.urgent_any)
-    add(spec.strength.cap)
-    add(spec.context)
 
     side = next(
         (e.side for e in (ctx.observe(n) for n in spec.side_from) if e.holds and e.side),

@@ -66,9 +66,9 @@ class SerialLink:
 
 def head_of(exam: Exam, limits: CtrThresholds, ctr: CtrAnalysis | None = None) -> SerialHead:
     """The serial head of a whole exam; ``ctr``: its trunci analysis when already made."""
-    from neuroexam.core.localize import analyse_ctr
-
     if ctr is None:
+        from neuroexam.core.localize import analyse_ctr  # not at start-up: heads need no models
+
         ctr = analyse_ctr(exam, limits)
     return SerialHead(
         exam_id=exam.exam_id,

@@ -106,7 +106,7 @@ class CtrAnalysis:
     def side(self, side: Side) -> SideCtr:
         return self.left if side is Side.LEFT else self.right
 
-    @property
+    @cached_property
     def sides(self) -> tuple[SideCtr, SideCtr]:
         return (self.left, self.right)
 

@@ -104,6 +104,8 @@ class _Patient:
     #: The context each exam was assessed in, by ``id(exam)`` (its link-free parts serve the
     #: exam again as a later exam's previous one).
     contexts: dict[int, Context] = field(default_factory=dict)
+    #: Breed matches by (typed breed, species) (:meth:`breed_of`).
+    breeds: dict[tuple[str, Species], BreedMatch] = field(default_factory=dict)
 
     @classmethod
     def of(cls, exams: Sequence[Exam], ctrs: dict[int, CtrAnalysis] | None = None) -> _Patient:
@@ -113,6 +115,14 @@ class _Patient:
             len(exams),
             ctrs=ctrs if ctrs is not None else {},
         )
+
+    def breed_of(self, exam: Exam, protocols: Protocols) -> BreedMatch:
+        """The breed match of ``exam``, looked up once per typed breed and species."""
+        key = (exam.patient.breed, exam.patient.species)
+        found = self.breeds.get(key)
+        if found is None:
+            found = self.breeds[key] = breed_index(protocols).lookup(*key)
+        return found
 
     def others(self, exam: Exam) -> bool:
         """Whether the patient has an exam with another id than ``exam``'s."""
@@ -130,11 +140,12 @@ def _assess(
     """``patient``: ``history`` indexed, when every exam of ``history`` is of ``exam``'s
     (non-empty) patient id (:func:`evaluate_all`)."""
     rules = protocols.rules
-    breed = breed_index(protocols).lookup(exam.patient.breed, exam.patient.species)
     if patient is not None:
         by_id = patient.by_id
+        breed = patient.breed_of(exam, protocols)
     else:
         by_id = {e.exam_id: e for e in history} if serial.previous or serial.episode_start else {}
+        breed = breed_index(protocols).lookup(exam.patient.breed, exam.patient.species)
     previous = by_id.get(serial.previous) if serial.previous else None
     start = by_id.get(serial.episode_start) if serial.episode_start else None
     ctx = Context(

@@ -98,6 +98,10 @@ def _status_by_position(cutoff: str, limits: CtrThresholds) -> CtrStatus:
     return CtrStatus.ABNORMAL
 
 
+#: Bound once: in Python 3.11 looking a member up on its enum class is slow.
+_NORMAL, _ABNORMAL, _ABSENT = CtrStatus.NORMAL, CtrStatus.ABNORMAL, CtrStatus.ABSENT
+
+
 @dataclass(frozen=True)
 class CtrAnalysis:
     left: SideCtr
@@ -112,7 +116,7 @@ class CtrAnalysis:
 
     @property
     def any_tested(self) -> bool:
-        return any(s.cutoff is not None for s in self.sides)
+        return self.left.cutoff is not None or self.right.cutoff is not None
 
     @cached_property
     def tl_pattern(self) -> TlPattern | None:
@@ -139,9 +143,10 @@ class CtrAnalysis:
     @property
     def abnormal(self) -> bool:
         """An abnormal cut-off: L3 or cranial on a side, or no response on either side."""
-        if self.left.status is CtrStatus.ABSENT and self.right.status is CtrStatus.ABSENT:
+        left, right = self.left.status, self.right.status
+        if left is _ABSENT and right is _ABSENT:
             return True
-        return any(s.status is CtrStatus.ABNORMAL for s in self.sides)
+        return left is _ABNORMAL or right is _ABNORMAL
 
     def tl_side(self, min_difference: int = 2) -> FlagSide | None:
         """Bilateral unless the cut-offs differ by ``min_difference`` levels or more, then the
@@ -165,10 +170,11 @@ class CtrAnalysis:
     @property
     def efferent_side(self) -> Side | None:
         """The side with no response at any level while the other side is normal (§3)."""
-        for s in self.sides:
-            other = self.right if s is self.left else self.left
-            if s.status is CtrStatus.ABSENT and other.status is CtrStatus.NORMAL:
-                return s.side
+        left, right = self.left, self.right
+        if left.status is _ABSENT and right.status is _NORMAL:
+            return left.side
+        if right.status is _ABSENT and left.status is _NORMAL:
+            return right.side
         return None
 
 

@@ -380,7 +380,7 @@ def _breed_context(spec: FlagSpec, ctx: Context) -> str:
         return f"breed '{breed.typed}' not recognised: no breed weighting applied"
     if not spec.breed_groups:
         return f"{breed.name}: breed does not weigh on this pattern"
-    groups = {g.id: g for g in ctx.protocols.breeds.groups}
+    groups = breed_index(ctx.protocols).groups
     parts = [
         f"{breed.name}: {groups[g].label}. {groups[g].description}"
         for g in spec.breed_groups

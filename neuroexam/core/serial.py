@@ -70,14 +70,15 @@ def head_of(exam: Exam, limits: CtrThresholds, ctr: CtrAnalysis | None = None) -
         from neuroexam.core.localize import analyse_ctr  # not at start-up: heads need no models
 
         ctr = analyse_ctr(exam, limits)
+    patient = exam.patient
     return SerialHead(
         exam_id=exam.exam_id,
-        patient_id=exam.patient.patient_id,
-        species=exam.patient.species.value,
+        patient_id=patient.patient_id,
+        species=patient.species.value,
         date=exam.exam_date,
         status=exam.status.value,
         has_trunci=ctr.any_tested,
-        name=exam.patient.name,
+        name=patient.name,
         abnormal_cutoff=ctr.abnormal,
     )
 

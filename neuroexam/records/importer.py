@@ -8,8 +8,6 @@ whose ``exam_id`` is already in the records is skipped and reported, never overw
 
 from __future__ import annotations
 
-import queue
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from neuroexam.core.models import Exam
 from neuroexam.core.text import safe_text
 from neuroexam.records.backend import RecordStore, StoreError
 from neuroexam.records.csvio import RowError
-from neuroexam.records.stream import FileIndex, Progress, exams, index_file
+from neuroexam.records.stream import Progress, exams, index_file
 
 
 @dataclass
@@ -92,87 +90,28 @@ def import_file(
     source = Path(path).name
     with index_file(Path(path), progress) as index:
         report = ImportReport(Path(path), errors=index.leading_errors)
-        with _Writer(store, by, source, report) as writer:
-            _read_exams(store, index, progress, report, writer)
-    return report
-
-
-def _read_exams(
-    store: RecordStore,
-    index: FileIndex,
-    progress: Progress | None,
-    report: ImportReport,
-    writer: _Writer,
-) -> None:
-    """Validate the file's exams and hand the new ones to the writer, a batch at a time."""
-    batch: list[Exam] = []
-    for outcome in exams(index, progress):
-        exam = outcome.exam
-        if outcome.errors:
-            report.errors.extend(outcome.errors)
-            continue
-        if exam is None or report.store_error:
-            continue  # after a store error: the rest is only read, for its errors
-        try:
-            if store.has_exam(exam.exam_id):
-                report.skipped.append(exam.exam_id)
+        batch: list[Exam] = []
+        for outcome in exams(index, progress):
+            exam = outcome.exam
+            if outcome.errors:
+                report.errors.extend(outcome.errors)
                 continue
-        except StoreError as exc:
-            report.store_error = str(exc)
-            continue
-        batch.append(exam)
-        if len(batch) >= BATCH_EXAMS:
-            writer.put(batch)
-            batch = []
-    if batch and not report.store_error:
-        writer.put(batch)
-
-
-class _Writer:
-    """Writes the batches on a thread of its own, with a connection of its own, while the
-    next exams are read and validated (the database works without holding Python's lock).
-    At most two batches wait; leaving the ``with`` block writes what waits, then stops."""
-
-    def __init__(self, store: RecordStore, by: str, source: str, report: ImportReport) -> None:
-        self._store, self._by, self._source, self._report = store, by, source, report
-        self._queue: queue.Queue[list[Exam] | None] = queue.Queue(maxsize=2)
-        self._failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
-
-    def __enter__(self) -> _Writer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        if self._failure is not None:
-            raise self._failure
-
-    def put(self, batch: list[Exam]) -> None:
-        self._queue.put(batch)
-
-    def _run(self) -> None:
-        report = self._report
-        own: RecordStore | None = None
-        try:
-            while (batch := self._queue.get()) is not None:
-                if report.store_error:
-                    continue  # the import stopped: drain the queue
-                if own is None:
-                    try:
-                        own = self._store.another_connection()
-                    except StoreError as exc:
-                        report.store_error = str(exc)
-                        continue
-                _write(own, batch, self._by, self._source, report)
-        except BaseException as exc:  # handed to the reading thread
-            self._failure = exc
-            while self._queue.get() is not None:  # never leave the reader blocked
-                pass
-        finally:
-            if own is not None:
-                own.close()
+            if exam is None or report.store_error:
+                continue  # after a store error: the rest is only read, for its errors
+            try:
+                if store.has_exam(exam.exam_id):
+                    report.skipped.append(exam.exam_id)
+                    continue
+            except StoreError as exc:
+                report.store_error = str(exc)
+                continue
+            batch.append(exam)
+            if len(batch) >= BATCH_EXAMS:
+                _write(store, batch, by, source, report)
+                batch = []
+        if batch and not report.store_error:
+            _write(store, batch, by, source, report)
+    return report
 
 
 #: Exams written per transaction: one commit (and disk sync) per batch, not per exam.

@@ -208,38 +208,3 @@ def test_an_exam_written_meanwhile_by_another_program_is_skipped_in_its_batch(
     assert report.store_error is None
     assert len(store.load_exams()) == 5
     store.close()
-
-
-def test_batches_are_written_by_a_thread_of_their_own(
-    backend: Backend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """The writer commits on its own connection while the next exams are read; a failure it
-    did not expect reaches the caller (no hang with batches still waiting)."""
-    import threading
-
-    from neuroexam.records import importer
-
-    store = backend.open()
-    where: list[str] = []
-    real = type(store).import_exams
-
-    def spy(self, exams, **kwargs):  # type: ignore[no-untyped-def]
-        where.append(threading.current_thread().name)
-        assert self is not store  # a connection of its own
-        real(self, exams, **kwargs)
-
-    monkeypatch.setattr(type(store), "import_exams", spy)
-    monkeypatch.setattr(importer, "BATCH_EXAMS", 1)
-    report = importer.import_file(store, GOLDEN / "findings.csv", by="tester")
-    assert where == ["import-writer"] * 5 and len(report.imported) == 5
-    assert len(store.load_exams()) == 5
-
-    def broken(self, exams, **kwargs):  # type: ignore[no-untyped-def]
-        raise RuntimeError("a bug in the writer")
-
-    monkeypatch.setattr(Store, "import_exams", broken)
-    other = Store(tmp_path / "fresh.db")
-    with pytest.raises(RuntimeError, match="a bug in the writer"):
-        importer.import_file(other, GOLDEN / "findings.csv", by="tester")
-    store.close()
-    other.close()

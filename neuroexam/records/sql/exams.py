@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from neuroexam.core.vocab import AuditEvent, ExamStatus, Mode
-from neuroexam.records.audit import NOTE_PREFIX, AuditRow, finding_field
+from neuroexam.records.audit import INTAKE_FIELDS, NOTE_PREFIX, AuditRow, finding_field
 from neuroexam.records.backend import IdClash, RecordLocked, StoreError
 from neuroexam.records.sql.dialect import Connection, marks
 from neuroexam.records.sqlite.rows import (
@@ -38,21 +38,8 @@ C = TypeVar("C", bound=Connection)
 #: One trail row to write: event, field, old value, new value, reason.
 TrailValues = tuple[AuditEvent, str, str, str, str]
 
-_INTAKE_COLUMNS = (
-    "exam_date",
-    "examiner",
-    "mode",
-    "patient_id",
-    "patient_name",
-    "species",
-    "breed",
-    "age_years",
-    "sex",
-    "weight_kg",
-    "signs",
-    "exam_note",
-    "parts",
-)
+#: The exam columns an intake correction writes: the intake fields the trail names.
+_INTAKE_COLUMNS = INTAKE_FIELDS
 #: Intake values a new exam holds unless told otherwise (no ``created`` row for them).
 _INTAKE_DEFAULTS = {"mode": Mode.CLINICAL.value, "parts": "quick", "sex": "unknown"}
 

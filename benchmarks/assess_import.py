@@ -11,8 +11,11 @@ wall clock:
 - ``pandas.read_csv(FILE, dtype=object, keep_default_na=False)``, the reference;
 - ``pyarrow.csv.read_csv(FILE)`` when pyarrow is installed (optional; never a dependency);
 - ``neuroexam assess FILE --json`` (output to /dev/null);
-- ``neuroexam import FILE`` into an empty store (each exam its own transaction: its wall
+- ``neuroexam import FILE`` into an empty store (200 exams to a transaction: its wall
   time also counts the disk's syncs).
+
+A child's CPU time includes its worker processes (``assess`` uses one per CPU from 5000 exams
+on), so CPU and wall time can differ by up to the number of CPUs.
 
 It prints the figures, the ratios the issue sets as goals (assess ≤ 2× ``read_csv`` time,
 peak memory ≤ ``read_csv``'s, import ≤ 2× assess) and, with two scales or more, how each

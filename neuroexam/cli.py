@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     assess.add_argument("file", type=Path, help="findings CSV")
     assess.add_argument("--json", action="store_true", help="print the JSON document")
+    assess.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="processes that assess (default: one per CPU, at most 8, from 5000 exams on)",
+    )
 
     exam = commands.add_parser(
         "exam",
@@ -180,11 +186,17 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     migrate.add_argument(
-        "--to", required=True, metavar="URL", dest="to_url",
+        "--to",
+        required=True,
+        metavar="URL",
+        dest="to_url",
         help="the PostgreSQL database, postgresql://user@host/database",
     )
     migrate.add_argument(
-        "--from", type=Path, metavar="FILE", dest="from_path",
+        "--from",
+        type=Path,
+        metavar="FILE",
+        dest="from_path",
         help="the SQLite records file (default: the data folder's)",
     )
 
@@ -210,6 +222,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _jobs(text: str) -> int:
+    """``--jobs``: a whole number from 1 to 64."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"expected 1 to 64, got {value}")
+    return value
+
+
 def _assess(args: argparse.Namespace) -> int:
     from neuroexam.core.protocol import ProtocolError, shipped
     from neuroexam.records.assess import write_assess
@@ -223,7 +246,7 @@ def _assess(args: argparse.Namespace) -> int:
     try:
         protocols = shipped()
         with terminal_progress() as progress:
-            return write_assess(args.file, out, args.json, protocols, progress)
+            return write_assess(args.file, out, args.json, protocols, progress, args.jobs)
     except CsvInputError as exc:
         return _usage_error(f"neuroexam assess: {safe_text(exc)}")
     except ProtocolError as exc:
@@ -291,8 +314,15 @@ def _exam_outcome(store: RecordStore, exam_id: str | None) -> int:
 _EXAM_OPTIONS = {"species": "--species", "age": "--age", "sex": "--sex", "weight": "--weight"}
 #: ``exam`` options whose text is refused when it holds a control character.
 _EXAM_TEXT_OPTIONS = (
-    "--patient-id", "--name", "--species", "--breed", "--age", "--sex", "--weight",
-    "--examiner", "--signs",
+    "--patient-id",
+    "--name",
+    "--species",
+    "--breed",
+    "--age",
+    "--sex",
+    "--weight",
+    "--examiner",
+    "--signs",
 )
 
 

@@ -405,3 +405,26 @@ def test_sample_findings_text(capsys: pytest.CaptureFixture, protocols: Protocol
     assert code == 0 and err == ""
     assert out.count("Exam E-") == 4
     assert protocols.rules.disclaimer in out
+
+
+def test_jobs_choose_the_processes_without_changing_a_byte(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    outputs = []
+    for jobs in ("1", "2"):
+        assert main(["assess", str(SAMPLE), "--json", "--jobs", jobs]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1] and '"exams": [' in outputs[0]
+
+
+@pytest.mark.parametrize(
+    ("jobs", "message"), [("0", "expected 1 to 64, got 0"), ("many", "expected a whole number")]
+)
+def test_a_bad_jobs_value_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], jobs: str, message: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["assess", str(SAMPLE), "--jobs", jobs])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

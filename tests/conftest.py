@@ -43,6 +43,16 @@ def _settled_saves_in_snapshots(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("monkeypatch").setattr(NeuroExamApp, "THREADED_SAVES", False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_engine_memos() -> None:
+    """Each test has the rules engine compute afresh: a memo filled by an earlier test (or by
+    the parent process of a mutation run) must never answer for the code under test."""
+    from neuroexam.core import observations
+
+    observations._limbs.cache_clear()
+    observations._parsed_signs.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def protocols() -> Protocols:
     return shipped()

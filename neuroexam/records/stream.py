@@ -123,21 +123,23 @@ class FileIndex:
     def rows_of(self, entry: ExamEntry) -> list[dict[str, Any]]:
         """The exam's rows, in file order, exactly as
         :func:`~neuroexam.records.csvio.iter_rows` gives them."""
-        assert self.shape is not None
-        finish = self._finish
-        if finish is None:
-            finish = self._finish = self.shape.finisher()
+        finish = self.finish
         return [finish(line, flags, cells) for line, flags, cells in self.raw_rows_of(entry)]
 
     _finish: Callable[[int, int, list[str]], dict[str, Any]] | None = None
 
+    @property
+    def finish(self) -> Callable[[int, int, list[str]], dict[str, Any]]:
+        """The file's :meth:`~neuroexam.records.csvio.RowShape.finisher`, made once."""
+        assert self.shape is not None
+        if self._finish is None:
+            self._finish = self.shape.finisher()
+        return self._finish
+
     def build(self, builder: ExamBuilder, entry: ExamEntry) -> tuple[Exam | None, list[RowError]]:
         """The exam of ``entry`` validated by ``builder`` (as from :meth:`rows_of`)."""
         assert self.shape is not None
-        finish = self._finish
-        if finish is None:
-            finish = self._finish = self.shape.finisher()
-        return builder.build_raw(entry.exam_id, self.raw_rows_of(entry), self.shape, finish)
+        return builder.build_raw(entry.exam_id, self.raw_rows_of(entry), self.shape, self.finish)
 
     def raw_rows_of(self, entry: ExamEntry) -> list[RawRow]:
         """The exam's raw rows (:data:`~neuroexam.records.csvio.RawRow`), in file order."""
@@ -299,7 +301,7 @@ def assessments(
 ) -> Iterator[Outcome]:
     """Each exam validated and assessed, a patient at a time (in order of their first exam)."""
     assert index.shape is not None
-    builder, finish = ExamBuilder(), index.shape.finisher()
+    builder, finish = ExamBuilder(), index.finish
     done = 0
     if progress is not None:
         progress.phase("assessing", len(index.exams))

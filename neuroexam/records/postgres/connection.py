@@ -63,12 +63,32 @@ def _password(url: str) -> str:
     return ""
 
 
+#: SQLSTATEs of a transaction the server undid because it collided with another one at the
+#: same moment: nothing of it was written, and running all of it again is safe.
+COLLISION_STATES = ("40P01", "40001")
+
+
+class Collision(StoreError):
+    """The server undid the transaction because it met another one at the same moment
+    (deadlock, ``40P01``; serialization failure, ``40001``): nothing of it was written. A
+    :class:`StoreError`, so a queued save stays queued and is written whole on its retry."""
+
+
 def explain(exc: BaseException, url: str) -> StoreError:
     """A :class:`StoreError`: one line naming the server and saying in plain words why
-    PostgreSQL failed; the password never appears in it."""
+    PostgreSQL failed; the password never appears in it (:class:`Collision` for a transaction
+    undone because it met another one)."""
     where = describe_server(url)
     text = str(exc).strip()
     low = text.lower()
+    state = getattr(exc, "sqlstate", None)
+    if state in COLLISION_STATES:
+        what = "deadlock" if state == "40P01" else "serialization failure"
+        return Collision(
+            f"{where}: another workstation changed the same records at the same moment and the "
+            f"server undid this change ({what}, SQLSTATE {state}); nothing of it was written, "
+            "and doing it again is safe"
+        )
     if "password authentication failed" in low or "no password supplied" in low:
         why = "the server refused the user name or password"
     elif "does not exist" in low and 'database "' in low:

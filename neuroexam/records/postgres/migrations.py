@@ -14,7 +14,10 @@ either backend. Differences, on purpose:
   does, so an exam's clock time reads back as it was entered;
 - the trail's ``at`` keeps the offset it was written with in ``at_offset`` (seconds east of
   UTC; 0 for the server's own rows), so an imported trail exports as it was;
-- schema 4 fills no trail from older rows: there are no PostgreSQL records older than it.
+- schema 4 fills no trail from older rows: there are no PostgreSQL records older than it;
+- schema 7 exists only here and changes no table: it makes the patients' versions trigger of
+  schema 6 lock its two rows in one order (several workstations write at once here, never in
+  SQLite), so PostgreSQL schema 7 holds the same records as SQLite schema 6.
 """
 
 from __future__ import annotations
@@ -162,6 +165,44 @@ MIGRATIONS: tuple[str, ...] = (
               OR OLD.exam_date IS DISTINCT FROM NEW.exam_date
               OR OLD.version IS DISTINCT FROM NEW.version)
         EXECUTE FUNCTION exams_patient_version();
+    """,
+    # 7: the same patients' versions, the two rows of an exam moved to another patient now
+    # locked in one order (the lesser patient id first, by code point): two workstations
+    # moving exams between the same two patients in opposite directions at the same moment
+    # no longer deadlock. The numbers are drawn as before (the old patient's first), so each
+    # changed patient still gets a number no patient ever had. Same tables as schema 6: the
+    # SQLite records (one writer at a time) stay at 6.
+    """
+    CREATE OR REPLACE FUNCTION exams_patient_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        ids      text[] := '{}';
+        versions bigint[] := '{}';
+    BEGIN
+        IF TG_OP <> 'INSERT' THEN
+            IF OLD.patient_id <> '' THEN
+                ids := ids || OLD.patient_id::text;
+                versions := versions || nextval('patient_version_numbers');
+            END IF;
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+            IF NEW.patient_id <> '' AND (TG_OP = 'INSERT' OR NEW.patient_id <> OLD.patient_id)
+            THEN
+                ids := ids || NEW.patient_id::text;
+                versions := versions || nextval('patient_version_numbers');
+            END IF;
+        END IF;
+        IF cardinality(ids) = 2 AND ids[2] COLLATE "C" < ids[1] COLLATE "C" THEN
+            ids := ARRAY[ids[2], ids[1]];
+            versions := ARRAY[versions[2], versions[1]];
+        END IF;
+        FOR i IN 1 .. cardinality(ids) LOOP
+            INSERT INTO patient_versions (patient_id, version)
+            VALUES (ids[i], versions[i])
+            ON CONFLICT (patient_id) DO UPDATE SET version = EXCLUDED.version;
+        END LOOP;
+        RETURN NULL;
+    END
+    $$;
     """,
 )
 

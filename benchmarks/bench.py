@@ -116,7 +116,10 @@ def time_first_paint(runs: int, home: Path) -> dict[str, list[float]]:
             launched = time.time()
             done = subprocess.run(
                 [sys.executable, "-c", FIRST_PAINT, repr(launched), PAINT_TARGETS[name]],
-                env=env, capture_output=True, text=True, check=True,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
             )
             line = next(x for x in done.stdout.splitlines() if x.startswith("PAINT "))
             times[name].append(float(line.split()[1]))
@@ -554,6 +557,7 @@ def main() -> None:
         script = Path(__file__).with_name("assess_import.py")
         argv = [sys.executable, str(script), "--busy", str(args.busy), "--scale"]
         subprocess.run([*argv, *map(str, scales)], check=False)
+
 
 if __name__ == "__main__":
     main()

@@ -90,15 +90,21 @@ def writer(target: str, index: int, findings: int, barrier: Any, out: Any) -> No
     # pays for lazy imports and statement set-up, which is not what is measured here.
     warm_up, step = exams.pop(), steps[0]
     store.record_finding(
-        warm_up, Finding(test=step.test, site=step.site, side=step.side, grade=Grade.ABSENT),
-        0, by="bench", holder=holder,
+        warm_up,
+        Finding(test=step.test, site=step.site, side=step.side, grade=Grade.ABSENT),
+        0,
+        by="bench",
+        holder=holder,
     )
     barrier.wait()
     for n in range(findings):
         exam_id, step = exams[n // len(steps)], steps[n % len(steps)]
         offered = grades_for(step.test)
         finding = Finding(
-            test=step.test, site=step.site, side=step.side, grade=offered[n % len(offered)],
+            test=step.test,
+            site=step.site,
+            side=step.side,
+            grade=offered[n % len(offered)],
             recorded_at=datetime.now(UTC),
         )
         start = time.perf_counter()
@@ -149,8 +155,7 @@ def run(backend: str, target: str, writers: int, findings: int) -> Run:
     barrier = ctx.Barrier(writers)
     out = ctx.Queue()
     procs = [
-        ctx.Process(target=writer, args=(target, i, findings, barrier, out))
-        for i in range(writers)
+        ctx.Process(target=writer, args=(target, i, findings, barrier, out)) for i in range(writers)
     ]
     start = time.perf_counter()
     for p in procs:
@@ -184,7 +189,10 @@ def postgres_server(url: str | None) -> Iterator[str]:
     env = {**os.environ, "NEUROEXAM_PG_FSYNC": "on"}
     started = subprocess.run(
         [str(REPO / ".ci" / "postgres.sh"), "start"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     print(started.stderr.strip(), file=sys.stderr)
     values = dict(
@@ -196,7 +204,8 @@ def postgres_server(url: str | None) -> Iterator[str]:
     finally:
         subprocess.run(
             [str(REPO / ".ci" / "postgres.sh"), "stop", values["NEUROEXAM_PG_DIR"]],
-            env={**env, **values}, check=False,
+            env={**env, **values},
+            check=False,
         )
 
 
@@ -230,7 +239,9 @@ def main() -> None:
     parser.add_argument("--findings", type=int, default=300, help="per writer (default 300)")
     parser.add_argument("--writers", type=int, nargs="+", default=[1, 4])
     parser.add_argument(
-        "--backends", nargs="+", default=["sqlite", "postgresql"],
+        "--backends",
+        nargs="+",
+        default=["sqlite", "postgresql"],
         choices=["sqlite", "postgresql"],
     )
     parser.add_argument("--pg", help="superuser URL of a throwaway PostgreSQL server")
@@ -250,11 +261,23 @@ def main() -> None:
                     with fresh_database(server) as url:
                         runs.append(run("postgresql", url, n, args.findings))
 
-    print(f"\nPer-finding commit, {args.findings} findings per writer, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}; SQLite WAL synchronous=FULL"
-          + (f"; PostgreSQL {settings}" if settings else ""))
-    head = ("backend", "writers", "commits", "p50 ms", "p95 ms", "max ms", ">=1 s",
-            "commits/s", "errors", "lost")
+    print(
+        f"\nPer-finding commit, {args.findings} findings per writer, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}; SQLite WAL synchronous=FULL"
+        + (f"; PostgreSQL {settings}" if settings else "")
+    )
+    head = (
+        "backend",
+        "writers",
+        "commits",
+        "p50 ms",
+        "p95 ms",
+        "max ms",
+        ">=1 s",
+        "commits/s",
+        "errors",
+        "lost",
+    )
     print("{:<11} {:>7} {:>7} {:>7} {:>7} {:>8} {:>5} {:>9} {:>6} {:>5}".format(*head))
     for r in runs:
         ms = [x * 1000 for x in r.latencies]

@@ -49,8 +49,13 @@ class Tally:
         self.seconds: list[float] = []
         self.examples: list[str] = []
 
-    def run(self, index: int, attempt: Callable[[], list[int]], save: Callable[[Path], None],
-            timeout: float) -> None:
+    def run(
+        self,
+        index: int,
+        attempt: Callable[[], list[int]],
+        save: Callable[[Path], None],
+        timeout: float,
+    ) -> None:
         self.tried += 1
         signal.setitimer(signal.ITIMER_REAL, timeout)
         start = time.perf_counter()
@@ -87,12 +92,16 @@ class Tally:
         s = sorted(self.seconds) or [0.0]
         p99 = s[min(len(s) - 1, int(len(s) * 0.99))]
         print(f"{self.name}")
-        print(f"  tried {self.tried}  survived {self.survived}  tracebacks {self.tracebacks}  "
-              f"hangs {self.hangs}  other failures {self.failures}")
+        print(
+            f"  tried {self.tried}  survived {self.survived}  tracebacks {self.tracebacks}  "
+            f"hangs {self.hangs}  other failures {self.failures}"
+        )
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(self.statuses.items()))
         print(f"  exit statuses (per command run): {statuses}")
-        print(f"  seconds per input: median {statistics.median(s):.3f}  p99 {p99:.3f}  "
-              f"max {s[-1]:.3f}  total {sum(s):.0f}")
+        print(
+            f"  seconds per input: median {statistics.median(s):.3f}  p99 {p99:.3f}  "
+            f"max {s[-1]:.3f}  total {sum(s):.0f}"
+        )
         for line in self.examples:
             print(f"  kept {line}")
 

@@ -45,8 +45,10 @@ async def run() -> None:
             screen = type(app.screen).__name__
         stored = app.store.load_exam("K1")
         findings = len(stored.findings) if stored else 0
-    print(f"normal dog: {len(used)} grade keys ({' '.join(used)}) -> {screen}, "
-          f"{findings} findings stored (target: at most 6)")
+    print(
+        f"normal dog: {len(used)} grade keys ({' '.join(used)}) -> {screen}, "
+        f"{findings} findings stored (target: at most 6)"
+    )
 
 
 if __name__ == "__main__":

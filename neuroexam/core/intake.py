@@ -519,4 +519,3 @@ def identity_mismatches(
     if typed and on_record.name and typed.casefold() != on_record.name.strip().casefold():
         out.append(IdentityMismatch("name", on_record.name, typed))
     return out
-

@@ -34,9 +34,7 @@ def site_error(test: TestId, site: str) -> str | None:
         return None
     if test is TestId.SCRATCH:
         if site not in SCRATCH_REGIONS:
-            return (
-                f"bad region {site!r} for scratch (expected one of {', '.join(SCRATCH_REGIONS)})"
-            )
+            return f"bad region {site!r} for scratch (expected one of {', '.join(SCRATCH_REGIONS)})"
         return None
     sites = SPINAL_SITES[test]
     if site not in sites:

@@ -607,7 +607,12 @@ def load_protocols(root: Path | None = None) -> Protocols:
         else None
     )
     return Protocols(
-        root=root, exams=exams, breeds=breeds, signs=signs, rules=rules, spinal=spinal,
+        root=root,
+        exams=exams,
+        breeds=breeds,
+        signs=signs,
+        rules=rules,
+        spinal=spinal,
         trunci=trunci,
     )
 

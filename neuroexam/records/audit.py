@@ -109,8 +109,15 @@ class AuditRow:
         """From ``(exam_id, patient_id, at text, by, event, field, old, new, reason)``."""
         exam_id, patient_id, at, by, event, field, old, new, reason = row
         return cls(
-            exam_id, patient_id, parse_at(at), by, AuditEvent(event), field,
-            old, new, reason,
+            exam_id,
+            patient_id,
+            parse_at(at),
+            by,
+            AuditEvent(event),
+            field,
+            old,
+            new,
+            reason,
         )
 
 

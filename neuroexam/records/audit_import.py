@@ -114,7 +114,8 @@ def exam_from_trail(exam_id: str, rows: list[AuditRow]) -> Exam:
     status, signed_by, signed_at = ExamStatus.IN_PROGRESS, "", None
     for row in rows:
         if row.field in INTAKE_FIELDS and row.event in (
-            AuditEvent.CREATED, AuditEvent.INTAKE_CHANGED
+            AuditEvent.CREATED,
+            AuditEvent.INTAKE_CHANGED,
         ):
             intake[row.field] = row.new_value
         elif row.event is AuditEvent.COMPLETED:
@@ -172,5 +173,3 @@ def rebuild(
             yield exam_id, None, rows, why
         except ValueError as exc:
             yield exam_id, None, rows, str(exc)
-
-

@@ -156,9 +156,7 @@ class ReportData:
     def needs_recheck(self) -> bool:
         """An IVDD or progressive-myelomalacia flag: the trunci re-check reminder applies."""
         ids = {f.id for f in self.assessment.flags}
-        return not self.is_voided and bool(
-            ids & {FlagId.IVDD, FlagId.PROGRESSIVE_MYELOMALACIA}
-        )
+        return not self.is_voided and bool(ids & {FlagId.IVDD, FlagId.PROGRESSIVE_MYELOMALACIA})
 
 
 def gather(

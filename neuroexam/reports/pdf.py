@@ -451,4 +451,3 @@ def _fit(text: str, style: Style, limit: float) -> str:
     while text and width(text + "…", style.font, style.size) > limit:
         text = text[:-1]
     return text + "…"
-

@@ -77,9 +77,7 @@ def printable(text: str) -> str:
         if ch in _STAND_INS:
             out.append(_STAND_INS[ch])
             continue
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
-        )
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
         out.append(base if base and all(ord(c) in covered for c in base) else "?")
     return "".join(out)
 

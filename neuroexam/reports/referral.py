@@ -205,9 +205,7 @@ def tested_text(exam: Exam) -> str:
     ctr = []
     for side in Side:
         tested = [
-            f.site
-            for f in exam.findings_for(TestId.CUTANEOUS_TRUNCI, side)
-            if f.grade.tested
+            f.site for f in exam.findings_for(TestId.CUTANEOUS_TRUNCI, side) if f.grade.tested
         ]
         if tested:
             lo = min(tested, key=levels.index)

@@ -63,9 +63,7 @@ def objective(data: ReportData) -> str:
     if clean(exam.exam_note):
         parts.append(f"Exam note: {clean(exam.exam_note)}")
     if data.amendments:
-        parts.append(
-            "Amended after completion: " + "; ".join(x.text() for x in data.amendments)
-        )
+        parts.append("Amended after completion: " + "; ".join(x.text() for x in data.amendments))
     return "O: " + " ".join(_sentence(p) for p in parts)
 
 
@@ -73,9 +71,7 @@ def assessment(data: ReportData) -> str:
     a = data.assessment
     parts: list[str] = []
     if a.flags:
-        parts.append(
-            "; ".join(f"{flag_mark(f)} {f.title} ({flag_terms(f)})" for f in a.flags)
-        )
+        parts.append("; ".join(f"{flag_mark(f)} {f.title} ({flag_terms(f)})" for f in a.flags))
     else:
         parts.append(a.summary or "No pattern flagged")
     where = f"Localisation {a.localization or 'none set'}"

@@ -176,9 +176,7 @@ def ctr_phrase(assessment: Assessment) -> str:
 
 def scratch_phrase(exam: Exam) -> str:
     """``scratch exaggerated neck/shoulder left``: the grades other than present, by side."""
-    grades = {
-        (f.site, f.side): f.grade for f in exam.findings if f.test is TestId.SCRATCH
-    }
+    grades = {(f.site, f.side): f.grade for f in exam.findings if f.test is TestId.SCRATCH}
     tested = {key: g for key, g in grades.items() if g.tested}
     if not tested:
         return "scratch not tested"
@@ -321,4 +319,3 @@ def severity_short(assessment: Assessment) -> str:
         return ""
     scale = str(_get(getattr(assessment, "severity", None), "scale") or "")
     return f"{SCALE_SHORT.get(scale, 'severity')} {score}"
-

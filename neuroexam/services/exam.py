@@ -180,7 +180,11 @@ class ExamService:
 
     def acquire(self, take_over: bool = False) -> Lease:
         return self.store.acquire_lease(
-            self.exam_id, self.holder, host=self.host, user=self.user, ttl=LEASE_TTL,
+            self.exam_id,
+            self.holder,
+            host=self.host,
+            user=self.user,
+            ttl=LEASE_TTL,
             take_over=take_over,
         )
 
@@ -288,8 +292,8 @@ class ExamService:
     def _lost(self, lease: Lease | None, reason: str) -> None:
         first = self.taken_over is None
         now = datetime.now(UTC)
-        self.taken_over = lease or self.taken_over or Lease(
-            self.exam_id, "", "another workstation", "", now, now
+        self.taken_over = (
+            lease or self.taken_over or Lease(self.exam_id, "", "another workstation", "", now, now)
         )
         if first:
             self.post(ExamTakenOver(self.exam_id, lease, reason))
@@ -343,9 +347,7 @@ class ExamService:
 
     def _clearing(self, step: Step, reason: str) -> Action:
         exam_id, key, by, holder = self.exam_id, step.key, self.user, self.holder
-        return lambda store: store.clear_finding(
-            exam_id, key, by=by, reason=reason, holder=holder
-        )
+        return lambda store: store.clear_finding(exam_id, key, by=by, reason=reason, holder=holder)
 
     def beyond_end(self, step: Step) -> list[Step]:
         """After answering ``step``: findings left cranial to its series' new end."""
@@ -457,8 +459,6 @@ class ExamService:
             ok = self._save_finding(step, finding) and ok
         self._changed()
         return ok
-
-
 
 
 def _left_by_dead_process(lease: Lease, host: str) -> bool:

@@ -42,4 +42,3 @@ class PatientLookup:
     @staticmethod
     def _usable(exam: Exam, excluding: str | None) -> bool:
         return exam.exam_id != excluding and exam.status is not ExamStatus.VOIDED
-

@@ -59,8 +59,9 @@ class RecordsService:
             complete = snap.exam_dates(ExamStatus.COMPLETE)
             # timestamp() orders naive and aware dates alike (naive ones as local time);
             # undated exams first, so they are the oldest
-            stamp = {r[0]: datetime.fromisoformat(r[1]).timestamp() if r[1] else None
-                     for r in complete}
+            stamp = {
+                r[0]: datetime.fromisoformat(r[1]).timestamp() if r[1] else None for r in complete
+            }
             complete.sort(key=lambda r: (stamp[r[0]] is not None, stamp[r[0]] or 0.0))
             newest = complete[::-1][:limit]
             by_patient = snap.exams_of_patients((r[2] for r in newest), notes=False)

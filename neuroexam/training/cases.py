@@ -43,9 +43,7 @@ from neuroexam.core.vocab import (
 
 Level = Literal["beginner", "intermediate", "advanced"]
 LEVELS_ORDER: tuple[str, ...] = ("beginner", "intermediate", "advanced")
-Localization = Literal[
-    "T3-L3", "C6-T2", "C1-C5", "L4-S3", "C1-C5 or C6-T2", "multifocal", "none"
-]
+Localization = Literal["T3-L3", "C6-T2", "C1-C5", "L4-S3", "C1-C5 or C6-T2", "multifocal", "none"]
 #: The localisations a student can commit to, in the order the commit screen offers them.
 LOCALIZATIONS: tuple[str, ...] = (
     "T3-L3", "C6-T2", "C1-C5", "L4-S3", "C1-C5 or C6-T2", "multifocal", "none"
@@ -227,9 +225,7 @@ class Case(_Strict):
         )
 
 
-def _limb_response(
-    limbs: list[LimbResponse], test: TestId, site: str, side: Side
-) -> Response:
+def _limb_response(limbs: list[LimbResponse], test: TestId, site: str, side: Side) -> Response:
     for entry in limbs:
         if (entry.test, entry.site) == (test, site):
             return entry.response(side)

@@ -273,9 +273,7 @@ def score(
     expected_mfs = case.expected.mfs
     mfs: float | None = None
     if expected_mfs is None:
-        total = (
-            WEIGHT_GRADING * grading + WEIGHT_LOCALIZATION * localization + WEIGHT_FLAGS * flags
-        )
+        total = WEIGHT_GRADING * grading + WEIGHT_LOCALIZATION * localization + WEIGHT_FLAGS * flags
     else:
         mfs = mfs_credit(committed_mfs, expected_mfs)
         w_grading, w_loc, w_flags, w_mfs = WEIGHTS_WITH_MFS

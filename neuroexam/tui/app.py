@@ -189,8 +189,13 @@ class NeuroExamApp(App[None]):
         if self.read_only:
             raise StoreError(f"{self._store.location}: the records are read-only; cannot edit")
         service = ExamService.resume(
-            self._store, self.protocols, self.saver, exam_id, user=self.user,
-            take_over=take_over, reason=reason,
+            self._store,
+            self.protocols,
+            self.saver,
+            exam_id,
+            user=self.user,
+            take_over=take_over,
+            reason=reason,
         )
         self.editing[exam_id] = service
         return service

@@ -71,8 +71,7 @@ async def run(options: ServeOptions, token: str, out: TextIO = sys.stdout) -> in
     except OSError as exc:
         await runner.cleanup()
         raise OptionError(
-            f"--host/--port: cannot listen on {options.host}:{options.port}: "
-            f"{exc.strerror or exc}"
+            f"--host/--port: cannot listen on {options.host}:{options.port}: {exc.strerror or exc}"
         ) from None
     port = options.port
     server = getattr(site, "_server", None)

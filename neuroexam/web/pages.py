@@ -60,9 +60,9 @@ def signed_in_page() -> str:
     a redirect that follows a link from another site (a chat or mail web app).
     """
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta http-equiv=\"refresh\" content=\"0; url=/\"><title>NeuroExam</title></head>"
-        "<body><p>Signed in. <a href=\"/\">Open NeuroExam</a>.</p></body></html>"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta http-equiv="refresh" content="0; url=/"><title>NeuroExam</title></head>'
+        '<body><p>Signed in. <a href="/">Open NeuroExam</a>.</p></body></html>'
     )
 
 

@@ -309,7 +309,6 @@ async def session(request: web.Request) -> web.StreamResponse:
     return websocket
 
 
-
 async def _close_sessions(app: web.Application) -> None:
     """On shutdown: close every tab's websocket, so each app quits cleanly (nothing is lost)."""
     for websocket in list(app[SESSIONS_KEY].sockets):

@@ -86,7 +86,11 @@ async def test_an_answer_that_ends_the_series_earlier_offers_to_clear_the_rest(
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ExamScreen")
         assert [grade(app, s) for s in ("L7", "L6", "L5")] == [Grade.ABSENT, Grade.PRESENT, None]
         assert trail(app)[-1] == (
-            "cleared", "cutaneous_trunci/L5/left", "absent", "", "series now ends at L6"
+            "cleared",
+            "cutaneous_trunci/L5/left",
+            "absent",
+            "",
+            "series now ends at L6",
         )
 
 
@@ -197,9 +201,7 @@ async def test_an_exam_left_untouched_is_discarded(tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.press("h")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
-        assert "no finding and was discarded" in "\n".join(
-            n.message for n in app._notifications
-        )
+        assert "no finding and was discarded" in "\n".join(n.message for n in app._notifications)
     assert app.store.load_exam("E1") is None
 
 

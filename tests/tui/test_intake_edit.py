@@ -164,8 +164,10 @@ async def test_exam_date_sides_and_parts_are_edited_and_returned(tmp_path: Path)
         await pilot.press("down")
         await wait_for(
             pilot,
-            lambda: saved(store).signs
-            == ["neck_pain", "forelimb_lameness:left", "forelimb_lameness:right"],
+            lambda: (
+                saved(store).signs
+                == ["neck_pain", "forelimb_lameness:left", "forelimb_lameness:right"]
+            ),
         )
         await pilot.press("escape")
         await wait_for(pilot, lambda: bool(results))

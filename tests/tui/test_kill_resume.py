@@ -150,7 +150,11 @@ async def test_kill_during_an_amendment_loses_nothing(tmp_path: Path) -> None:
     env = {**os.environ, "NEUROEXAM_HOME": str(home), "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
         [sys.executable, "-c", AMEND_DRIVER, "j,enter,p,n"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
     )
     try:
         assert proc.stdout is not None
@@ -167,7 +171,11 @@ async def test_kill_during_an_amendment_loses_nothing(tmp_path: Path) -> None:
     assert len(exam.findings) == 14
     last = store.audit("E1")[-1]
     assert (last.event.value, last.field, last.old_value, last.new_value, last.reason) == (
-        "amended", "cutaneous_trunci/L7/left", "absent", "present", "L7 re-tested"
+        "amended",
+        "cutaneous_trunci/L7/left",
+        "absent",
+        "present",
+        "L7 re-tested",
     )
     # the killed window's lease does not lock the exam: it opens again at once
     app = make_app(tmp_path / "again")
@@ -231,7 +239,11 @@ def test_kill_while_findings_wait_loses_nothing_shown_as_saved(tmp_path: Path) -
     keys = "aaaaaap" + "aaaaaap"
     proc = subprocess.Popen(
         [sys.executable, "-c", PENDING_DRIVER, keys],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
     )
     shown: dict[str, object] = {}
     deadline = time.monotonic() + 60

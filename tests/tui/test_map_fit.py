@@ -116,8 +116,7 @@ async def test_re_exam_summary_keeps_the_scratch_rows_on_screen(tmp_path: Path) 
         await pilot.pause()
         await to_summary(pilot, app, "quick")
         assert_no_wrap(app)
-        assert_rows_visible(app, "CTR", "left ", "right ", "was", "Scratch", "left    ",
-                            "right   ")
+        assert_rows_visible(app, "CTR", "left ", "right ", "was", "Scratch", "left    ", "right   ")
         assert app.screen.query_one("#serial").region.y > app.screen.query_one(SpineMap).region.y
 
 
@@ -125,8 +124,14 @@ def test_was_label_fits_the_label_column() -> None:
     assert was_label({"left": "L1", "right": "L1"}) == "L1"
     assert was_label({"left": "L1", "right": "T13"}) == "L1/T13"
     assert was_label({"left": None, "right": "T13"}) == "-/T13"
-    assert max(len(was_label({"left": a, "right": b})) for a in ("none", "T13")
-               for b in ("none", "T13")) <= 9
+    assert (
+        max(
+            len(was_label({"left": a, "right": b}))
+            for a in ("none", "T13")
+            for b in ("none", "T13")
+        )
+        <= 9
+    )
 
 
 def title(app: NeuroExamApp) -> str:

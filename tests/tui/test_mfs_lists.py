@@ -18,10 +18,24 @@ from tests.tui.test_history_screen import save
 def seed(store: Store) -> None:
     """One Dachshund: non-ambulatory paraparesis (MFS 3), a day later paraplegic without
     superficial pain (MFS 1)."""
-    save(store, "E1", 0, "Dachshund", "L1", ["paraparesis_non_ambulatory", "back_pain"],
-         patient_id="P5")
-    save(store, "E2", 1, "Dachshund", "L1", ["paraplegia", "superficial_pain_absent"],
-         patient_id="P5")
+    save(
+        store,
+        "E1",
+        0,
+        "Dachshund",
+        "L1",
+        ["paraparesis_non_ambulatory", "back_pain"],
+        patient_id="P5",
+    )
+    save(
+        store,
+        "E2",
+        1,
+        "Dachshund",
+        "L1",
+        ["paraplegia", "superficial_pain_absent"],
+        patient_id="P5",
+    )
 
 
 async def test_history_has_an_mfs_column_with_its_direction(tmp_path: Path) -> None:

@@ -69,7 +69,9 @@ async def test_connection_lost_mid_exam_keeps_the_finding_and_reconnects(pg_url:
         exam = check.load_exam("E1")
         assert exam is not None
         assert [(f.site, f.grade) for f in exam.findings if f.side is Side.LEFT] == [
-            ("L7", Grade.ABSENT), ("L6", Grade.ABSENT), ("L5", Grade.ABSENT)
+            ("L7", Grade.ABSENT),
+            ("L6", Grade.ABSENT),
+            ("L5", Grade.ABSENT),
         ]
         assert exam.grade(TestId.CUTANEOUS_TRUNCI, "L5", Side.LEFT) is Grade.ABSENT
         recorded = [r.field for r in check.audit("E1") if r.event.value == "recorded"]

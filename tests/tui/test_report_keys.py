@@ -85,6 +85,5 @@ async def test_a_bad_settings_file_is_reported_not_raised(
         assert isinstance(app.screen, SummaryScreen)  # the app goes on
         failed = [m for m in messages(app) if m.startswith("Report failed: ")]
         assert failed == [
-            f"Report failed: {settings}: page_size: input should be 'A4' or 'Letter' "
-            "(got 'A5')"
+            f"Report failed: {settings}: page_size: input should be 'A4' or 'Letter' (got 'A5')"
         ]

@@ -90,8 +90,9 @@ def test_compact_map_stacks_the_limb_block_under_the_scratch_rows() -> None:
     assert max(len(r) for r in rows) <= 58
 
 
-async def grade(pilot: Pilot, app: NeuroExamApp, test: TestId, site: str, side: Side,
-                key: str) -> None:
+async def grade(
+    pilot: Pilot, app: NeuroExamApp, test: TestId, site: str, side: Side, key: str
+) -> None:
     """Jump the wizard to a step and press a grade key there."""
     service = app.editing["E1"]
     service.session.jump(Step(test, site, side))

@@ -31,9 +31,12 @@ async def test_a_spinal_exam_offers_only_each_tests_grades(tmp_path: Path) -> No
         await pilot.press("e", "4")  # not offered for deep pain: nothing is recorded
         assert service.session.finding(spinal[0]) is None
         await pilot.press("a")  # absent is
-        assert app.store.load_exam("E1").grade(  # type: ignore[union-attr]
-            TestId.NOCICEPTION, spinal[0].site, spinal[0].side
-        ) is Grade.ABSENT
+        assert (
+            app.store.load_exam("E1").grade(  # type: ignore[union-attr]
+                TestId.NOCICEPTION, spinal[0].site, spinal[0].side
+            )
+            is Grade.ABSENT
+        )
         patellar = next(s for s in service.session.active_steps() if s.test is TestId.PATELLAR)
         service.session.jump(patellar)
         app.screen.refresh_view()  # type: ignore[attr-defined]

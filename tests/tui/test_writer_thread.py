@@ -48,7 +48,9 @@ async def test_findings_show_saving_until_committed_then_saved(
     assert order == ["L7/left", "L6/left", "L5/left"]
     stored = app.store.load_exam("E1")
     assert [(f.site, f.grade) for f in stored.findings] == [
-        ("L7", Grade.ABSENT), ("L6", Grade.ABSENT), ("L5", Grade.ABSENT)
+        ("L7", Grade.ABSENT),
+        ("L6", Grade.ABSENT),
+        ("L5", Grade.ABSENT),
     ]
 
 
@@ -64,11 +66,15 @@ async def test_writes_reach_the_records_in_key_order(tmp_path: Path) -> None:
         assert app.saver.unsaved == 0
         live = {(f.site, f.side.value): f.grade for f in app.screen.service.exam.findings}
     stored = app.store.load_exam("E1")
-    assert {(f.site, f.side.value): f.grade for f in stored.findings} == live == {
-        ("L7", "left"): Grade.ABSENT,
-        ("L6", "left"): Grade.PRESENT,
-        ("L7", "right"): Grade.PRESENT,
-    }
+    assert (
+        {(f.site, f.side.value): f.grade for f in stored.findings}
+        == live
+        == {
+            ("L7", "left"): Grade.ABSENT,
+            ("L6", "left"): Grade.PRESENT,
+            ("L7", "right"): Grade.PRESENT,
+        }
+    )
     keys = [
         ("cutaneous_trunci/L7/left", "absent"),
         ("cutaneous_trunci/L6/left", "absent"),

@@ -34,9 +34,7 @@ def trunci(cutoff: str, sides: tuple[Side, ...] = (Side.LEFT, Side.RIGHT)) -> li
     for side in sides:
         for level in series[: series.index(cutoff) + 1]:
             grade = "present" if level == cutoff else "absent"
-            out.append(
-                Finding(test=TestId.CUTANEOUS_TRUNCI, site=level, side=side, grade=grade)
-            )
+            out.append(Finding(test=TestId.CUTANEOUS_TRUNCI, site=level, side=side, grade=grade))
     return out
 
 

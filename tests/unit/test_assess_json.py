@@ -54,9 +54,7 @@ def test_any_text_is_escaped_as_json_dumps_escapes_it(tmp_path: Path, text: str)
 
 @pytest.mark.parametrize("hours", [0.0, 0.1, 3.0, 72.5, 1234567.8, 8.7e7, 1e15 + 0.5, 1e16])
 def test_hours_are_spelled_as_json_dumps_spells_them(hours: float) -> None:
-    serial = SerialChange(
-        previous_exam_id="E0", hours=hours, movement={"left": 1, "right": None}
-    )
+    serial = SerialChange(previous_exam_id="E0", hours=hours, movement={"left": 1, "right": None})
     assessment = Assessment(exam_id="E1", patient_id="P1", breed="", summary="", serial=serial)
     assert JsonRenderer().exam(assessment) == _reference(assessment)
 

@@ -347,7 +347,8 @@ def test_the_audit_layout_round_trips_through_import(
     assert kept == before  # every row as it was, in order
     imported = [r for r in after if r["event"] == "imported"]
     assert [(r["exam_id"], r["new_value"]) for r in imported] == [
-        ("E1", "complete"), ("E2", "voided")
+        ("E1", "complete"),
+        ("E2", "voided"),
     ]
     assert all(r["reason"] == "trail imported from audit.csv" for r in imported)
     rebuilt = open_store()

@@ -208,10 +208,9 @@ def test_case_file_is_well_formed(path: Path) -> None:
         win = exp["lesion_window"]
         if win is not None:
             assert win["cranial"] in LEVELS and win["caudal"] in LEVELS, where
-            assert (
-                all(level in LEVELS for level in win["most_likely"])
-                and len(win["most_likely"]) in (1, 2)
-            ), where
+            assert all(level in LEVELS for level in win["most_likely"]) and len(
+                win["most_likely"]
+            ) in (1, 2), where
         flags = exp["flags"]
         for flag in flags:
             assert flag["id"] in FLAG_IDS and flag["strength"] in STRENGTHS, where

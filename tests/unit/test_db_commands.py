@@ -27,8 +27,9 @@ def _exam(exam_id: str, status: ExamStatus = ExamStatus.COMPLETE) -> Exam:
         exam_date=WHEN,
         patient=Patient(patient_id="P1", name="Rex", species="dog", breed="Beagle"),
         findings=[
-            Finding(test="cutaneous_trunci", site=site, side="left", grade="present",
-                    recorded_at=WHEN)
+            Finding(
+                test="cutaneous_trunci", site=site, side="left", grade="present", recorded_at=WHEN
+            )
             for site in ("L1", "L2")
         ],
         status=status,

@@ -78,8 +78,25 @@ def _seeds() -> list[list[list[str]]]:
     minimal = [
         list(FINDINGS_COLUMNS),
         [
-            "E1", "", "", "clinical", "P1", "Rex", "dog", "Beagle", "4", "M", "12", "",
-            "scratch", "ear", "left", "present", "", "", "complete",
+            "E1",
+            "",
+            "",
+            "clinical",
+            "P1",
+            "Rex",
+            "dog",
+            "Beagle",
+            "4",
+            "M",
+            "12",
+            "",
+            "scratch",
+            "ear",
+            "left",
+            "present",
+            "",
+            "",
+            "complete",
         ],
     ]
     out.append(minimal)
@@ -99,7 +116,7 @@ def _cell(rng: random.Random, big: bool) -> str:
     if roll < 0.8:
         return "".join(rng.choice("abc ,;\"'\n\r\t=-x0123.") for _ in range(rng.randint(0, 12)))
     sizes = [1_000, 100_001, 131_073] + ([1_100_000] if big else [])
-    return rng.choice("xé,\"") * rng.choice(sizes)
+    return rng.choice('xé,"') * rng.choice(sizes)
 
 
 #: How often each row mutation is drawn: those that break the header (and so end the run at

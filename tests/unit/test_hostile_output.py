@@ -28,8 +28,20 @@ from tests.conftest import REPO
 GOLDEN = REPO / "tests" / "data" / "golden" / "findings.csv"
 #: What a terminal acts on: C0 but newline, DEL, C1, bidi controls.
 RAW_CONTROLS = [chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) != "\n"] + [
-    "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
-    "\u200e", "\u200f", "\u061c", "\u2028", "\u2029",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+    "\u2028",
+    "\u2029",
 ]
 
 

@@ -71,7 +71,11 @@ class _Station:
         from neuroexam.services.exam import ExamService
 
         self.service = ExamService.start(
-            self.store, self.protocols, self.saver, _exam(exam_id, self.user), user=self.user,
+            self.store,
+            self.protocols,
+            self.saver,
+            _exam(exam_id, self.user),
+            user=self.user,
             fresh_id=False,
         )
 
@@ -107,8 +111,15 @@ def _different_exam(target: str, exam_id: str, user: str, together: Any, out: An
         finding, ok = station.answer(turn)
         (saved if ok else unsaved).append(finding)
         turn += 1
-    out.put({"user": user, "saved": saved, "unsaved": unsaved, "refusals": station.refusals,
-             "waiting": station.saver.unsaved})
+    out.put(
+        {
+            "user": user,
+            "saved": saved,
+            "unsaved": unsaved,
+            "refusals": station.refusals,
+            "waiting": station.saver.unsaved,
+        }
+    )
     station.store.close()
 
 
@@ -120,9 +131,15 @@ def _first_holder(target: str, exam_id: str, held: Any, taken: Any, out: Any) ->
     held.set()
     assert taken.wait(WAIT), "the second workstation never took over"
     after = station.answer(3, Grade.PRESENT)
-    out.put({"saved": [f for f, ok in saved if ok], "after": after,
-             "refusals": station.refusals, "waiting": station.saver.unsaved,
-             "taken_over": station.service.taken_over is not None})
+    out.put(
+        {
+            "saved": [f for f, ok in saved if ok],
+            "after": after,
+            "refusals": station.refusals,
+            "waiting": station.saver.unsaved,
+            "taken_over": station.service.taken_over is not None,
+        }
+    )
     station.store.close()
 
 
@@ -140,8 +157,14 @@ def _second_holder(target: str, exam_id: str, held: Any, taken: Any, out: Any) -
     station.resume(exam_id, take_over=True)
     saved = [station.answer(turn, Grade.ABSENT) for turn in range(2)]
     taken.set()
-    out.put({"refused_by": refused_by, "saved": [f for f, ok in saved if ok],
-             "refusals": station.refusals, "waiting": station.saver.unsaved})
+    out.put(
+        {
+            "refused_by": refused_by,
+            "saved": [f for f, ok in saved if ok],
+            "refusals": station.refusals,
+            "waiting": station.saver.unsaved,
+        }
+    )
     station.store.close()
 
 
@@ -184,8 +207,7 @@ def _stored(target: str, exam_id: str) -> tuple[dict[str, str], list[Any]]:
         exam = store.load_exam(exam_id)
         assert exam is not None
         findings = {
-            finding_field(f.test.value, f.site, f.side.value): f.grade.value
-            for f in exam.findings
+            finding_field(f.test.value, f.site, f.side.value): f.grade.value for f in exam.findings
         }
         return findings, store.audit(exam_id)
     finally:

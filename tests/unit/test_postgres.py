@@ -90,8 +90,20 @@ def test_numbers_read_back_exactly_as_given(store: PostgresStore) -> None:
     row = store.exam_rows()[0]
     assert (row[8], row[10]) == (0.30000000000000004, 8.4)
     store.save_attempt(
-        Attempt("A1", None, "Ana", "case-1", "basic", None, None, 1 / 3, 66.6, 8.4, 100.0,
-                {"b": [1, {"z": 1, "a": 2}], "a": "é"})
+        Attempt(
+            "A1",
+            None,
+            "Ana",
+            "case-1",
+            "basic",
+            None,
+            None,
+            1 / 3,
+            66.6,
+            8.4,
+            100.0,
+            {"b": [1, {"z": 1, "a": 2}], "a": "é"},
+        )
     )
     [attempt] = store.attempts("Ana")
     assert (attempt.grading, attempt.localization, attempt.flags) == (1 / 3, 66.6, 8.4)
@@ -228,10 +240,12 @@ def test_stored_assessments_behave_as_in_sqlite(
     }
     assert all(r.payload == "" for r in store.stored_assessments(ids, payload=False).values())
     first = stored[ids[0]]
-    assert store.put_assessments([
-        first._replace(exam_version=99),  # replaced
-        StoredAssessment("GONE", 1, "p", "h", "[]", "{}", "2026-01-01T00:00:00+00:00"),
-    ])
+    assert store.put_assessments(
+        [
+            first._replace(exam_version=99),  # replaced
+            StoredAssessment("GONE", 1, "p", "h", "[]", "{}", "2026-01-01T00:00:00+00:00"),
+        ]
+    )
     again = store.stored_assessments([ids[0], "GONE"])
     assert list(again) == [ids[0]] and again[ids[0]].exam_version == 99
     with store.snapshot() as snap:
@@ -352,7 +366,11 @@ def test_the_cli_says_one_line_for_a_bad_url(tmp_path: Path) -> None:
     env = {**os.environ, "NEUROEXAM_HOME": str(tmp_path), "NEUROEXAM_DB": _secret_url()}
     done = subprocess.run(
         [sys.executable, "-m", "neuroexam", "db", "check"],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr and PASSWORD not in done.stderr + done.stdout
@@ -370,7 +388,7 @@ def sqlite_records(path: Path) -> SqliteStore:
     for exam in golden_exams():
         lite.save_exam_with_findings(exam)
     lite.create_exam(new_exam("LIVE", weight_kg=8.4), by="A. Tech")
-    lite.record_finding("LIVE", ctr("L7", note="clipped, \"matted\""), by="A. Tech")
+    lite.record_finding("LIVE", ctr("L7", note='clipped, "matted"'), by="A. Tech")
     lite.record_finding("LIVE", ctr("L7", "present"), by="B. Vet", reason="wrong key")
     lite.complete_exam("LIVE", by="B. Vet")
     lite.sign_exam("LIVE", signed_by="Dr Vogel", by="B. Vet")
@@ -381,13 +399,35 @@ def sqlite_records(path: Path) -> SqliteStore:
     at = datetime(2026, 2, 1, 8, 30, 15, 123456, tzinfo=CET)
     trail = [
         AuditRow("MOVED", "P1", at, "C", AuditEvent.CREATED, "species", "", "dog"),
-        AuditRow("MOVED", "P1", at + timedelta(seconds=3), "C", AuditEvent.RECORDED,
-                 "cutaneous_trunci/L6/left", "", "absent"),
+        AuditRow(
+            "MOVED",
+            "P1",
+            at + timedelta(seconds=3),
+            "C",
+            AuditEvent.RECORDED,
+            "cutaneous_trunci/L6/left",
+            "",
+            "absent",
+        ),
     ]
     lite.import_trail(moved, trail, by="B. Vet", source="other-clinic.csv")
     for i, when in enumerate((datetime(2026, 3, 1, 10, tzinfo=UTC), None)):
-        lite.save_attempt(Attempt(f"A{i}", None, "Ana", "case-1", "basic", when, when,
-                                  1 / 3, 50.0, None, 8.4, {"missed": ["L7"]}))
+        lite.save_attempt(
+            Attempt(
+                f"A{i}",
+                None,
+                "Ana",
+                "case-1",
+                "basic",
+                when,
+                when,
+                1 / 3,
+                50.0,
+                None,
+                8.4,
+                {"missed": ["L7"]},
+            )
+        )
     return lite
 
 
@@ -400,9 +440,7 @@ def exports(store: object) -> dict[str, bytes]:
     return out
 
 
-def test_the_copy_is_whole_verified_and_exports_byte_identical(
-    pg_url: str, tmp_path: Path
-) -> None:
+def test_the_copy_is_whole_verified_and_exports_byte_identical(pg_url: str, tmp_path: Path) -> None:
     lite = sqlite_records(tmp_path / "clinic.db")
     counts = copy_sqlite_to_postgres(tmp_path / "clinic.db", pg_url)
     assert counts == {
@@ -441,9 +479,7 @@ def test_the_copy_refuses_a_database_holding_records(pg_url: str, tmp_path: Path
     check.close()
 
 
-def test_records_of_the_first_release_are_upgraded_then_copied(
-    pg_url: str, tmp_path: Path
-) -> None:
+def test_records_of_the_first_release_are_upgraded_then_copied(pg_url: str, tmp_path: Path) -> None:
     import shutil
 
     old = tmp_path / "release1.db"

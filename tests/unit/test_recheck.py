@@ -29,8 +29,13 @@ def exam(
 ) -> Exam:
     """A trunci series absent from L7 up to ``cutoff`` (present there), both sides."""
     e = Exam(
-        exam_id=exam_id, exam_date=T0 + timedelta(hours=hours), examiner="Dr V", mode=mode,
-        patient=patient, signs=list(signs), status=status,
+        exam_id=exam_id,
+        exam_date=T0 + timedelta(hours=hours),
+        examiner="Dr V",
+        mode=mode,
+        patient=patient,
+        signs=list(signs),
+        status=status,
     )
     if cutoff is not None:
         series = levels.caudal_to_cranial()
@@ -68,11 +73,13 @@ def test_a_climbing_cutoff_is_watched_under_its_pmm_flag(protocols) -> None:  # 
 
 def test_no_recheck_for_a_normal_dog_a_cat_without_flags_or_training(protocols) -> None:  # type: ignore[no-untyped-def]
     normal = exam("E1", 0, "L6", signs=())
-    trainee = exam("E2", 0, patient=DOG.model_copy(update={"patient_id": "TRAIN-x"}),
-                   mode=Mode.TRAINING)
+    trainee = exam(
+        "E2", 0, patient=DOG.model_copy(update={"patient_id": "TRAIN-x"}), mode=Mode.TRAINING
+    )
     no_id = exam("E3", 0, patient=DOG.model_copy(update={"patient_id": ""}))
-    voided = exam("E4", 0, patient=DOG.model_copy(update={"patient_id": "P-9"}),
-                  status=ExamStatus.VOIDED)
+    voided = exam(
+        "E4", 0, patient=DOG.model_copy(update={"patient_id": "P-9"}), status=ExamStatus.VOIDED
+    )
     now = T0 + timedelta(hours=1)
     assert rechecks_due(assessed([normal, trainee, no_id, voided], protocols), 4, now) == []  # type: ignore[arg-type]
 

@@ -138,9 +138,7 @@ def test_service_errors_are_one_line(records: Store, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- the command
 
 
-def test_cli_text_prints_the_soap_note(
-    records: Store, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_text_prints_the_soap_note(records: Store, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "E-PMM-2", "--format", "text"]) == 0
     out = capsys.readouterr().out
     assert [line[:2] for line in out.splitlines()] == ["S:", "O:", "A:", "P:"]
@@ -208,9 +206,7 @@ def test_cli_voided_exam_is_written_with_the_watermark(
 # ---------------------------------------------------------------- the referral letter
 
 
-def test_referral_letter_for_the_dachshund_pmm_case(
-    records: Store, protocols: Protocols
-) -> None:
+def test_referral_letter_for_the_dachshund_pmm_case(records: Store, protocols: Protocols) -> None:
     data = gather(records, "E-PMM-2", protocols, Settings(clinic={"name": "Tierklinik Süd"}))
     text = text_of(render_referral(data))
     assert "Referral to a veterinary neurologist" in text

@@ -129,9 +129,7 @@ def test_earlier_exams_add_the_serial_course_page(
     assert "page 2 of 2" in course
 
 
-def test_the_first_exam_of_a_course_has_no_course_page(
-    store: Store, protocols: Protocols
-) -> None:
+def test_the_first_exam_of_a_course_has_no_course_page(store: Store, protocols: Protocols) -> None:
     reader = read(render_pdf(gather(store, "E-PMM-1", protocols, settings())))
     assert len(reader.pages) == 1
 
@@ -161,9 +159,7 @@ def test_lesion_window_hatching_only_when_there_is_a_window(
     assert without.count(b"W*") == 0
 
 
-def test_voided_exam_is_watermarked_on_every_page(
-    tmp_path: Path, protocols: Protocols
-) -> None:
+def test_voided_exam_is_watermarked_on_every_page(tmp_path: Path, protocols: Protocols) -> None:
     store = Store(tmp_path / "v.db")
     first, second = fx.pmm_exams()
     fx.save(store, [first, second.model_copy(update={"status": ExamStatus.VOIDED})])
@@ -266,9 +262,7 @@ def test_amendments_since_completion_come_from_the_trail(
     assert "recorded" not in text.split("Amendments since completion")[1]  # before completion
 
 
-def test_no_amendments_is_said_when_the_trail_is_there(
-    store: Store, protocols: Protocols
-) -> None:
+def test_no_amendments_is_said_when_the_trail_is_there(store: Store, protocols: Protocols) -> None:
     rows = [_row("created"), _row("completed")]
     text = text_of(read(render_pdf(gather(_TrailStore(store, rows), "E-PMM-1", protocols))))
     assert "Amendments since completion: none." in text

@@ -52,9 +52,7 @@ def store(tmp_path: Path) -> Store:
         ("S-E1", "soap_scratch_asymmetry.txt"),
     ],
 )
-def test_soap_matches_golden(
-    store: Store, protocols: Protocols, exam_id: str, golden: str
-) -> None:
+def test_soap_matches_golden(store: Store, protocols: Protocols, exam_id: str, golden: str) -> None:
     check_golden(golden, soap_text(gather(store, exam_id, protocols)))
 
 

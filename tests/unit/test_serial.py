@@ -233,11 +233,15 @@ def test_the_lateralisation_threshold_is_read_from_the_rules(protocols) -> None:
         exam_id="E1",
         patient=Patient(species="dog"),
         findings=[
-            *[Finding(test="cutaneous_trunci", site=lv, side="left", grade="absent")
-              for lv in ("L7", "L6", "L5", "L4", "L3", "L2")],
+            *[
+                Finding(test="cutaneous_trunci", site=lv, side="left", grade="absent")
+                for lv in ("L7", "L6", "L5", "L4", "L3", "L2")
+            ],
             Finding(test="cutaneous_trunci", site="L1", side="left", grade="present"),
-            *[Finding(test="cutaneous_trunci", site=lv, side="right", grade="absent")
-              for lv in ("L7", "L6", "L5", "L4", "L3")],
+            *[
+                Finding(test="cutaneous_trunci", site=lv, side="right", grade="absent")
+                for lv in ("L7", "L6", "L5", "L4", "L3")
+            ],
             Finding(test="cutaneous_trunci", site="L2", side="right", grade="present"),
         ],
     )

@@ -20,9 +20,7 @@ from tests.tui.records_seed import OSCAR, save_exam
 START = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
 
 
-def _long_patient(
-    store: Store, count: int, episode: list[str], usual: str = "L5"
-) -> datetime:
+def _long_patient(store: Store, count: int, episode: list[str], usual: str = "L5") -> datetime:
     """``count`` normal exams a week apart (every fifth one voided, every seventh without a
     trunci series), then an episode: exams 12 hours apart with the cut-offs ``episode``."""
     when = START

@@ -17,7 +17,11 @@ def new_session() -> ExamSession:
 def test_remaining_scratch_regions_of_one_side_and_of_both() -> None:
     s = new_session()
     assert [x.site for x in s.remaining(TestId.SCRATCH, Side.LEFT)] == [
-        "ear", "neck", "shoulder", "flank", "belly",
+        "ear",
+        "neck",
+        "shoulder",
+        "flank",
+        "belly",
     ]
     assert len(s.remaining(TestId.SCRATCH)) == 10
     s.jump(Step(TestId.SCRATCH, "ear", Side.LEFT))

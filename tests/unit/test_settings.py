@@ -47,9 +47,7 @@ def test_file_in_neuroexam_home_is_read(_isolated_home: Path) -> None:
     assert settings.examiner == "Dr Vogel"
 
 
-def test_neuroexam_config_points_at_a_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_neuroexam_config_points_at_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     other = write(tmp_path / "elsewhere" / "mine.toml", 'database_url = "postgresql://u@h/db"\n')
     monkeypatch.setenv("NEUROEXAM_CONFIG", str(other))
     assert settings_path() == other

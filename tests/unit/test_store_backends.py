@@ -73,7 +73,6 @@ def test_a_whole_exam_is_written_all_or_nothing(record_store: RecordStore) -> No
         record_store.record_finding("NOPE", finding())
 
 
-
 def test_a_dead_process_lease_is_taken_back_only_on_its_own_host(
     backend: Backend, protocols: Protocols
 ) -> None:

@@ -121,8 +121,9 @@ async def test_a_burst_in_one_websocket_message_lands_in_the_right_fields(token:
         store = Store()
         try:
             await _until(
-                lambda: (exam := _exam_of(store, "P-BURST-1")) is not None
-                and len(exam.findings) == 3,
+                lambda: (
+                    (exam := _exam_of(store, "P-BURST-1")) is not None and len(exam.findings) == 3
+                ),
                 "the burst's exam and its three findings saved",
             )
             exam = _exam_of(store, "P-BURST-1")

@@ -101,8 +101,10 @@ def explain(exc: BaseException, url: str) -> StoreError:
         why = "the server accepts no writes (read-only)"
     elif isinstance(exc, pg_errors.DiskFull) or "no space left" in low:
         why = "the server's disk is full"
-    elif "not currently accepting connections" in low or "system is starting up" in low or (
-        "system is shutting down" in low
+    elif (
+        "not currently accepting connections" in low
+        or "system is starting up" in low
+        or ("system is shutting down" in low)
     ):
         why = (
             "the records server is not accepting connections now (starting, stopping or in "
@@ -212,8 +214,9 @@ class PostgresConnection:
 
     def refuse_if_read_only(self, action: str) -> None:
         if self.read_only:
-            raise StoreError(f"{self.location}: the records are opened for reading only; "
-                             f"cannot {action}")
+            raise StoreError(
+                f"{self.location}: the records are opened for reading only; cannot {action}"
+            )
 
     # ---------------------------------------------------------------- connection
 

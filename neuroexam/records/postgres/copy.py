@@ -31,8 +31,11 @@ COPIED: tuple[tuple[str, str, str], ...] = (
     ("exams", "exams", f"{EXAM_COLUMNS}, updated_at, version"),
     ("findings", "findings", FINDING_COLUMNS),
     ("training_attempts", "training_attempts", _ATTEMPT_COLUMNS),
-    ("audit", "audit", "seq, exam_id, patient_id, at, by, event, field, old_value, new_value, "
-     "reason"),
+    (
+        "audit",
+        "audit",
+        "seq, exam_id, patient_id, at, by, event, field, old_value, new_value, reason",
+    ),
 )
 #: Tables that must be empty before a copy (leases and stored assessments included).
 _MUST_BE_EMPTY = ("exams", "findings", "training_attempts", "audit", "leases", "assessments")

@@ -257,8 +257,17 @@ class PostgresExams(PostgresStreaming, SqlExams[Conn]):
                 return []
             self._touch(conn, exam_id)
             return [
-                self._audit(conn, exam_id, pid, by, AuditEvent.CLEARED,
-                            finding_field(*params[1:]), old[0], "", reason)
+                self._audit(
+                    conn,
+                    exam_id,
+                    pid,
+                    by,
+                    AuditEvent.CLEARED,
+                    finding_field(*params[1:]),
+                    old[0],
+                    "",
+                    reason,
+                )
             ]
 
     # ---------------------------------------------------------------- reads

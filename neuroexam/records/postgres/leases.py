@@ -79,6 +79,4 @@ class PostgresLeases(PostgresConnection):
 
     def release_lease(self, exam_id: str, holder: str) -> None:
         with self._transaction() as conn:
-            conn.execute(
-                "DELETE FROM leases WHERE exam_id = %s AND holder = %s", (exam_id, holder)
-            )
+            conn.execute("DELETE FROM leases WHERE exam_id = %s AND holder = %s", (exam_id, holder))

@@ -208,6 +208,11 @@ MIGRATIONS: tuple[str, ...] = (
 
 #: Every table, children first (what a test empties, and a copy must find empty).
 TABLES: tuple[str, ...] = (
-    "assessments", "audit", "leases", "training_attempts", "findings", "exams",
+    "assessments",
+    "audit",
+    "leases",
+    "training_attempts",
+    "findings",
+    "exams",
     "patient_versions",
 )

@@ -75,8 +75,7 @@ class PostgresStreaming(PostgresLeases, SqlStreaming):
             return out
         clause = "WHERE patient_id = ANY(%s)"
         rows = self._query(
-            f"SELECT {EXAM_COLUMNS} FROM exams {clause} "
-            "ORDER BY exam_date NULLS FIRST, exam_id",
+            f"SELECT {EXAM_COLUMNS} FROM exams {clause} ORDER BY exam_date NULLS FIRST, exam_id",
             (ids,),
         )
         findings = self._findings_where(clause, (ids,), notes)

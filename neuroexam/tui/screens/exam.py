@@ -98,7 +98,10 @@ class ExamScreen(NeuroScreen[None]):
         Binding("P", "side_present", "Side present", show=False, id="exam.side_present"),
         Binding("asterisk", "all_present", "All present", show=False, id="exam.all_present"),
         Binding(
-            "N", "side_not_testable", "Side not testable", show=False,
+            "N",
+            "side_not_testable",
+            "Side not testable",
+            show=False,
             id="exam.side_not_testable",
         ),
         Binding("b,backspace", "back", "Back", id="exam.back"),
@@ -148,9 +151,7 @@ class ExamScreen(NeuroScreen[None]):
 
     def on_unmount(self) -> None:
         if self.napp.release(self.service):
-            self.napp.notify(
-                f"Exam {self.exam_id} had no finding and was discarded.", markup=False
-            )
+            self.napp.notify(f"Exam {self.exam_id} had no finding and was discarded.", markup=False)
 
     def _load_previous(self) -> None:
         """The patient's earlier exam, whose cut-offs the map shows on its "was" row and
@@ -446,9 +447,7 @@ class ExamScreen(NeuroScreen[None]):
 
         def answer(clear: bool | None) -> None:
             if clear:
-                self.napp.save_ok(
-                    self.service.clear(beyond, f"series now ends at {step.site}")
-                )
+                self.napp.save_ok(self.service.clear(beyond, f"series now ends at {step.site}"))
             self.refresh_view()
             if self.session.done:
                 self.all_steps_recorded()

@@ -204,9 +204,7 @@ class HistoryScreen(ExamListScreen):
         """Export every complete clinical exam in a thread owned by the app (it goes on if
         this screen is left); progress shows here while the screen is open."""
         status = self.query_one("#export-status", Label)
-        status.update(
-            Content(f"Exporting complete clinical exams to {safe_text(request.path)}…")
-        )
+        status.update(Content(f"Exporting complete clinical exams to {safe_text(request.path)}…"))
         status.display = True
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=None, progress=0)

@@ -122,8 +122,10 @@ class HomeScreen(NeuroScreen[None]):
         overdue = sum(1 for d in due if d.overdue(now))
         late = f", {overdue} OVERDUE" if overdue else ""
         title.update(
-            Content(f"Trunci re-checks due ({len(due)}{late}, every {interval:g} h): "
-                    "c, enter starts one")
+            Content(
+                f"Trunci re-checks due ({len(due)}{late}, every {interval:g} h): "
+                "c, enter starts one"
+            )
         )
         title.display = listing.display = bool(due)
         if why and due:

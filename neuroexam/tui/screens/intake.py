@@ -165,7 +165,6 @@ async def _run_bindings(
             await screen.app.run_action(active.binding.action, active.node)
 
 
-
 def _settings_examiner() -> str:
     """The settings' ``examiner`` for a new exam's intake ("" when unset or unreadable: the
     settings file's own errors are reported where it is loaded for reports and exports)."""
@@ -175,6 +174,7 @@ def _settings_examiner() -> str:
         return load_settings().examiner
     except SettingsError:
         return ""
+
 
 def _row(label: str, widget: Widget, row_id: str | None = None) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="field", id=row_id)
@@ -705,7 +705,11 @@ class IntakeScreen(NeuroScreen[Intake | IntakeEdit | None]):
         weight = self._input("weight")
         if known is None:
             values: dict[str, str | None] = {
-                "name": "", "species": None, "breed": "", "age": "", "sex": Sex.UNKNOWN.value
+                "name": "",
+                "species": None,
+                "breed": "",
+                "age": "",
+                "sex": Sex.UNKNOWN.value,
             }
             weight.placeholder = "e.g. 12.5"
         else:

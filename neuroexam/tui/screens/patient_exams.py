@@ -180,9 +180,7 @@ class PatientExamsScreen(ExamListScreen):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.show_rows, ordered, rows)
 
-    def show_rows(
-        self, exams: list[ExamListing], rows: list[tuple[str, tuple[str, ...]]]
-    ) -> None:
+    def show_rows(self, exams: list[ExamListing], rows: list[tuple[str, tuple[str, ...]]]) -> None:
         if not self.is_attached:  # left before the thread finished
             return
         self.exams = exams
@@ -257,9 +255,7 @@ class PatientExamsScreen(ExamListScreen):
         if len(self.marked) == 2:
             dropped = self.marked.pop(0)
             table.update_cell(dropped, "mark", Text(UNMARKED))
-            self.notify(
-                f"Two exams can be compared: unmarked {safe_text(dropped)}.", markup=False
-            )
+            self.notify(f"Two exams can be compared: unmarked {safe_text(dropped)}.", markup=False)
         self.marked.append(exam_id)
         table.update_cell(exam_id, "mark", Text(MARKED))
 

@@ -112,8 +112,7 @@ class PatientsScreen(NeuroScreen[None]):
         for item in items:
             # rich Text: shown as typed (no markup, controls escaped), cut to its column.
             cells = (
-                Text(fit(safe_text(c), w))
-                for c, w in zip(patient_cells(item), widths, strict=True)
+                Text(fit(safe_text(c), w)) for c, w in zip(patient_cells(item), widths, strict=True)
             )
             table.add_row(*cells, key=item.patient_id)
         self.row_count = len(items)

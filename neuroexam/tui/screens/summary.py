@@ -71,8 +71,6 @@ def flag_heading(flag: Flag) -> list[Widget]:
     ]
 
 
-
-
 def patient_line(exam: Exam, breed: str = "") -> str:
     """Signalment and exam; ``breed`` is the canonical name when the typed one was matched."""
     p = exam.patient
@@ -233,8 +231,11 @@ class SummaryScreen(NeuroScreen[None]):
         if amended:
             at = len(widgets) - 1  # before the disclaimer
             widgets[at:at] = [
-                Static(Content(f"Amendments ({len(amended)}; t shows the trail)"),
-                       classes="section", id="amendments-title"),
+                Static(
+                    Content(f"Amendments ({len(amended)}; t shows the trail)"),
+                    classes="section",
+                    id="amendments-title",
+                ),
                 *[bullet(line, "amendment") for line in amended],
             ]
         body.mount_all(widgets)
@@ -397,8 +398,7 @@ class SummaryScreen(NeuroScreen[None]):
         try:
             when = parse_exam_date(text, intake.local_now())
         except ValueError as exc:
-            self.notify(f"Exam date not changed: {safe_text(exc)}", severity="error",
-                        markup=False)
+            self.notify(f"Exam date not changed: {safe_text(exc)}", severity="error", markup=False)
             return
         if when is None or when == self.service.exam.exam_date:
             return
@@ -420,9 +420,7 @@ class SummaryScreen(NeuroScreen[None]):
                 f"{service.session.site_spec(s).label} {s.side.value}" for s in left[:6]
             )
             more = f" and {len(left) - 6} more" if len(left) > 6 else ""
-            question = (
-                f"{len(left)} step(s) are not recorded: {names}{more}. Finish anyway?"
-            )
+            question = f"{len(left)} step(s) are not recorded: {names}{more}. Finish anyway?"
             self.app.push_screen(
                 ConfirmModal(question), lambda ok: self._ask_signer() if ok else None
             )

@@ -4,6 +4,8 @@ Each key in a hint is also a tap target (a touch keyboard has no escape key)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -77,29 +79,106 @@ class TextModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ChoiceModal(ModalScreen[str | None]):
-    """Pick one option by arrow keys and enter (or its first letter); escape cancels."""
+#: Marks the option that enter chooses: text, so it shows without colour (NO_COLOR, a
+#: monochrome or web terminal, colour-blind eyes) and not only as a highlighted bar.
+CURRENT_MARK = "▸ "
+#: A list of up to this many options numbers them; the digit chooses the option at once.
+MAX_NUMBERED = 9
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
+
+def choice_prompt(label: str, number: int | None, current: bool) -> Content:
+    """One option as a list shows it: ``▸ 1 label`` for the current option (bold),
+    ``  2 label`` for the others; ``number`` None shows no digit. ``label`` is plain text."""
+    mark = CURRENT_MARK if current else " " * len(CURRENT_MARK)
+    key = "" if number is None else f"{number} "
+    if current:
+        return Content.assemble((mark + key, "bold"), (label, "bold"))
+    return Content.assemble(mark, (key, "bold"), label)
+
+
+class MarkedOptionList(OptionList):
+    """An OptionList whose highlighted option also reads ``▸`` (and bold), not by its colour
+    alone; with ``numbered`` each option shows the digit (1–9) that chooses it."""
+
+    _marked: int | None = None
+
+    def __init__(
+        self, options: Sequence[tuple[str, str]], *, numbered: bool, id: str | None = None
+    ) -> None:
+        """``options``: (id, label) pairs; a label is plain text (made safe here)."""
+        self.labels = [safe_text(label) for _key, label in options]
+        self.numbered = numbered
+        super().__init__(
+            *[
+                Option(self.prompt(index, current=False), id=key)
+                for index, (key, _label) in enumerate(options)
+            ],
+            id=id,
+        )
+        self._mark(self.highlighted)  # OptionList starts on the first option
+
+    def prompt(self, index: int, current: bool) -> Content:
+        number = index + 1 if self.numbered else None
+        return choice_prompt(self.labels[index], number, current)
+
+    def _mark(self, highlighted: int | None) -> None:
+        """Move the ``▸`` from the option that had it to ``highlighted``."""
+        if highlighted == self._marked:
+            return
+        for index, current in ((self._marked, False), (highlighted, True)):
+            if index is not None and index < len(self.labels):
+                self.replace_option_prompt_at_index(index, self.prompt(index, current))
+        self._marked = highlighted
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        self._mark(highlighted)
+        super().watch_highlighted(highlighted)
+
+
+class ChoiceModal(ModalScreen[str | None]):
+    """Pick one option by arrow keys and enter, or by its digit (a list of up to nine
+    options shows 1–9 before them); escape cancels. The option enter would choose is marked
+    ``▸`` (text, not colour alone)."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="choice.cancel"),
+        *[
+            Binding(str(n), f"pick({n - 1})", f"Option {n}", show=False, id=f"choice.pick{n}")
+            for n in range(1, MAX_NUMBERED + 1)
+        ],
+    ]
 
     def __init__(self, title: str, options: list[tuple[str, str]]) -> None:
         super().__init__()
         self.title_text = title
         self.options = options
+        self.numbered = 0 < len(options) <= MAX_NUMBERED
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(safe_text(self.title_text), id="title", markup=False)
-            options = [Option(Content(safe_text(label)), id=key) for key, label in self.options]
-            yield OptionList(*options, id="choices")
+            yield MarkedOptionList(self.options, numbered=self.numbered, id="choices")
+            choose = "[b]enter[/b] or a tap"
+            if self.numbered:
+                last = len(self.options)
+                digits = "[b]1[/b]" if last == 1 else f"[b]1[/b]–[b]{last}[/b]"
+                choose = f"[b]enter[/b], {digits} or a tap"
             yield Label(
-                "[b]enter[/b] or a tap choose   [@click=screen.cancel][b]escape[/b] cancel[/]",
+                f"[b]↑↓[/b] move   {choose} choose   [@click=screen.cancel][b]escape[/b] cancel[/]",
                 classes="hint",
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(event.option.id)
+
+    def action_pick(self, index: int) -> None:
+        """A digit: the option it numbers, at once (a list longer than nine has no digits)."""
+        if not self.numbered or index >= len(self.options):
+            self.app.bell()
+            return
+        self.query_one("#choices", MarkedOptionList).highlighted = index
+        self.dismiss(self.options[index][0])
 
     def action_cancel(self) -> None:
         self.dismiss(None)

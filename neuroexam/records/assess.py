@@ -21,6 +21,7 @@ from neuroexam.core.report import assessment_lines, note_lines
 from neuroexam.core.rules import skipped as skipped_entries
 from neuroexam.core.text import safe_json, safe_text
 from neuroexam.records.csvio import RowError
+from neuroexam.records.parallel import batch_gc
 from neuroexam.records.stream import (
     Progress,
     assessments,
@@ -186,7 +187,7 @@ def write_assess(
     renderer: JsonRenderer | TextRenderer = (
         JsonRenderer() if as_json else TextRenderer(protocols.rules.disclaimer)
     )
-    with index_file(Path(path), progress) as index:
+    with batch_gc(), index_file(Path(path), progress) as index:
         rendered = rendered_exams(index, protocols, renderer, _skip, progress, workers)
         failed = write_sorted(index, rendered, renderer, out)
     return 1 if failed else 0

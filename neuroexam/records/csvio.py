@@ -315,7 +315,7 @@ def raw_rows(
         try:
             yield from _fast_rows(path, on_progress, given)
             return
-        except (_NotVouched, csv.Error, CsvInputError, UnicodeDecodeError):
+        except (NotVouched, csv.Error, CsvInputError, UnicodeDecodeError):
             pass
         with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
             careful = _rows(handle, path, on_progress, every)
@@ -330,7 +330,7 @@ def raw_rows(
         raise CsvInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-class _NotVouched(Exception):
+class NotVouched(Exception):
     """The fast reader met something only the careful reader may judge."""
 
 
@@ -344,14 +344,14 @@ _KEEP_CONTROLS = bytes(
 _C1 = re.compile(b"\xc2[\x80-\x9f]")
 
 
-def _vouched_blocks(
-    path: Path, quotes: list[bool], on_progress: Callable[[int], None] | None
-) -> Iterator[str]:
-    """The file's text in blocks of whole lines, each checked: UTF-8, no control character,
-    no carriage return but before a line feed, no line longer than :data:`MAX_CELL_CHARS`
-    bytes (so within every limit of the careful reader). ``quotes[0]`` tells whether the
-    block just given or the one before it holds an apostrophe."""
-    seen = False
+def checked_blocks(
+    path: Path, on_progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[bytes, str, int]]:
+    """The file in blocks of whole lines, each checked: UTF-8, no control character, no
+    carriage return but before a line feed, no line longer than :data:`MAX_CELL_CHARS` bytes
+    (so within every limit of the careful reader); raises ``NotVouched`` at the first block
+    that is not. Each block as its bytes, its text (a leading BOM decoded away) and the
+    offset of its first byte in the file."""
     with path.open("rb") as raw:
         rest = b""
         read = 0
@@ -364,7 +364,7 @@ def _vouched_blocks(
                 cut = block.rfind(b"\n") + 1
                 if cut == 0:
                     if len(block) > MAX_CELL_CHARS:
-                        raise _NotVouched
+                        raise NotVouched
                     rest = block
                     continue
                 block, rest = block[:cut], block[cut:]
@@ -373,34 +373,57 @@ def _vouched_blocks(
             else:
                 rest = b""
             if block.translate(None, _KEEP_CONTROLS) or (b"\xc2" in block and _C1.search(block)):
-                raise _NotVouched
+                raise NotVouched
             if block.count(b"\r") != block.count(b"\r\n"):
-                raise _NotVouched
-            if len(block) > MAX_CELL_CHARS and max(map(len, block.split(b"\n"))) > MAX_CELL_CHARS:
-                raise _NotVouched
+                raise NotVouched
+            if len(block) > MAX_CELL_CHARS and _has_long_line(block):
+                raise NotVouched
             text = block.decode("utf-8-sig" if first else "utf-8")
             first = False
-            here = "'" in text
-            quotes[0] = here or seen
-            seen = here
             if on_progress is not None:
                 on_progress(read - len(rest))
-            yield text
+            yield block, text, read - len(rest) - len(block)
             if not data:
                 return
+
+
+def _has_long_line(block: bytes) -> bool:
+    """Whether a line of ``block`` is longer than :data:`MAX_CELL_CHARS` bytes: a window of
+    that many bytes and one more after a line's start holds no line feed (a look per window,
+    not per line)."""
+    start, size = 0, len(block)
+    while size - start > MAX_CELL_CHARS:
+        feed = block.rfind(b"\n", start, start + MAX_CELL_CHARS + 1)
+        if feed < 0:
+            return True
+        start = feed + 1
+    return False
+
+
+def _vouched_blocks(
+    path: Path, quotes: list[bool], on_progress: Callable[[int], None] | None
+) -> Iterator[str]:
+    """The text of :func:`checked_blocks`. ``quotes[0]`` tells whether the block just given
+    or the one before it holds an apostrophe."""
+    seen = False
+    for _data, text, _offset in checked_blocks(path, on_progress):
+        here = "'" in text
+        quotes[0] = here or seen
+        seen = here
+        yield text
 
 
 def _fast_rows(
     path: Path, on_progress: Callable[[int], None] | None, given: list[int]
 ) -> Iterator[RowShape | RawRow]:
     """:func:`_rows` for a file :func:`_vouched_blocks` vouches for; raises
-    :class:`_NotVouched` (or the parser's error) at the first thing it cannot judge, before
+    :class:`NotVouched` (or the parser's error) at the first thing it cannot judge, before
     giving the row concerned. ``given[0]`` counts the items given."""
     quotes = [False]
     blocks = _vouched_blocks(path, quotes, on_progress)
     text = next(blocks, None)
     if text is None:
-        raise _NotVouched  # an empty file: the careful reader names it
+        raise NotVouched  # an empty file: the careful reader names it
     first = io.StringIO(text, newline="")
     header_at = 0
     header_line = None
@@ -410,8 +433,8 @@ def _fast_rows(
             header_line = line
             break
     if header_line is None:
-        raise _NotVouched
-    shape = _shape(path, header_line, header_at)
+        raise NotVouched
+    shape = shape_of_header(path, header_line, header_at)
     given[0] = 1
     yield shape
     width, exam_column = shape.width, shape.exam_column
@@ -425,19 +448,19 @@ def _fast_rows(
         before = now
         n = len(cells)
         if n > MAX_COLUMNS:
-            raise _NotVouched
+            raise NotVouched
         # A quoted cell across lines: is the row surely within the careful reader's limits?
         if spans > 1 and 2 * sum(map(len, cells)) + 3 * n + 2 * spans > MAX_CELL_CHARS:
-            raise _NotVouched
+            raise NotVouched
         if (n <= exam_column or not cells[exam_column].strip()) and not "".join(cells).strip():
             continue  # a blank row (or only separators, as spreadsheets leave)
         if n > width and "".join(cells[width:]).strip():
-            raise _NotVouched
+            raise NotVouched
         given[0] += 1
         yield start, QUOTES if quotes[0] else 0, cells
 
 
-def _shape(path: Path, header_line: str, header_at: int) -> RowShape:
+def shape_of_header(path: Path, header_line: str, header_at: int) -> RowShape:
     """The :class:`RowShape` of the header ``header_line`` (on line ``header_at``); raises
     :class:`CsvInputError` for a header that cannot be used."""
     sep = _separator(header_line)
@@ -479,7 +502,7 @@ def _rows(
         raise CsvInputError(f"{path}: empty file, expected a header row")
     header_at = lines.line
     try:
-        shape = _shape(path, header_line, header_at)
+        shape = shape_of_header(path, header_line, header_at)
     except csv.Error as exc:
         raise _not_csv(path, lines, exc) from None
     yield shape

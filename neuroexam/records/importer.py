@@ -15,6 +15,7 @@ from neuroexam.core.models import Exam
 from neuroexam.core.text import safe_text
 from neuroexam.records.backend import RecordStore, StoreError
 from neuroexam.records.csvio import RowError
+from neuroexam.records.parallel import batch_gc
 from neuroexam.records.stream import Progress, exams, index_file
 
 
@@ -88,7 +89,7 @@ def import_file(
     if _is_audit_layout(Path(path)):
         return _import_trails(store, Path(path), by)
     source = Path(path).name
-    with index_file(Path(path), progress) as index:
+    with batch_gc(), index_file(Path(path), progress) as index:
         report = ImportReport(Path(path), errors=index.leading_errors)
         batch: list[Exam] = []
         for outcome in exams(index, progress):

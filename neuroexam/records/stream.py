@@ -14,6 +14,10 @@ spill file:
    occupy in the spill file: one run when the file lists each exam's rows together (as
    ``export`` writes them), at worst one per row (16 bytes in an ``array``, never a Python
    object per row).
+   The usual file (one line per row, the exam id first, as ``export`` writes it) is indexed
+   by lines instead (:mod:`neuroexam.records.line_index`): per exam, the byte runs of the
+   source file its rows occupy, found without parsing every row, and nothing spilled; the
+   rows are parsed when the exam is read back, by the process that assesses it.
 2. **Exams**: each patient's exams are read back (a seek and a read per run), finished into
    the row dicts :func:`~neuroexam.records.csvio.iter_rows` gives (its second stage), validated
    (:class:`~neuroexam.records.csvio.ExamBuilder`) and handed on, one patient at a time.
@@ -33,6 +37,8 @@ rendered output in a second spill file and writes them out in that order at the 
 
 from __future__ import annotations
 
+import csv
+import io
 import marshal
 import stat
 import tempfile
@@ -47,13 +53,16 @@ from neuroexam.core.protocol import Protocols
 from neuroexam.core.rules import evaluate_all
 from neuroexam.records.csvio import (
     QUOTES,
+    CsvInputError,
     ExamBuilder,
+    NotVouched,
     RawRow,
     RowError,
     RowShape,
     raw_rows,
 )
 from neuroexam.records.formats import unneutralise
+from neuroexam.records.line_index import RUNS_TAG, decode_runs, fill_by_lines, runs_record
 from neuroexam.records.parallel import default_workers, ordered_map
 
 
@@ -85,8 +94,11 @@ class ExamEntry:
     #: Its patient for grouping: the first row's ``patient_id`` without any whitespace (coarser
     #: than the validated id, so a patient's exams always share one group).
     patient: str
-    #: ``start, end`` byte offsets of each run of its rows in the spill file.
+    #: ``start, end`` byte offsets of each run of its rows in the spill file (in the source
+    #: file when ``lines`` is set).
     runs: array[int]
+    #: Indexed by lines (:mod:`neuroexam.records.line_index`): the line each run starts on.
+    lines: array[int] | None = None
 
 
 class FileIndex:
@@ -105,6 +117,8 @@ class FileIndex:
         #: The file's columns (set by :func:`index_file`).
         self.shape: RowShape | None = None
         self._spill: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        #: The source file, open while exams indexed by lines are read back.
+        self._source: io.BufferedReader | None = None
 
     def __enter__(self) -> FileIndex:
         return self
@@ -114,6 +128,8 @@ class FileIndex:
 
     def close(self) -> None:
         self._spill.close()
+        if self._source is not None:
+            self._source.close()
 
     @property
     def leading_errors(self) -> list[RowError]:
@@ -148,6 +164,11 @@ class FileIndex:
     def spilled(self, entry: ExamEntry) -> bytes:
         """The exam's records in the spill file, as they are (:func:`decode_spill` reads
         them): what a worker process is handed."""
+        if entry.lines is not None:
+            assert self.shape is not None
+            if self._source is None:
+                self._source = self.path.open("rb")
+            return runs_record(self._source, entry, self.shape.sep)
         spill = self._spill
         runs = entry.runs
         parts = []
@@ -170,7 +191,10 @@ class FileIndex:
 
 
 def decode_spill(data: bytes) -> list[RawRow]:
-    """The raw rows of spill records: each its length (4 bytes), then a batch of rows."""
+    """The raw rows of spill records: each its length (4 bytes), then a batch of rows; or of
+    an exam indexed by lines (:func:`~neuroexam.records.line_index.runs_record`)."""
+    if data[:4] == RUNS_TAG:
+        return decode_runs(data)
     rows: list[RawRow] = []
     chunk, loads = memoryview(data), marshal.loads
     at, size = 0, len(data)
@@ -182,8 +206,20 @@ def decode_spill(data: bytes) -> list[RawRow]:
 
 
 def index_file(path: Path, progress: Progress | None = None) -> FileIndex:
-    """Read ``path`` once and index its exams; raises ``CsvInputError`` as :func:`iter_rows`."""
+    """Read ``path`` once and index its exams; raises ``CsvInputError`` as :func:`iter_rows`.
+
+    The usual file is indexed by lines (:mod:`neuroexam.records.line_index`); any other, or
+    one that pass does not vouch for, by rows (:func:`_fill`)."""
     path = Path(path)
+    index = FileIndex(path)
+    try:
+        fill_by_lines(index, _registrar(index), _byte_report(index, progress))
+        return index
+    except (NotVouched, CsvInputError, csv.Error, UnicodeDecodeError, OSError):
+        index.close()
+    except BaseException:
+        index.close()
+        raise
     index = FileIndex(path)
     try:
         _fill(index, progress)
@@ -193,21 +229,38 @@ def index_file(path: Path, progress: Progress | None = None) -> FileIndex:
     return index
 
 
+def _registrar(index: FileIndex) -> Callable[[str, str], ExamEntry]:
+    """How the line pass adds an exam to ``index``."""
+
+    def new_entry(exam_id: str, patient: str) -> ExamEntry:
+        entry = ExamEntry(len(index.exams), exam_id, patient, array("q"), array("q"))
+        index.exams.append(entry)
+        return entry
+
+    return new_entry
+
+
+def _byte_report(index: FileIndex, progress: Progress | None) -> Callable[[int], None] | None:
+    """Start the reading phase on ``progress``; the call that reports bytes read (None for a
+    file of unknown size)."""
+    if progress is None:
+        return None
+    try:
+        info = index.path.stat()
+    except OSError:
+        info = None
+    # Bytes read so far only from a regular file (a pipe, /dev/stdin, cannot tell).
+    regular = info is not None and stat.S_ISREG(info.st_mode)
+    progress.phase("reading", info.st_size if info is not None and regular else None)
+    return progress.update if regular else None
+
+
 def _fill(index: FileIndex, progress: Progress | None) -> None:
     by_id: dict[str, ExamEntry] = {}
     write = index._spill.write
     dumps = marshal.dumps
     offset = 0
-    report: Callable[[int], None] | None = None
-    if progress is not None:
-        try:
-            info = index.path.stat()
-        except OSError:
-            info = None
-        # Bytes read so far only from a regular file (a pipe, /dev/stdin, cannot tell).
-        regular = info is not None and stat.S_ISREG(info.st_mode)
-        progress.phase("reading", info.st_size if info is not None and regular else None)
-        report = progress.update if regular else None
+    report = _byte_report(index, progress)
     count = 0
     # Consecutive rows of one exam are marshalled as one record (a list of up to _BATCH row
     # dicts; marshal keeps their key order): one dump, one write and one load per batch.

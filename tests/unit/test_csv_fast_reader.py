@@ -33,7 +33,7 @@ FUZZ = settings(
 
 
 def _careful_only(*_: Any, **__: Any) -> Iterator[Any]:
-    raise csvio._NotVouched
+    raise csvio.NotVouched
     yield  # pragma: no cover
 
 

@@ -10,13 +10,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, Label, OptionList
+from textual.widgets import Footer, Header, Label
 from textual.widgets.option_list import Option
 
 from neuroexam.core.severity import BEST, WORST
 from neuroexam.core.vocab import FlagId, Strength
 from neuroexam.training.scoring import LOCALIZATION_WORDS
 from neuroexam.tui.typed import NeuroScreen
+from neuroexam.tui.widgets.marked_list import CursorOptionList
 from neuroexam.tui.widgets.modals import ConfirmModal
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ class CommitScreen(NeuroScreen["Commitment | None"]):
     CommitScreen #commit { padding: 0 1; height: 1fr; }
     CommitScreen #commit-title { text-style: bold; }
     CommitScreen #commit-rows { height: auto; max-height: 1fr; margin-top: 1; }
+    /* The ▸ gutter takes the left padding's cell: the longest flag still fits in 80 columns. */
+    CommitScreen #commit-rows { padding: 0 1 0 0; }
     CommitScreen #commit-hint { color: $text-muted; height: auto; width: 100%; }
     """
 
@@ -91,12 +94,14 @@ class CommitScreen(NeuroScreen["Commitment | None"]):
                 "Your interpretation — commit before the summary is revealed", id="commit-title"
             )
             yield Label(HINT + (MFS_HINT if self.scores_mfs else ""), id="commit-hint")
-            yield OptionList(*[Option(self._prompt(r), id=r) for r in self.rows], id="commit-rows")
+            yield CursorOptionList(
+                *[Option(self._prompt(r), id=r) for r in self.rows], id="commit-rows"
+            )
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = f"training · {self.case.title}"
-        rows = self.query_one(OptionList)
+        rows = self.query_one(CursorOptionList)
         rows.highlighted = 0
         rows.focus()
 
@@ -126,13 +131,13 @@ class CommitScreen(NeuroScreen["Commitment | None"]):
         return out
 
     def _current(self) -> str | None:
-        rows = self.query_one(OptionList)
+        rows = self.query_one(CursorOptionList)
         index = rows.highlighted
         return None if index is None else self.rows[index]
 
     def _set(self, row: str, value: int) -> None:
         self.values[row] = value % len(self._choices(row))
-        rows = self.query_one(OptionList)
+        rows = self.query_one(CursorOptionList)
         rows.replace_option_prompt_at_index(self.rows.index(row), self._prompt(row))
 
     def commitment(self) -> Commitment | None:
@@ -171,7 +176,7 @@ class CommitScreen(NeuroScreen["Commitment | None"]):
         if row is not None and value < len(self._choices(row)):
             self._set(row, value)
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    def on_option_list_option_selected(self, event: CursorOptionList.OptionSelected) -> None:
         """Enter or a click on a row changes it, like a radio group's toggle."""
         event.stop()
         self.action_change(1)
@@ -182,7 +187,7 @@ class CommitScreen(NeuroScreen["Commitment | None"]):
             missing = LOC_ROW if self.values[LOC_ROW] is None else MFS_ROW
             what = "a localisation" if missing == LOC_ROW else "the MFS"
             self.notify(f"Choose {what} first (a row marked ? choose).", severity="warning")
-            rows = self.query_one(OptionList)
+            rows = self.query_one(CursorOptionList)
             rows.highlighted = self.rows.index(missing)
             return
 

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Footer, Header, Label, OptionList
+from textual.widgets import Footer, Header, Label
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from neuroexam.core.text import safe_text
 from neuroexam.records.backend import ExamListing, StoreError
 from neuroexam.tui.typed import NeuroScreen
+from neuroexam.tui.widgets.marked_list import CursorOptionList
 
 if TYPE_CHECKING:  # pydantic-backed: loaded after the first screen
     from neuroexam.core.recheck import RecheckDue
@@ -67,22 +68,22 @@ class HomeScreen(NeuroScreen[None]):
                 classes="hint",
             )
             yield Label("Unfinished exams (enter to resume):", id="resume-title")
-            yield OptionList(id="resume")
+            yield CursorOptionList(id="resume")
             yield Label("", id="resume-empty")
             yield Label("", id="rechecks-title")
-            yield OptionList(id="rechecks")
+            yield CursorOptionList(id="rechecks")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#rechecks-title", Label).display = False
-        self.query_one("#rechecks", OptionList).display = False
+        self.query_one("#rechecks", CursorOptionList).display = False
         self.refresh_lists()
 
     def on_screen_resume(self) -> None:
         self.refresh_lists()
 
     def refresh_lists(self) -> None:
-        resume = self.query_one("#resume", OptionList)
+        resume = self.query_one("#resume", CursorOptionList)
         resume.clear_options()
         items = self.napp.records.unfinished()
         for item in items:
@@ -115,7 +116,7 @@ class HomeScreen(NeuroScreen[None]):
         if not self.is_attached:
             return
         title = self.query_one("#rechecks-title", Label)
-        listing = self.query_one("#rechecks", OptionList)
+        listing = self.query_one("#rechecks", CursorOptionList)
         listing.clear_options()
         for item in due:
             listing.add_option(Option(Content(recheck_label(item, now)), id=item.patient_id))
@@ -137,7 +138,7 @@ class HomeScreen(NeuroScreen[None]):
         self.refresh_bindings()
 
     def action_focus_rechecks(self) -> None:
-        listing = self.query_one("#rechecks", OptionList)
+        listing = self.query_one("#rechecks", CursorOptionList)
         if listing.option_count:
             listing.focus()
             if listing.highlighted is None:
@@ -159,7 +160,7 @@ class HomeScreen(NeuroScreen[None]):
         self.napp.new_exam()
 
     def action_focus_resume(self) -> None:
-        resume = self.query_one("#resume", OptionList)
+        resume = self.query_one("#resume", CursorOptionList)
         if resume.option_count:
             resume.focus()
             if resume.highlighted is None:
@@ -176,7 +177,7 @@ class HomeScreen(NeuroScreen[None]):
     def action_training(self) -> None:
         self.napp.show_training()
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    def on_option_list_option_selected(self, event: CursorOptionList.OptionSelected) -> None:
         if not event.option.id:
             return
         if event.option_list.id == "rechecks":  # a trunci-only re-check of that patient

@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Label, OptionList, RadioButton
+from textual.widgets import Footer, Header, Input, Label
 from textual.widgets.option_list import Option
 
 from neuroexam.core.protocol import ProtocolError
 from neuroexam.training.cases import LEVELS_ORDER, shipped_cases
 from neuroexam.training.picker import PickError, by_level, pick
-from neuroexam.tui.screens.intake import ChoiceSet
 from neuroexam.tui.typed import NeuroScreen
+from neuroexam.tui.widgets.choice import ChoiceSet, MarkedRadioButton
+from neuroexam.tui.widgets.marked_list import CursorOptionList
 
 if TYPE_CHECKING:
     from neuroexam.training.cases import Case
@@ -85,7 +86,7 @@ class TrainingScreen(NeuroScreen[None]):
             yield Horizontal(
                 Label("Level", classes="field-label"),
                 ChoiceSet(
-                    *[RadioButton(name, value=name == "any") for name in LEVEL_CHOICES],
+                    *[MarkedRadioButton(name, value=name == "any") for name in LEVEL_CHOICES],
                     id="level",
                     compact=True,
                 ),
@@ -95,7 +96,7 @@ class TrainingScreen(NeuroScreen[None]):
                 "Cases — enter starts the highlighted case, r picks one at random:",
                 id="cases-title",
             )
-            yield OptionList(id="cases")
+            yield CursorOptionList(id="cases")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -108,15 +109,15 @@ class TrainingScreen(NeuroScreen[None]):
         if self.preselect is not None:
             index = next((i for i, c in enumerate(self.shown) if c.id == self.preselect), None)
             if index is not None:
-                self.query_one("#cases", OptionList).highlighted = index
+                self.query_one("#cases", CursorOptionList).highlighted = index
         student = self.query_one("#student", Input)
         if student.value.strip() and self.preselect is None:
-            self.query_one("#cases", OptionList).focus()
+            self.query_one("#cases", CursorOptionList).focus()
         else:
             student.focus()
 
     def _fill(self) -> None:
-        cases = self.query_one("#cases", OptionList)
+        cases = self.query_one("#cases", CursorOptionList)
         self.shown = by_level(self.cases, self.level)
         cases.clear_options()
         cases.add_options([Option(case_label(c), id=c.id) for c in self.shown])
@@ -142,9 +143,9 @@ class TrainingScreen(NeuroScreen[None]):
             if case is not None:
                 self._start(case)
                 return
-        self.query_one("#cases", OptionList).focus()
+        self.query_one("#cases", CursorOptionList).focus()
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    def on_option_list_option_selected(self, event: CursorOptionList.OptionSelected) -> None:
         event.stop()
         case = next((c for c in self.cases if c.id == event.option.id), None)
         if case is not None:

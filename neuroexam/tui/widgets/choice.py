@@ -7,10 +7,13 @@ from collections.abc import Callable, Sequence
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
+from textual.style import Style
 from textual.widget import Widget
-from textual.widgets import RadioSet
+from textual.widgets import RadioButton, RadioSet
 
 from neuroexam.tui.widgets.fields import InOrderKeys, Prefillable
 
@@ -166,9 +169,78 @@ class Choice(InOrderKeys, Prefillable, Widget, can_focus=True):
         self.value = None if value is None else str(value)
 
 
-class ChoiceSet(RadioSet):
+#: Before the button a :class:`MarkedRadioSet`'s cursor is on (while the set has focus).
+CURSOR_MARK = "▸ "
+
+
+class MarkedRadioButton(RadioButton):
+    """A RadioButton drawn ``(•) label`` when on and ``( ) label`` when off, as
+    :class:`Choice` draws its options: text, not colour alone (Textual's draws the same ``●``
+    either way). In a :class:`MarkedRadioSet` the button the keyboard cursor is on (what
+    enter or space would press) also reads ``▸`` while the set has focus."""
+
+    BUTTON_LEFT = "("
+    BUTTON_INNER = "•"
+    BUTTON_RIGHT = ")"
+
+    @property
+    def _button(self) -> Content:
+        # Textual draws half blocks in the button's colours; here brackets in the text's
+        # colour, and the dot (bold, in the button's "on" colour) only when on.
+        if not self.value:
+            return Content.assemble(self.BUTTON_LEFT, " ", self.BUTTON_RIGHT)
+        colour = self.get_visual_style("toggle--button").foreground
+        inner = Style(foreground=colour, bold=True)
+        return Content.assemble(self.BUTTON_LEFT, (self.BUTTON_INNER, inner), self.BUTTON_RIGHT)
+
+    @property
+    def _marks_cursor(self) -> bool:
+        return isinstance(self.parent, MarkedRadioSet) and self.parent.MARK_CURSOR
+
+    def render(self) -> Content:
+        content = super().render()
+        if not self._marks_cursor:
+            return content
+        parent = self.parent
+        current = self.has_class("-selected") and isinstance(parent, RadioSet) and parent.has_focus
+        if current:
+            return Content.assemble((CURSOR_MARK, "bold"), content)
+        return Content.assemble(" " * len(CURSOR_MARK), content)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        width = super().get_content_width(container, viewport)
+        return width + (len(CURSOR_MARK) if self._marks_cursor else 0)
+
+
+class MarkedRadioSet(RadioSet):
+    """A RadioSet of :class:`MarkedRadioButton` (``(•)`` on, ``( )`` off) where the button
+    the arrows moved to, not yet pressed, reads ``▸`` while the set has focus."""
+
+    #: Mark the cursor: off where moving the cursor chooses (:class:`ChoiceSet`).
+    MARK_CURSOR = True
+
+    def watch__selected(self) -> None:
+        super().watch__selected()
+        self._refresh_buttons()
+
+    def on_focus(self) -> None:
+        self._refresh_buttons()
+
+    def on_blur(self) -> None:
+        self._refresh_buttons()
+
+    def _refresh_buttons(self) -> None:
+        if self.MARK_CURSOR:
+            for button in self.query(MarkedRadioButton):
+                button.refresh()
+
+
+class ChoiceSet(MarkedRadioSet):
     """A compact RadioSet row where ←/→ choose at once (the training screen's level row;
-    new forms use :class:`Choice`)."""
+    new forms use :class:`Choice`). Its buttons (give it :class:`MarkedRadioButton`) read
+    ``(•)`` on and ``( )`` off; the cursor is always on the chosen one, so it has no ``▸``."""
+
+    MARK_CURSOR = False
 
     _ready = False
 

@@ -14,9 +14,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, RadioButton, RadioSet
+from textual.widgets import Input, Label, RadioSet
 
 from neuroexam.core.text import safe_text
+from neuroexam.tui.widgets.choice import MarkedRadioButton, MarkedRadioSet
 from neuroexam.tui.widgets.modals import ConfirmModal
 
 #: Tests (and users) can point exports somewhere other than the home folder.
@@ -142,8 +143,9 @@ class ExportRequest:
 
 
 class RecordsExportModal(ExportModal):
-    """The export dialog with a layout choice (tab to it, arrows to change); returns an
-    :class:`ExportRequest`, or None when cancelled."""
+    """The export dialog with a layout choice (tab to it, arrows move the ``▸``, enter or
+    space takes the layout: ``(•)``); returns an :class:`ExportRequest`, or None when
+    cancelled."""
 
     def __init__(self, title: str = "Export the records as CSV") -> None:
         super().__init__(records_export_path("findings"), title)
@@ -153,10 +155,10 @@ class RecordsExportModal(ExportModal):
         with Vertical(classes="dialog"):
             yield Label(self.title_text, id="export-title")
             yield Input(value=str(self.default), id="export-path")
-            with RadioSet(id="export-layout"):
+            with MarkedRadioSet(id="export-layout"):
                 for layout, label in LAYOUTS.items():
                     chosen = layout == self.chosen_layout
-                    yield RadioButton(label, value=chosen, id=f"layout-{layout}")
+                    yield MarkedRadioButton(label, value=chosen, id=f"layout-{layout}")
             yield Label("", id="export-problem")
             yield Label(
                 "[b]tab[/b] layout   [@click=screen.submit][b]enter[/b] export[/] (in the file "

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Markdown, OptionList
 from textual.widgets.option_list import Option
 
 from neuroexam.core.text import first_unsafe, safe_text
+from neuroexam.tui.widgets.marked_list import CURRENT_MARK
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -79,9 +80,6 @@ class TextModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-#: Marks the option that enter chooses: text, so it shows without colour (NO_COLOR, a
-#: monochrome or web terminal, colour-blind eyes) and not only as a highlighted bar.
-CURRENT_MARK = "▸ "
 #: A list of up to this many options numbers them; the digit chooses the option at once.
 MAX_NUMBERED = 9
 

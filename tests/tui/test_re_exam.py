@@ -154,8 +154,12 @@ async def test_history_lists_no_training_patient_in_patients(tmp_path: Path) -> 
 
     store = Store(tmp_path / "t.db")
     seed(store)
-    trainee = Patient(patient_id="TRAIN-back_pain_dachshund_l4-159F84", name="Case",
-                      species="dog", breed="Dachshund")
+    trainee = Patient(
+        patient_id="TRAIN-back_pain_dachshund_l4-159F84",
+        name="Case",
+        species="dog",
+        breed="Dachshund",
+    )
     save_exam(store, "E-T1", OSCAR_FIRST + timedelta(days=1), trainee, "L4", mode=Mode.TRAINING)
     app = NeuroExamApp(store=store)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -1,5 +1,5 @@
-""""Re-exam this patient" (summary, history, patients, a patient's exams): a new exam of the
-same patient, its intake prefilled from the patient's last exam, full or trunci-only."""
+"""The "Re-exam this patient" action (summary, history, patients, a patient's exams): a new
+exam of the same patient, its intake prefilled from the patient's last exam, full or trunci-only."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ The current findings of an exam are always the last value of each finding field 
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +25,11 @@ AUDIT_COLUMNS: tuple[str, ...] = (
     "old_value",
     "new_value",
     "reason",
+    "host",
 )
+#: The columns an audit file must have: all but ``host``, added at the end later (a file
+#: without it imports, its rows' workstation unknown).
+AUDIT_REQUIRED: tuple[str, ...] = AUDIT_COLUMNS[:-1]
 #: A finding's note travels in ``old_value``/``new_value`` behind this prefix.
 NOTE_PREFIX = "note:"
 #: The intake fields the trail names (``intake_changed`` and ``created`` rows).
@@ -45,6 +50,12 @@ INTAKE_FIELDS: tuple[str, ...] = (
 )
 #: Events that change the record after it was created (an exam without any is untouched).
 CHANGE_EVENTS = frozenset(AuditEvent) - {AuditEvent.CREATED}
+
+
+def workstation() -> str:
+    """This machine's host name, as the trail records who wrote a row where (the name the
+    exam service gives its leases: :func:`socket.gethostname`)."""
+    return socket.gethostname()
 
 
 def now_text() -> str:
@@ -81,6 +92,9 @@ class AuditRow:
     old_value: str = ""
     new_value: str = ""
     reason: str = ""
+    #: The workstation (host name) that wrote the row; '' when unknown (rows older than
+    #: schema 7 in SQLite, 8 in PostgreSQL, or imported from a file without the column).
+    host: str = ""
 
     @property
     def is_note(self) -> bool:
@@ -102,12 +116,13 @@ class AuditRow:
             self.old_value,
             self.new_value,
             self.reason,
+            self.host,
         )
 
     @classmethod
     def from_stored(cls, row: tuple) -> AuditRow:
-        """From ``(exam_id, patient_id, at text, by, event, field, old, new, reason)``."""
-        exam_id, patient_id, at, by, event, field, old, new, reason = row
+        """From ``(exam_id, patient_id, at text, by, event, field, old, new, reason, host)``."""
+        exam_id, patient_id, at, by, event, field, old, new, reason, host = row
         return cls(
             exam_id,
             patient_id,
@@ -118,6 +133,7 @@ class AuditRow:
             old,
             new,
             reason,
+            host,
         )
 
 

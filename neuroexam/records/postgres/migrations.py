@@ -17,7 +17,8 @@ either backend. Differences, on purpose:
 - schema 4 fills no trail from older rows: there are no PostgreSQL records older than it;
 - schema 7 exists only here and changes no table: it makes the patients' versions trigger of
   schema 6 lock its two rows in one order (several workstations write at once here, never in
-  SQLite), so PostgreSQL schema 7 holds the same records as SQLite schema 6.
+  SQLite), so PostgreSQL schema 7 holds the same records as SQLite schema 6, and from there
+  on the numbers are one apart: PostgreSQL schema 8 (the trail's ``host``) is SQLite's 7.
 """
 
 from __future__ import annotations
@@ -203,6 +204,12 @@ MIGRATIONS: tuple[str, ...] = (
         RETURN NULL;
     END
     $$;
+    """,
+    # 8: the workstation (host name, as leases name it) that wrote each trail row: clinics
+    # run several workstations on one database, often under one user name. Older rows keep
+    # '' (not known). The same column as SQLite's schema 7.
+    """
+    ALTER TABLE audit ADD COLUMN host text COLLATE "C" NOT NULL DEFAULT '';
     """,
 )
 

@@ -3,7 +3,7 @@
 Never edit a released migration: add the next one. Migration 4 adds the audit trail (and fills
 it from the findings of older stores, so every record has a trail), sign-off, the exam note,
 the exam's version and the editing leases; migration 5 the stored assessments; migration 6 the
-patients' versions that key them.
+patients' versions that key them; migration 7 the workstation of each trail row.
 """
 
 from __future__ import annotations
@@ -176,6 +176,11 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE NEW.patient_id != '' AND NEW.patient_id IS NOT OLD.patient_id
         ON CONFLICT (patient_id) DO UPDATE SET version = excluded.version;
     END;
+    """,
+    # 7: the workstation (host name, as leases name it) that wrote each trail row: several
+    # workstations share one user name. Older rows keep '' (not known).
+    """
+    ALTER TABLE audit ADD COLUMN host TEXT NOT NULL DEFAULT '';
     """,
 )
 

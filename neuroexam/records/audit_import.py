@@ -3,8 +3,9 @@
 The trail holds everything an exam is: the intake values (``created`` and ``intake_changed``
 rows), every finding and note (the last value of each field wins, FORMAT.md §5), the status
 (``completed`` / ``reopened`` / ``voided``) and the sign-off. An exam is rebuilt from its rows,
-validated like any other, and written with its rows as they were plus one ``imported`` row; an
-exam already in the records is skipped, never merged.
+validated like any other, and written with its rows as they were (each with the workstation the
+file names, ``host``; none when the file has no such column) plus one ``imported`` row; an exam
+already in the records is skipped, never merged.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from neuroexam.core.text import first_control
 from neuroexam.core.vocab import AuditEvent, ExamStatus
 from neuroexam.records.audit import (
     AUDIT_COLUMNS,
+    AUDIT_REQUIRED,
     INTAKE_FIELDS,
     AuditRow,
     parse_at,
@@ -65,6 +67,7 @@ def read_trails(
                 old_value=cells["old_value"],
                 new_value=cells["new_value"],
                 reason=cells["reason"],
+                host=cells.get("host", ""),
             )
         except ValueError as exc:
             errors.append(RowError(exam_id, line, f"bad trail row: {exc}"))
@@ -82,10 +85,11 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             lines = LimitedLines(handle, path)
             reader = csv.reader(lines, strict=True)
             header = [c.strip() for c in next(reader, [])]
-            missing = [c for c in AUDIT_COLUMNS if c not in header]
+            missing = [c for c in AUDIT_REQUIRED if c not in header]
             if missing:
                 raise CsvInputError(f"{path}: missing required column '{missing[0]}'")
-            at = {name: header.index(name) for name in AUDIT_COLUMNS}
+            # host is optional (a later column: older files lack it)
+            at = {name: header.index(name) for name in AUDIT_COLUMNS if name in header}
             lines.next_row()
             for cells in reader:
                 start = lines.row_start

@@ -74,6 +74,18 @@ def migrate_to(url: str, schema: int, monkeypatch: pytest.MonkeyPatch) -> None:
         store.close()
 
 
+def trail_host_column(url: str, *, present: bool) -> None:
+    """Add (or drop again) the trail's ``host`` column of schema 8 on an older database: this
+    code names the workstation in every trail row it writes, which a schema 6 database (the
+    code of its day wrote no host) cannot hold; dropped before the database is upgraded, so
+    the upgrade adds it as it would."""
+    change = (
+        "ADD COLUMN host text COLLATE \"C\" NOT NULL DEFAULT ''" if present else "DROP COLUMN host"
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"ALTER TABLE audit {change}")
+
+
 def hold_each_version_row(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(SLOW_VERSIONS)
@@ -149,6 +161,7 @@ def test_a_schema_6_database_deadlocks_and_is_upgraded_to_one_that_does_not(
     own_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     migrate_to(own_db, 6, monkeypatch)
+    trail_host_column(own_db, present=True)
     start = {"E1": "P1", "E2": "P2", "E3": "P3"}
     with monkeypatch.context() as m:
         m.setattr(connection_module, "MIGRATIONS", MIGRATIONS[:6])
@@ -166,11 +179,12 @@ def test_a_schema_6_database_deadlocks_and_is_upgraded_to_one_that_does_not(
         assert "(deadlock, SQLSTATE 40P01)" in str(error)
         assert patients_of(own_db)[victim] == start[victim]
     before = versions(own_db)
-    upgraded = PostgresStore(own_db)  # opened for writing: migrated to schema 7
+    trail_host_column(own_db, present=False)
+    upgraded = PostgresStore(own_db)  # opened for writing: migrated to the latest schema
     try:
-        assert upgraded.schema_version == len(MIGRATIONS) == 7
+        assert upgraded.schema_version == len(MIGRATIONS) == 8
         rows = upgraded._query("SELECT version FROM schema_version ORDER BY 1")
-        assert [r[0] for r in rows] == list(range(1, 8))
+        assert [r[0] for r in rows] == list(range(1, 9))
         assert versions(own_db) == before  # the upgrade changes no version
         # the undone move, done again (alone): each patient it changes gets a new number
         upgraded.update_intake(exam(victim, "P1" if victim == "E2" else "P2"), by="A. Tech")
@@ -179,7 +193,7 @@ def test_a_schema_6_database_deadlocks_and_is_upgraded_to_one_that_does_not(
     assert patients_of(own_db) == {"E1": "P2", "E2": "P1", "E3": "P3"}
     redone = versions(own_db)
     assert redone["P1"] > before["P1"] and redone["P2"] > before["P2"]
-    # the same opposite moves at once, now on schema 7: both written, no deadlock
+    # the same opposite moves at once, now with schema 7's trigger: both written, no deadlock
     failed = move_at_once(own_db, [("E1", "P1"), ("E2", "P2")])
     assert failed == {}
     assert patients_of(own_db) == start
@@ -194,6 +208,7 @@ def test_a_save_undone_by_a_deadlock_stays_queued_and_is_written_whole_on_retry(
     """The recorder's queue keeps a save the server undid and writes all of it again: the
     move is in the records once, with one trail row per changed field."""
     migrate_to(own_db, 6, monkeypatch)
+    trail_host_column(own_db, present=True)
     monkeypatch.setattr(connection_module, "MIGRATIONS", MIGRATIONS[:6])  # a schema 6 server
     origin = {"E1": "P1", "E2": "P2"}
     setup = PostgresStore(own_db)

@@ -275,7 +275,7 @@ def test_release1_records_migrate_and_export(tmp_path: Path, protocols: Protocol
     shutil.copy(REPO / "tests" / "data" / "fixtures" / "release1.db", db)
     store = Store(db)
     try:
-        assert store.schema_version == len(MIGRATIONS) == 6
+        assert store.schema_version == len(MIGRATIONS) == 7
         text = export_text(store, EVERYTHING, Layout.SUMMARY, protocols)
         rows = summary_rows(text)
         assert rows and len(store.stored_assessments(list(rows))) == len(rows)
@@ -296,7 +296,7 @@ def test_a_schema_4_store_made_by_the_previous_code_migrates(
     con.executescript(
         "DROP TABLE assessments; DROP TABLE patient_versions; DROP TRIGGER exams_patient_added; "
         "DROP TRIGGER exams_patient_removed; DROP TRIGGER exams_patient_changed; "
-        "PRAGMA user_version = 4;"
+        "ALTER TABLE audit DROP COLUMN host; PRAGMA user_version = 4;"
     )
     con.close()
     store = Store(db)

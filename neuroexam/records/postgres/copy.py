@@ -5,7 +5,8 @@ target locked against writers meanwhile; the counts of the copy are compared wit
 source's before it commits, so a copy is either whole and verified or not there at all.
 Records of an older schema are upgraded first (as opening them in the app would; a read-only
 file must be at the current schema). Leases are not copied (nobody holds an exam in the new
-database yet), nor stored assessments (a cache: computed again when first needed).
+database yet), nor stored assessments (a cache: computed again when first needed). Trail
+rows keep the workstation that wrote them (``host``; '' for rows older than it).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ COPIED: tuple[tuple[str, str, str], ...] = (
     (
         "audit",
         "audit",
-        "seq, exam_id, patient_id, at, by, event, field, old_value, new_value, reason",
+        "seq, exam_id, patient_id, at, by, event, field, old_value, new_value, reason, host",
     ),
 )
 #: Tables that must be empty before a copy (leases and stored assessments included).

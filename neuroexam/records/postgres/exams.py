@@ -22,7 +22,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from neuroexam.core.vocab import AuditEvent, ExamStatus
-from neuroexam.records.audit import AuditRow, finding_field
+from neuroexam.records.audit import AuditRow, finding_field, workstation
 from neuroexam.records.backend import FindingKey, LeaseLost, StoreError
 from neuroexam.records.postgres.rows import lease_from_row, trail_time
 from neuroexam.records.postgres.streaming import PostgresStreaming
@@ -79,8 +79,10 @@ WITH guard AS (
         updated_at = date_trunc('second', clock_timestamp())
     WHERE exam_id IN (SELECT exam_id FROM guard) AND EXISTS (SELECT 1 FROM events)
 ), trail AS (
-    INSERT INTO audit (exam_id, patient_id, by, event, field, old_value, new_value, reason)
-    SELECT exam_id, patient_id, %(by)s, event, %(field)s, old_value, new_value, %(reason)s
+    INSERT INTO audit (exam_id, patient_id, by, event, field, old_value, new_value, reason,
+                       host)
+    SELECT exam_id, patient_id, %(by)s, event, %(field)s, old_value, new_value, %(reason)s,
+           %(host)s
     FROM events ORDER BY k
     RETURNING seq, patient_id, at, event, old_value, new_value
 )
@@ -109,11 +111,12 @@ class PostgresExams(PostgresStreaming, SqlExams[Conn]):
     def _audit_rows(
         self, conn: Conn, exam_id: str, patient_id: str, by: str, rows: Iterable[TrailValues]
     ) -> None:
+        host = workstation()
         self._executemany(
             conn,
             "INSERT INTO audit (exam_id, patient_id, by, event, field, old_value, new_value, "
-            "reason) VALUES (?,?,?,?,?,?,?,?)",
-            [(exam_id, patient_id, by, event.value, *values) for event, *values in rows],
+            "reason, host) VALUES (?,?,?,?,?,?,?,?,?)",
+            [(exam_id, patient_id, by, event.value, *values, host) for event, *values in rows],
         )
 
     @staticmethod
@@ -141,13 +144,14 @@ class PostgresExams(PostgresStreaming, SqlExams[Conn]):
         new: str = "",
         reason: str = "",
     ) -> AuditRow:
+        host = workstation()
         row = conn.execute(
             "INSERT INTO audit (exam_id, patient_id, by, event, field, old_value, new_value, "
-            "reason) VALUES (%s,%s,%s,%s,%s,%s,%s,%s) RETURNING at",
-            (exam_id, patient_id, by, event.value, field, old, new, reason),
+            "reason, host) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING at",
+            (exam_id, patient_id, by, event.value, field, old, new, reason, host),
         ).fetchone()
         assert row is not None
-        return AuditRow(exam_id, patient_id, row[0], by, event, field, old, new, reason)
+        return AuditRow(exam_id, patient_id, row[0], by, event, field, old, new, reason, host)
 
     @staticmethod
     def _refusal(
@@ -199,6 +203,8 @@ class PostgresExams(PostgresStreaming, SqlExams[Conn]):
         trip to the server."""
         if self._in_snapshot or self.read_only:
             raise StoreError(f"{self.location}: the records are opened for reading only")
+        field = finding_field(finding.test.value, finding.site, finding.side.value)
+        host = workstation()
         params = {
             "exam_id": exam_id,
             "test": finding.test.value,
@@ -211,7 +217,8 @@ class PostgresExams(PostgresStreaming, SqlExams[Conn]):
             "by": by,
             "reason": reason,
             "holder": holder,
-            "field": finding_field(finding.test.value, finding.site, finding.side.value),
+            "host": host,
+            "field": field,
         }
         conn = self._live()
         try:
@@ -228,9 +235,8 @@ class PostgresExams(PostgresStreaming, SqlExams[Conn]):
         refusal = self._refusal(exam_id, facts, holder)
         if refusal is not None:
             raise refusal  # the writing statement's own guard wrote nothing
-        field = finding_field(finding.test.value, finding.site, finding.side.value)
         return [
-            AuditRow(exam_id, pid, at, by, AuditEvent(event), field, old, new, reason)
+            AuditRow(exam_id, pid, at, by, AuditEvent(event), field, old, new, reason, host)
             for _seq, pid, at, event, old, new in rows
         ]
 

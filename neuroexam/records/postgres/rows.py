@@ -16,7 +16,7 @@ FINDING_PLACEHOLDERS = ", ".join(["%s"] * len(FINDING_COLUMNS.split(",")))
 #: The trail's columns as SQLite's ``audit`` gives them, ``at`` as text (see :func:`at_text`).
 AUDIT_SELECT = (
     "SELECT a.exam_id, a.patient_id, a.at, a.at_offset, a.by, a.event, a.field, a.old_value, "
-    "a.new_value, a.reason FROM audit a"
+    "a.new_value, a.reason, a.host FROM audit a"
 )
 LEASE_SELECT = "SELECT exam_id, holder, host, user_name, since, expires FROM leases"
 
@@ -29,7 +29,8 @@ def at_text(at: datetime, offset: int) -> str:
 
 
 def audit_texts(row: tuple) -> tuple:
-    """``(exam_id, patient_id, at, at_offset, by, …)`` → the 9 stored texts of FORMAT.md §5."""
+    """``(exam_id, patient_id, at, at_offset, by, …, host)`` → the 10 stored texts of
+    FORMAT.md §5."""
     return (row[0], row[1], at_text(row[2], row[3]), *row[4:])
 
 

@@ -372,10 +372,11 @@ class SqlExams(Generic[C]):
 
     def import_trail(self, exam: Exam, trail: list[AuditRow], *, by: str, source: str) -> None:
         """Write an exam rebuilt from another store's audit trail: the exam, its findings,
-        every trail row as it was (its time as the store keeps it), then one ``imported``
-        row naming the file."""
+        every trail row as it was (its time as the store keeps it, its workstation as the
+        file names it), then one ``imported`` row naming the file (written on this one)."""
         columns = (
-            f"exam_id, patient_id, {self._TRAIL_AT}, by, event, field, old_value, new_value, reason"
+            f"exam_id, patient_id, {self._TRAIL_AT}, by, event, field, old_value, new_value, "
+            "reason, host"
         )
         with self._transaction() as db:
             self._insert_exam(db, exam)
@@ -393,6 +394,7 @@ class SqlExams(Generic[C]):
                         r.old_value,
                         r.new_value,
                         r.reason,
+                        r.host,
                     )
                     for r in trail
                 ],

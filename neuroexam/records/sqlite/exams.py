@@ -2,7 +2,8 @@
 
 The logic both stores share is :class:`~neuroexam.records.sql.exams.SqlExams`; here are the
 dialect and what SQLite does its own way (the guard's lease read, the trail's time taken on
-this workstation, the finding written in statements of its own).
+this workstation, the finding written in statements of its own). Every trail row names the
+workstation that wrote it (:func:`~neuroexam.records.audit.workstation`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from neuroexam.core.vocab import AuditEvent, ExamStatus
-from neuroexam.records.audit import NOTE_PREFIX, AuditRow, finding_field, now_text
+from neuroexam.records.audit import NOTE_PREFIX, AuditRow, finding_field, now_text, workstation
 from neuroexam.records.backend import FindingKey, LeaseLost, StoreError
 from neuroexam.records.sql.exams import SqlExams, TrailValues, status_refusal
 from neuroexam.records.sqlite.rows import FINDING_COLUMNS, finding_params, iso
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 _INSERT_AUDIT = (
     "INSERT INTO audit (exam_id, patient_id, at, by, event, field, old_value, new_value, "
-    "reason) VALUES (?,?,?,?,?,?,?,?,?)"
+    "reason, host) VALUES (?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -50,12 +51,12 @@ class SqliteExams(SqliteStreaming, SqlExams[sqlite3.Connection]):
         rows: Iterable[TrailValues],
     ) -> None:
         """Many trail rows in one statement (an import writes one per finding), all at the
-        instant they are written."""
-        at = now_text()
+        instant they are written, on this workstation."""
+        at, host = now_text(), workstation()
         db.executemany(
             _INSERT_AUDIT,
             [
-                (exam_id, patient_id, at, by, event.value, field, old, new, reason)
+                (exam_id, patient_id, at, by, event.value, field, old, new, reason, host)
                 for event, field, old, new, reason in rows
             ],
         )
@@ -82,12 +83,22 @@ class SqliteExams(SqliteStreaming, SqlExams[sqlite3.Connection]):
         new: str = "",
         reason: str = "",
     ) -> AuditRow:
-        at = now_text()
+        at, host = now_text(), workstation()
         db.execute(
-            _INSERT_AUDIT, (exam_id, patient_id, at, by, event.value, field, old, new, reason)
+            _INSERT_AUDIT,
+            (exam_id, patient_id, at, by, event.value, field, old, new, reason, host),
         )
         return AuditRow(
-            exam_id, patient_id, datetime.fromisoformat(at), by, event, field, old, new, reason
+            exam_id,
+            patient_id,
+            datetime.fromisoformat(at),
+            by,
+            event,
+            field,
+            old,
+            new,
+            reason,
+            host,
         )
 
     def _guard(

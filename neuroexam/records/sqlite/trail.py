@@ -15,7 +15,7 @@ from neuroexam.records.sqlite.streaming import filter_sql
 
 _AUDIT_SELECT = (
     "SELECT a.exam_id, a.patient_id, a.at, a.by, a.event, a.field, a.old_value, a.new_value, "
-    "a.reason FROM audit a"
+    "a.reason, a.host FROM audit a"
 )
 
 

@@ -1,4 +1,5 @@
-"""An exam's audit trail: every change, oldest first, with when, who and why (read only)."""
+"""An exam's audit trail: every change, oldest first, with when, who (on which workstation)
+and why (read only)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from neuroexam.records.backend import StoreError
 from neuroexam.tui.typed import NeuroScreen
 
 COLUMNS = ("When", "By", "Event", "Field", "Change", "Reason")
+#: The widest "who on which workstation" cell: a long host name (a full domain name) ends in
+#: "…" instead of pushing the event and field off an 80-column screen (the audit export keeps
+#: it whole).
+WHO_WIDTH = 30
 
 
 def change_text(row: AuditRow) -> str:
@@ -29,14 +34,20 @@ def change_text(row: AuditRow) -> str:
     return new
 
 
+def who_text(row: AuditRow) -> str:
+    """``A. Tech on WS-2``: who wrote the row and on which workstation (when known)."""
+    who = row.by or "-"
+    return f"{who} on {row.host}" if row.host else who
+
+
 def trail_cells(row: AuditRow) -> tuple[Text, ...]:
     """One table row; texts from users are shown as typed (control characters escaped),
     never as markup."""
-    return tuple(
+    cells = tuple(
         Text(safe_text(text))
         for text in (
             f"{row.at.astimezone():%m-%d %H:%M:%S}",
-            row.by or "-",
+            who_text(row),
             row.event.value.upper()
             if row.event.value in ("voided", "amended", "cleared")
             else row.event.value,
@@ -45,6 +56,8 @@ def trail_cells(row: AuditRow) -> tuple[Text, ...]:
             row.reason,
         )
     )
+    cells[1].truncate(WHO_WIDTH, overflow="ellipsis")
+    return cells
 
 
 class TrailScreen(NeuroScreen[None]):

@@ -11,13 +11,14 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 from operator import itemgetter
 from os import PathLike
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -345,14 +346,19 @@ _C1 = re.compile(b"\xc2[\x80-\x9f]")
 
 
 def checked_blocks(
-    path: Path, on_progress: Callable[[int], None] | None = None
+    path: Path,
+    on_progress: Callable[[int], None] | None = None,
+    source: BinaryIO | None = None,
 ) -> Iterator[tuple[bytes, str, int]]:
     """The file in blocks of whole lines, each checked: UTF-8, no control character, no
     carriage return but before a line feed, no line longer than :data:`MAX_CELL_CHARS` bytes
     (so within every limit of the careful reader); raises ``NotVouched`` at the first block
     that is not. Each block as its bytes, its text (a leading BOM decoded away) and the
-    offset of its first byte in the file."""
-    with path.open("rb") as raw:
+    offset of its first byte in the file. ``source``: the file already open (read from its
+    start, left open)."""
+    if source is not None:
+        source.seek(0)
+    with path.open("rb") if source is None else nullcontext(source) as raw:
         rest = b""
         read = 0
         first = True

@@ -16,7 +16,7 @@ from neuroexam.core.text import safe_text
 from neuroexam.records.backend import RecordStore, StoreError
 from neuroexam.records.csvio import RowError
 from neuroexam.records.parallel import batch_gc
-from neuroexam.records.stream import Progress, exams, index_file
+from neuroexam.records.stream import Progress, SourceChanged, exams, index_file
 
 
 @dataclass
@@ -27,7 +27,8 @@ class ImportReport:
     #: Exam ids already in the records (left as they were).
     skipped: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
-    #: Why writing stopped (disk full, read-only records), when it did.
+    #: Why writing stopped (disk full, read-only records, the file changed while it was read),
+    #: when it did.
     store_error: str | None = None
 
     @property
@@ -92,26 +93,32 @@ def import_file(
     with batch_gc(), index_file(Path(path), progress) as index:
         report = ImportReport(Path(path), errors=index.leading_errors)
         batch: list[Exam] = []
-        for outcome in exams(index, progress):
-            exam = outcome.exam
-            if outcome.errors:
-                report.errors.extend(outcome.errors)
-                continue
-            if exam is None or report.store_error:
-                continue  # after a store error: the rest is only read, for its errors
-            try:
-                if store.has_exam(exam.exam_id):
-                    report.skipped.append(exam.exam_id)
+        stopped = None
+        try:
+            for outcome in exams(index, progress):
+                exam = outcome.exam
+                if outcome.errors:
+                    report.errors.extend(outcome.errors)
                     continue
-            except StoreError as exc:
-                report.store_error = str(exc)
-                continue
-            batch.append(exam)
-            if len(batch) >= BATCH_EXAMS:
-                _write(store, batch, by, source, report)
-                batch = []
+                if exam is None or report.store_error:
+                    continue  # after a store error: the rest is only read, for its errors
+                try:
+                    if store.has_exam(exam.exam_id):
+                        report.skipped.append(exam.exam_id)
+                        continue
+                except StoreError as exc:
+                    report.store_error = str(exc)
+                    continue
+                batch.append(exam)
+                if len(batch) >= BATCH_EXAMS:
+                    _write(store, batch, by, source, report)
+                    batch = []
+        except SourceChanged as exc:  # the exams read before it are whole: they are written
+            stopped = str(exc)
         if batch and not report.store_error:
             _write(store, batch, by, source, report)
+        if stopped is not None and not report.store_error:
+            report.store_error = stopped
     return report
 
 

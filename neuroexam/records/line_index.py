@@ -57,8 +57,9 @@ def fill_by_lines(
     """Index ``index.path`` by lines into ``index`` (its exams, their ``runs`` as ``start, end``
     byte offsets in the source file and ``lines`` as each run's first line, the rows without
     an exam id, the row count). ``new_entry(exam_id, patient)`` makes and registers an exam.
-    Raises :class:`NotVouched` (``index`` is then to be discarded)."""
-    blocks = checked_blocks(index.path, report)
+    Raises :class:`NotVouched` (``index`` is then to be discarded). The file is read through
+    ``index.open_source()``, the handle its rows are read back from later."""
+    blocks = checked_blocks(index.path, report, index.open_source())
     first = next(blocks, None)
     if first is None:
         raise NotVouched

@@ -40,6 +40,7 @@ from __future__ import annotations
 import csv
 import io
 import marshal
+import os
 import stat
 import tempfile
 from array import array
@@ -117,8 +118,10 @@ class FileIndex:
         #: The file's columns (set by :func:`index_file`).
         self.shape: RowShape | None = None
         self._spill: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
-        #: The source file, open while exams indexed by lines are read back.
+        #: The source file, open from the line pass on, while exams indexed by lines are read
+        #: back, with its size and modification time then (:meth:`spilled` checks them).
         self._source: io.BufferedReader | None = None
+        self._signature: tuple[int, int] = (0, 0)
 
     def __enter__(self) -> FileIndex:
         return self
@@ -130,6 +133,15 @@ class FileIndex:
         self._spill.close()
         if self._source is not None:
             self._source.close()
+
+    def open_source(self) -> io.BufferedReader:
+        """The source file, opened once: the line pass reads it through this handle, and the
+        rows are read back through it (a file replaced meanwhile is not this one), as long
+        as its size and time of change stay those of when it was opened."""
+        if self._source is None:
+            self._source = self.path.open("rb")
+            self._signature = _signature(self._source)
+        return self._source
 
     @property
     def leading_errors(self) -> list[RowError]:
@@ -165,10 +177,17 @@ class FileIndex:
         """The exam's records in the spill file, as they are (:func:`decode_spill` reads
         them): what a worker process is handed."""
         if entry.lines is not None:
-            assert self.shape is not None
-            if self._source is None:
-                self._source = self.path.open("rb")
-            return runs_record(self._source, entry, self.shape.sep)
+            assert self.shape is not None and self._source is not None
+            changed = (
+                f"{self.path}: the file changed while it was being read (its size or time of "
+                "change is not what it was); read it again once nothing writes to it"
+            )
+            if _signature(self._source) != self._signature:
+                raise SourceChanged(changed)
+            record = runs_record(self._source, entry, self.shape.sep)
+            if _signature(self._source) != self._signature:
+                raise SourceChanged(changed)
+            return record
         spill = self._spill
         runs = entry.runs
         parts = []
@@ -188,6 +207,15 @@ class FileIndex:
             else:
                 groups[f"\0{entry.order}"] = [entry]  # no patient key holds a NUL
         yield from groups.values()
+
+
+class SourceChanged(CsvInputError):
+    """The file indexed by lines changed before all its exams were read back."""
+
+
+def _signature(handle: io.BufferedReader) -> tuple[int, int]:
+    info = os.fstat(handle.fileno())
+    return info.st_size, info.st_mtime_ns
 
 
 def decode_spill(data: bytes) -> list[RawRow]:
@@ -214,6 +242,8 @@ def index_file(path: Path, progress: Progress | None = None) -> FileIndex:
     index = FileIndex(path)
     try:
         fill_by_lines(index, _registrar(index), _byte_report(index, progress))
+        if index._source is not None and _signature(index._source) != index._signature:
+            raise NotVouched  # written to while it was read: read it again, by rows
         return index
     except (NotVouched, CsvInputError, csv.Error, UnicodeDecodeError, OSError):
         index.close()

@@ -11,7 +11,9 @@ generator's hostile files, with blocks small enough that every file spans many o
 from __future__ import annotations
 
 import io
+import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -233,3 +235,103 @@ def test_assess_writes_the_same_document_from_either_index(
         by_rows = _assessed(path, 1)
     assert by_lines == by_rows
     assert by_lines[0] == 1 and '"exams": [' in by_lines[1]
+
+
+def test_a_file_changed_after_indexing_is_refused_not_read_as_something_else(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "f.csv"
+    _export_like(path, 20)
+    os.utime(path, ns=(10**9, 10**9))  # any write from now on moves its time of change
+    with index_file(path) as index:
+        first = index.exams[0]
+        assert first.lines is not None and len(index.raw_rows_of(first)) == 5
+        with path.open("r+b") as handle:  # rewritten in place, as a spreadsheet saves
+            handle.seek(path.stat().st_size // 2)
+            handle.write(b"E7")
+        with pytest.raises(stream.SourceChanged, match="changed while it was being read"):
+            index.raw_rows_of(index.exams[1])
+
+
+def test_a_file_replaced_after_indexing_is_read_as_it_was_indexed(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    _export_like(path, 20)
+    with index_file(path) as index:
+        assert index.shape is not None
+        finish = index.shape.finisher()
+        other = tmp_path / "g.csv"
+        _export_like(other, 3)
+        other.replace(path)  # a new file under the name: the open one is still read
+        rows = [finish(*raw) for raw in index.raw_rows_of(index.exams[19])]
+        assert {r["exam_id"] for r in rows} == {"E19"} and len(rows) == 5
+
+
+def test_a_file_written_to_during_the_line_pass_is_indexed_by_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "f.csv"
+    _export_like(path, 10)
+    real = stream.fill_by_lines
+
+    def then_touched(index: FileIndex, *args: Any) -> None:
+        real(index, *args)
+        os.utime(path, ns=(1, 1))  # its time of change moves
+
+    monkeypatch.setattr(stream, "fill_by_lines", then_touched)
+    with index_file(path) as index:
+        assert len(index.exams) == 10 and index.exams[0].lines is None  # the row index
+
+
+def test_import_stops_cleanly_when_the_file_changes_and_keeps_what_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neuroexam.records import importer
+    from neuroexam.records.store import Store
+
+    path = tmp_path / "f.csv"
+    _export_like(path, 260)
+    real = importer.exams
+
+    def changing(index: FileIndex, progress: Any = None) -> Iterator[Any]:
+        for n, outcome in enumerate(real(index, progress)):
+            yield outcome
+            if n == 249:  # 200 written in a batch, 50 waiting for the next
+                os.utime(path, ns=(1, 1))
+
+    monkeypatch.setattr(importer, "exams", changing)
+    store = Store(tmp_path / "r.db")
+    try:
+        report = importer.import_file(store, path, by="A. Tech")
+        assert report.exit_status == 2
+        assert report.store_error is not None and "changed while it was being read" in (
+            report.store_error
+        )
+        assert len(report.imported) == 250  # the 50 read before the change are written too
+        assert "Stopped:" in report.render()
+        written = {e.exam_id for e in store.load_exams()}
+        assert written == {f"E{n}" for n in range(250)}
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_assess_of_a_file_changed_while_read_says_so_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    from neuroexam.cli import main
+    from neuroexam.records import assess as assess_module
+
+    path = tmp_path / "f.csv"
+    _export_like(path, 30)
+    real = assess_module.index_file
+
+    def then_changed(*args: Any) -> FileIndex:
+        index = real(*args)
+        os.utime(path, ns=(1, 1))  # written to once the index was made
+        return index
+
+    monkeypatch.setattr(assess_module, "index_file", then_changed)
+    status = main(["assess", str(path), "--json", "--jobs", jobs])
+    out, err = capsys.readouterr()
+    assert status == 2 and out == ""
+    assert "changed while it was being read" in err and "Traceback" not in err

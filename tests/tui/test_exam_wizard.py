@@ -91,6 +91,7 @@ async def test_back_changes_an_answer_and_is_dimmed_on_first_step(tmp_path: Path
         assert "L7 (wings of the ilium) · LEFT side" in screen_text(app)
         assert "Recorded: absent" in screen_text(app)
         await pilot.press("r")
+        await saves_settled(pilot)  # the writer thread commits off the key path
         assert stored_grade(app, "E1", TestId.CUTANEOUS_TRUNCI, "L7", Side.LEFT) is Grade.REDUCED
         await pilot.press("backspace")
         assert "L7 (wings of the ilium) · LEFT side" in screen_text(app)
@@ -105,6 +106,7 @@ async def test_first_twitch_ends_the_side_and_c_continues_it(tmp_path: Path) -> 
         await pilot.press("c")  # keep testing the left side cranially
         assert "L6 · LEFT side" in screen_text(app)
         await pilot.press("p")
+        await saves_settled(pilot)  # the writer thread commits off the key path
         assert stored_grade(app, "E1", TestId.CUTANEOUS_TRUNCI, "L6", Side.LEFT) is Grade.PRESENT
     assert app.store.continued("E1") == "cutaneous_trunci:left"
 
@@ -117,11 +119,13 @@ async def test_note_is_saved_on_the_current_step(tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.press(*"dog tense", "enter")
         await pilot.pause()
+        await saves_settled(pilot)  # the writer thread commits off the key path
         exam = app.store.load_exam("E1")
         assert exam.findings[0].note == "dog tense"
         assert exam.findings[0].grade is Grade.NOT_TESTED  # a note alone does not grade
         assert "Note: dog tense" in screen_text(app)
         await pilot.press("a")  # grading keeps the note
+        await saves_settled(pilot)  # the writer thread commits off the key path
         exam = app.store.load_exam("E1")
         assert exam.findings[0].grade is Grade.ABSENT and exam.findings[0].note == "dog tense"
 
@@ -143,6 +147,7 @@ async def test_jump_to_scratch_region(tmp_path: Path) -> None:
         assert "shoulder" in screen_text(app).lower()
         assert "LEFT side" in screen_text(app)
         await pilot.press("e")
+        await saves_settled(pilot)  # the writer thread commits off the key path
         assert stored_grade(app, "E1", TestId.SCRATCH, "shoulder", Side.LEFT) is Grade.EXAGGERATED
 
 

@@ -14,7 +14,7 @@ from neuroexam.core.vocab import AuditEvent
 from neuroexam.records.store import Store
 from neuroexam.tui.app import NeuroExamApp
 from neuroexam.tui.widgets.choice import Choice
-from tests.tui.helpers import screen_text
+from tests.tui.helpers import saves_settled, screen_text
 from tests.tui.intake_pilot import wait_for
 from tests.tui.records_seed import seed
 
@@ -60,6 +60,7 @@ async def test_trunci_only_re_exam_from_history_steps_through_the_trunci_alone(
             await pilot.press("a")
         await pilot.press("p", "p")  # T13 left present; right L7 present: no scratch steps
         await wait_for(pilot, lambda: screen_name(app) == "SummaryScreen")
+        await saves_settled(pilot)  # the writer thread commits off the key path
         new = app.store.load_exams(patient_id="P-7")[-1]
         assert new.parts == "trunci" and new.exam_id not in ("E-O1", "E-O2")
         assert {f.test for f in new.findings} == {TestId.CUTANEOUS_TRUNCI}

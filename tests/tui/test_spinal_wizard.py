@@ -6,7 +6,7 @@ from pathlib import Path
 
 from neuroexam.core.models import Grade, Side, TestId
 from neuroexam.tui.app import NeuroExamApp
-from tests.tui.helpers import make_app, make_exam
+from tests.tui.helpers import make_app, make_exam, saves_settled
 
 
 def step_text(app: NeuroExamApp) -> str:
@@ -31,6 +31,7 @@ async def test_a_spinal_exam_offers_only_each_tests_grades(tmp_path: Path) -> No
         await pilot.press("e", "4")  # not offered for deep pain: nothing is recorded
         assert service.session.finding(spinal[0]) is None
         await pilot.press("a")  # absent is
+        await saves_settled(pilot)  # the writer thread commits off the key path
         assert (
             app.store.load_exam("E1").grade(  # type: ignore[union-attr]
                 TestId.NOCICEPTION, spinal[0].site, spinal[0].side
@@ -43,6 +44,7 @@ async def test_a_spinal_exam_offers_only_each_tests_grades(tmp_path: Path) -> No
         await pilot.pause()
         assert "4 clonus" in step_text(app)
         await pilot.press("4")
+        await saves_settled(pilot)  # the writer thread commits off the key path
         stored = app.store.load_exam("E1")
         assert stored is not None
         assert stored.grade(TestId.PATELLAR, patellar.site, Side(patellar.side)) is Grade.CLONUS

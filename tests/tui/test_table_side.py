@@ -11,7 +11,7 @@ from neuroexam.core.vocab import AuditEvent, Mode
 from neuroexam.records.store import Store
 from neuroexam.tui.app import NeuroExamApp
 from neuroexam.tui.widgets.modals import ConfirmModal, TextModal
-from tests.tui.helpers import make_app, make_exam, screen_text
+from tests.tui.helpers import make_app, make_exam, saves_settled, screen_text
 from tests.tui.intake_pilot import type_into, wait_for
 from tests.tui.records_seed import OSCAR, OSCAR_FIRST, save_exam
 
@@ -52,6 +52,7 @@ async def test_shift_p_marks_only_the_current_scratch_side(tmp_path: Path) -> No
         await pilot.press("P")  # the rest of the right side present
         await pilot.pause()
         assert type(app.screen).__name__ == "ExamScreen"
+        await saves_settled(pilot)  # the writer thread commits off the key path
         exam = app.store.load_exam("E1")
         assert exam is not None
         scratch = (TestId.SCRATCH, Side.RIGHT)
@@ -233,6 +234,7 @@ async def test_c_continues_a_series_and_c_again_stops_it(tmp_path: Path) -> None
         text = screen_text(app)
         assert "L7 (wings of the ilium) · RIGHT side" in text
         assert "left series ended at L7" in text
+        await saves_settled(pilot)  # the writer thread commits off the key path
         assert app.store.continued("E1") == ""
         await pilot.press("p", "a")  # right L7; scratch ear left: c means nothing here
         assert "c" not in app.screen.active_bindings

@@ -14,7 +14,7 @@ from textual.widgets._footer import FooterKey
 from neuroexam.core.models import Grade, TestId
 from neuroexam.core.vocab import ExamStatus
 from neuroexam.tui.app import NeuroExamApp
-from tests.tui.helpers import make_app, make_exam
+from tests.tui.helpers import make_app, make_exam, saves_settled
 from tests.tui.intake_pilot import wait_for
 
 WIDTH = 80
@@ -64,6 +64,7 @@ async def test_grades_are_tapped_on_the_step(tmp_path: Path) -> None:
         assert second is not None and second != first
         await click_text(pilot, step_text, "p present")
         assert service.session.grade(second) is Grade.PRESENT
+        await saves_settled(pilot)  # the writer thread commits off the key path
         stored = app.store.load_exam("E1")
         assert stored is not None and stored.grade(*first.key) is Grade.ABSENT
 

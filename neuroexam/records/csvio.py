@@ -161,6 +161,21 @@ class _Lines:
         self.row_quotes = False
 
 
+def require_regular_file(path: Path) -> None:
+    """Refuse a pipe, a terminal or a device (``/dev/stdin``, ``<(…)``): the reader reads a
+    file more than once, which such a source cannot give. A missing file or a folder is left
+    to the reader, which names it."""
+    try:
+        special = path.exists() and not path.is_file() and not path.is_dir()
+    except OSError:
+        return
+    if special:
+        raise CsvInputError(
+            f"{path}: not a regular file (a pipe or a device); save the CSV to a file and give "
+            "its path"
+        )
+
+
 def _check_signature(path: Path) -> None:
     """Refuse at once the files that are plainly not UTF-8 CSV (UTF-16, a workbook)."""
     with path.open("rb") as raw:
@@ -312,6 +327,7 @@ def raw_rows(
         csv.field_size_limit(MAX_CELL_CHARS + 1)
     given = [0]
     try:
+        require_regular_file(path)
         _check_signature(path)
         try:
             yield from _fast_rows(path, on_progress, given)

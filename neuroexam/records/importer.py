@@ -14,7 +14,7 @@ from pathlib import Path
 from neuroexam.core.models import Exam
 from neuroexam.core.text import safe_text
 from neuroexam.records.backend import RecordStore, StoreError
-from neuroexam.records.csvio import RowError
+from neuroexam.records.csvio import RowError, require_regular_file
 from neuroexam.records.parallel import batch_gc
 from neuroexam.records.stream import Progress, SourceChanged, exams, index_file
 
@@ -87,6 +87,7 @@ def import_file(
             by = getpass.getuser()
         except (KeyError, OSError):  # no user name for this uid (a container)
             by = ""
+    require_regular_file(Path(path))  # read more than once: no pipe
     if _is_audit_layout(Path(path)):
         return _import_trails(store, Path(path), by)
     source = Path(path).name

@@ -61,6 +61,7 @@ from neuroexam.records.csvio import (
     RowError,
     RowShape,
     raw_rows,
+    require_regular_file,
 )
 from neuroexam.records.formats import unneutralise
 from neuroexam.records.line_index import RUNS_TAG, decode_runs, fill_by_lines, runs_record
@@ -239,6 +240,7 @@ def index_file(path: Path, progress: Progress | None = None) -> FileIndex:
     The usual file is indexed by lines (:mod:`neuroexam.records.line_index`); any other, or
     one that pass does not vouch for, by rows (:func:`_fill`)."""
     path = Path(path)
+    require_regular_file(path)
     index = FileIndex(path)
     try:
         fill_by_lines(index, _registrar(index), _byte_report(index, progress))

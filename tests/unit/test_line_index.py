@@ -335,3 +335,24 @@ def test_assess_of_a_file_changed_while_read_says_so_and_writes_nothing(
     out, err = capsys.readouterr()
     assert status == 2 and out == ""
     assert "changed while it was being read" in err and "Traceback" not in err
+
+
+def test_a_pipe_is_refused_with_a_message_not_read_as_an_empty_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from neuroexam.cli import main
+    from neuroexam.records import importer
+    from neuroexam.records.store import Store
+
+    fifo = tmp_path / "findings.csv"
+    os.mkfifo(fifo)  # never opened: opening it would wait for a writer
+    assert main(["assess", str(fifo), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "not a regular file (a pipe or a device)" in err
+    store = Store(tmp_path / "r.db")
+    try:
+        with pytest.raises(CsvInputError, match="save the CSV to a file"):
+            importer.import_file(store, fifo, by="A. Tech")
+        assert store.load_exams() == []
+    finally:
+        store.close()

@@ -8,8 +8,10 @@ each test starts from empty tables (``TRUNCATE``), which costs milliseconds.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,25 +32,44 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """The URL of this session's empty, migrated test database (skips without a server)."""
+_databases = itertools.count(1)
+
+
+@contextmanager
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty database on the test server, dropped afterwards (skips without
+    a server); its name holds ``prefix`` and this process's id (parallel runs never share
+    one)."""
     server = os.environ.get(PG_ENV, "").strip()
     if not server:
         pytest.skip(NO_SERVER)
-    import psycopg
-
-    from neuroexam.records.postgres import PostgresStore
-
-    name = f"neuroexam_test_{os.getpid()}"
+    psycopg = pytest.importorskip("psycopg", reason="the postgres extra is not installed")
+    name = f"{prefix}_{os.getpid()}_{next(_databases)}"
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
-    url = with_database(server, name)
-    PostgresStore(url).close()  # migrated once
-    yield url
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    try:
+        yield with_database(server, name)
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """The URL of this session's empty, migrated test database (skips without a server)."""
+    from neuroexam.records.postgres import PostgresStore
+
+    with throwaway_database("neuroexam_test") as url:
+        PostgresStore(url).close()  # migrated once
+        yield url
+
+
+@pytest.fixture
+def own_pg_database() -> Iterator[str]:
+    """An empty, unmigrated database for this test alone (dropped after it)."""
+    with throwaway_database("neuroexam_own") as url:
+        yield url
 
 
 def empty_tables(url: str) -> None:

@@ -9,7 +9,13 @@ import pytest
 from neuroexam.core.protocol import Protocols, shipped
 
 # The store suite runs on each backend: backend, record_store, pg_database, pg_url.
-from tests.backends import backend, pg_database, pg_url, record_store  # noqa: F401
+from tests.backends import (  # noqa: F401
+    backend,
+    own_pg_database,
+    pg_database,
+    pg_url,
+    record_store,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.app import App
+from textual.color import Color
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -54,3 +55,19 @@ async def saves_settled(pilot: Pilot, timeout: float = 10.0) -> None:
     await asyncio.to_thread(saver.flush, timeout)
     await pilot.pause()
     await pilot.pause()
+
+
+def assert_grey_only(app: App) -> None:
+    """What reaches the terminal has no colour: only the characters tell states apart."""
+    assert app.no_color
+    update = app.screen._compositor.render_full_update()
+    for line in update.strips:
+        segments = [seg for strip in line for seg in strip]
+        for line_filter in app._filters:
+            segments = line_filter.apply(segments, Color(0, 0, 0))
+        for segment in segments:
+            style = segment.style
+            for colour in (style.color, style.bgcolor) if style else ():
+                if colour is not None:
+                    red, green, blue = colour.get_truecolor()
+                    assert red == green == blue, f"{segment.text!r} in colour {colour}"

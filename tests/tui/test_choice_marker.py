@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from textual.app import App
-from textual.color import Color
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -17,6 +16,7 @@ from neuroexam.core.intake import ExamParts
 from neuroexam.tui.app import NeuroExamApp
 from neuroexam.tui.widgets.choice import Choice
 from neuroexam.tui.widgets.modals import ChoiceModal
+from tests.tui.helpers import assert_grey_only
 from tests.tui.intake_pilot import wait_for
 from tests.tui.test_re_exam import make, screen_name
 
@@ -75,18 +75,7 @@ async def test_re_exam_choice_marks_the_current_option_without_colour(
         await pilot.pause()
         assert marked(app, FULL, TRUNCI) == [FULL]
 
-        # What reaches the terminal has no colour: the marker is what tells the rows apart.
-        update = app.screen._compositor.render_full_update()
-        for line in update.strips:
-            segments = [seg for strip in line for seg in strip]
-            for line_filter in app._filters:
-                segments = line_filter.apply(segments, Color(0, 0, 0))
-            for segment in segments:
-                style = segment.style
-                for colour in (style.color, style.bgcolor) if style else ():
-                    if colour is not None:
-                        red, green, blue = colour.get_truecolor()
-                        assert red == green == blue, f"{segment.text!r} in colour {colour}"
+        assert_grey_only(app)  # no colour reaches the terminal: the marker tells rows apart
 
         await pilot.press("enter")  # enter still chooses the marked option: the full exam
         await wait_for(pilot, lambda: screen_name(app) == "IntakeScreen")

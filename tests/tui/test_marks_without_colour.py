@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from textual.app import App
-from textual.color import Color
 from textual.widgets import Input
 
 from neuroexam.core.models import ExamStatus
@@ -24,6 +23,7 @@ from neuroexam.tui.app import NeuroExamApp
 from neuroexam.tui.screens.training import case_label
 from neuroexam.tui.widgets.choice import Choice
 from neuroexam.tui.widgets.export_modal import RecordsExportModal, records_export_path
+from tests.tui.helpers import assert_grey_only
 from tests.tui.intake_pilot import wait_for
 from tests.tui.test_choice_marker import drawn_lines, shown_before
 from tests.tui.test_training import beagle, grade_case
@@ -44,22 +44,6 @@ def row_with(app: App, text: str) -> str:
 def marks(app: App, *labels: str) -> list[str]:
     """The two cells drawn before each label: ``▸ ``, ``▹ `` or blank."""
     return [shown_before(app, label, 2) for label in labels]
-
-
-def assert_grey_only(app: App) -> None:
-    """What reaches the terminal has no colour: only the characters tell states apart."""
-    assert app.no_color
-    update = app.screen._compositor.render_full_update()
-    for line in update.strips:
-        segments = [seg for strip in line for seg in strip]
-        for line_filter in app._filters:
-            segments = line_filter.apply(segments, Color(0, 0, 0))
-        for segment in segments:
-            style = segment.style
-            for colour in (style.color, style.bgcolor) if style else ():
-                if colour is not None:
-                    red, green, blue = colour.get_truecolor()
-                    assert red == green == blue, f"{segment.text!r} in colour {colour}"
 
 
 # ---------------------------------------------------------------- training: level row, cases

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
-import os
 import socket
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,9 +22,7 @@ from neuroexam.records.audit import AUDIT_COLUMNS, AUDIT_REQUIRED, AuditRow, wor
 from neuroexam.records.backend import RecordStore
 from neuroexam.records.sqlite import migrations as sqlite_migrations
 from neuroexam.records.store import Store, open_store
-from tests.backends import NO_SERVER, PG_ENV, Backend, empty_tables, with_database
-
-_names = itertools.count(1)
+from tests.backends import Backend, empty_tables
 
 
 def exam(exam_id: str = "E1", species: str = "dog") -> Exam:
@@ -273,24 +268,8 @@ def test_sqlite_schema_6_records_migrate_with_old_rows_host_unknown(
     assert [(c[2], c[3], c[4]) for c in column] == [("TEXT", 1, "''")]  # NOT NULL DEFAULT ''
 
 
-@pytest.fixture
-def own_pg_db() -> Iterator[str]:
-    """An empty PostgreSQL database for this test alone (dropped after it)."""
-    server = os.environ.get(PG_ENV, "").strip()
-    if not server:
-        pytest.skip(NO_SERVER)
-    psycopg = pytest.importorskip("psycopg", reason="the postgres extra is not installed")
-    name = f"neuroexam_host_{os.getpid()}_{next(_names)}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
-    yield with_database(server, name)
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 def test_postgres_schema_7_records_migrate_with_old_rows_host_unknown(
-    own_pg_db: str, monkeypatch: pytest.MonkeyPatch
+    own_pg_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import psycopg
 
@@ -300,8 +279,8 @@ def test_postgres_schema_7_records_migrate_with_old_rows_host_unknown(
 
     with monkeypatch.context() as m:  # a NeuroExam that knew the first 7 migrations
         m.setattr(connection_module, "MIGRATIONS", MIGRATIONS[:7])
-        PostgresStore(own_pg_db).close()
-    with psycopg.connect(own_pg_db) as conn:  # its trail rows, without a host
+        PostgresStore(own_pg_database).close()
+    with psycopg.connect(own_pg_database) as conn:  # its trail rows, without a host
         conn.execute("INSERT INTO exams (exam_id, patient_id, species) VALUES ('E1', 'P1', 'dog')")
         conn.execute(
             "INSERT INTO audit (exam_id, patient_id, by, event, field, new_value) "
@@ -309,7 +288,7 @@ def test_postgres_schema_7_records_migrate_with_old_rows_host_unknown(
             "('E1', 'P1', 'A. Tech', 'created', 'species', 'dog')"
         )
     on_host(monkeypatch, "WS-2")
-    store = PostgresStore(own_pg_db)  # opened for writing: migrated
+    store = PostgresStore(own_pg_database)  # opened for writing: migrated
     try:
         assert store.schema_version == len(MIGRATIONS) == 8
         assert hosts(store) == [("created", ""), ("created", "")]

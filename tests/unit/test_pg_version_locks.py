@@ -11,10 +11,7 @@ Each test has a database of its own (it adds that trigger). Skipped without a te
 
 from __future__ import annotations
 
-import itertools
-import os
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,7 +20,6 @@ from neuroexam.core.models import Exam, Patient
 from neuroexam.core.vocab import AuditEvent
 from neuroexam.records.backend import StoreError
 from neuroexam.services.saving import SaveQueue
-from tests.backends import NO_SERVER, PG_ENV, with_database
 
 psycopg = pytest.importorskip("psycopg", reason="the postgres extra is not installed")
 
@@ -35,7 +31,6 @@ from neuroexam.records.postgres.migrations import MIGRATIONS  # noqa: E402
 #: Seconds the test-only trigger sleeps after each change of a patient's version row (the
 #: row then locked): far longer than two threads need to reach their first row.
 HOLD = 0.4
-_names = itertools.count(1)
 
 SLOW_VERSIONS = f"""
 CREATE FUNCTION test_hold_patient_version() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -47,21 +42,6 @@ $$;
 CREATE TRIGGER test_hold_patient_version AFTER INSERT OR UPDATE ON patient_versions
     FOR EACH ROW EXECUTE FUNCTION test_hold_patient_version();
 """
-
-
-@pytest.fixture
-def own_db() -> Iterator[str]:
-    """An empty database for this test alone (dropped after it)."""
-    server = os.environ.get(PG_ENV, "").strip()
-    if not server:
-        pytest.skip(NO_SERVER)
-    name = f"neuroexam_locks_{os.getpid()}_{next(_names)}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
-    yield with_database(server, name)
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def migrate_to(url: str, schema: int, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,87 +116,87 @@ def move_at_once(url: str, moves: list[tuple[str, str]]) -> dict[str, BaseExcept
 
 
 def test_opposite_moves_at_once_do_not_deadlock_and_raise_both_versions(
-    own_db: str, monkeypatch: pytest.MonkeyPatch
+    own_pg_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    migrate_to(own_db, len(MIGRATIONS), monkeypatch)
-    store = PostgresStore(own_db)
+    migrate_to(own_pg_database, len(MIGRATIONS), monkeypatch)
+    store = PostgresStore(own_pg_database)
     store.create_exam(exam("E1", "P1"))
     store.create_exam(exam("E2", "P2"))
     store.close()
-    hold_each_version_row(own_db)
+    hold_each_version_row(own_pg_database)
     where = {"E1": "P1", "E2": "P2"}
     for _ in range(3):  # there and back, and there again
-        before = versions(own_db)
+        before = versions(own_pg_database)
         there = {"E1": where["E2"], "E2": where["E1"]}
-        failed = move_at_once(own_db, list(there.items()))
+        failed = move_at_once(own_pg_database, list(there.items()))
         assert failed == {}
         where = there
-        assert patients_of(own_db) == where
-        after = versions(own_db)
+        assert patients_of(own_pg_database) == where
+        after = versions(own_pg_database)
         assert after["P1"] > before["P1"] and after["P2"] > before["P2"]
         assert after["P1"] != after["P2"]
 
 
 def test_a_schema_6_database_deadlocks_and_is_upgraded_to_one_that_does_not(
-    own_db: str, monkeypatch: pytest.MonkeyPatch
+    own_pg_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    migrate_to(own_db, 6, monkeypatch)
-    trail_host_column(own_db, present=True)
+    migrate_to(own_pg_database, 6, monkeypatch)
+    trail_host_column(own_pg_database, present=True)
     start = {"E1": "P1", "E2": "P2", "E3": "P3"}
     with monkeypatch.context() as m:
         m.setattr(connection_module, "MIGRATIONS", MIGRATIONS[:6])
-        old = PostgresStore(own_db)
+        old = PostgresStore(own_pg_database)
         for exam_id, patient_id in start.items():
             old.create_exam(exam(exam_id, patient_id))
         old.close()
-        hold_each_version_row(own_db)
+        hold_each_version_row(own_pg_database)
         # the control: the forced interleaving does deadlock the schema 6 trigger; the
         # server undoes one move, which says so in plain words and wrote nothing
-        failed = move_at_once(own_db, [("E1", "P2"), ("E2", "P1")])
+        failed = move_at_once(own_pg_database, [("E1", "P2"), ("E2", "P1")])
         assert len(failed) == 1, failed
         ((victim, error),) = failed.items()
         assert isinstance(error, Collision), error
         assert "(deadlock, SQLSTATE 40P01)" in str(error)
-        assert patients_of(own_db)[victim] == start[victim]
-    before = versions(own_db)
-    trail_host_column(own_db, present=False)
-    upgraded = PostgresStore(own_db)  # opened for writing: migrated to the latest schema
+        assert patients_of(own_pg_database)[victim] == start[victim]
+    before = versions(own_pg_database)
+    trail_host_column(own_pg_database, present=False)
+    upgraded = PostgresStore(own_pg_database)  # opened for writing: migrated to the latest schema
     try:
         assert upgraded.schema_version == len(MIGRATIONS) == 8
         rows = upgraded._query("SELECT version FROM schema_version ORDER BY 1")
         assert [r[0] for r in rows] == list(range(1, 9))
-        assert versions(own_db) == before  # the upgrade changes no version
+        assert versions(own_pg_database) == before  # the upgrade changes no version
         # the undone move, done again (alone): each patient it changes gets a new number
         upgraded.update_intake(exam(victim, "P1" if victim == "E2" else "P2"), by="A. Tech")
     finally:
         upgraded.close()
-    assert patients_of(own_db) == {"E1": "P2", "E2": "P1", "E3": "P3"}
-    redone = versions(own_db)
+    assert patients_of(own_pg_database) == {"E1": "P2", "E2": "P1", "E3": "P3"}
+    redone = versions(own_pg_database)
     assert redone["P1"] > before["P1"] and redone["P2"] > before["P2"]
     # the same opposite moves at once, now with schema 7's trigger: both written, no deadlock
-    failed = move_at_once(own_db, [("E1", "P1"), ("E2", "P2")])
+    failed = move_at_once(own_pg_database, [("E1", "P1"), ("E2", "P2")])
     assert failed == {}
-    assert patients_of(own_db) == start
-    after = versions(own_db)
+    assert patients_of(own_pg_database) == start
+    after = versions(own_pg_database)
     assert after["P1"] > redone["P1"] and after["P2"] > redone["P2"]
     assert after["P3"] == before["P3"]  # a patient no move concerned keeps its version
 
 
 def test_a_save_undone_by_a_deadlock_stays_queued_and_is_written_whole_on_retry(
-    own_db: str, monkeypatch: pytest.MonkeyPatch
+    own_pg_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The recorder's queue keeps a save the server undid and writes all of it again: the
     move is in the records once, with one trail row per changed field."""
-    migrate_to(own_db, 6, monkeypatch)
-    trail_host_column(own_db, present=True)
+    migrate_to(own_pg_database, 6, monkeypatch)
+    trail_host_column(own_pg_database, present=True)
     monkeypatch.setattr(connection_module, "MIGRATIONS", MIGRATIONS[:6])  # a schema 6 server
     origin = {"E1": "P1", "E2": "P2"}
-    setup = PostgresStore(own_db)
+    setup = PostgresStore(own_pg_database)
     for exam_id, patient_id in origin.items():
         setup.create_exam(exam(exam_id, patient_id))
     setup.close()
-    hold_each_version_row(own_db)
-    stores = {"E1": PostgresStore(own_db), "E2": PostgresStore(own_db)}
+    hold_each_version_row(own_pg_database)
+    stores = {"E1": PostgresStore(own_pg_database), "E2": PostgresStore(own_pg_database)}
     queues = {exam_id: SaveQueue(store) for exam_id, store in stores.items()}
     target = {"E1": origin["E2"], "E2": origin["E1"]}
     start = threading.Barrier(2)
@@ -241,7 +221,7 @@ def test_a_save_undone_by_a_deadlock_stays_queued_and_is_written_whole_on_retry(
     assert queue.last_error is not None and "(deadlock, SQLSTATE 40P01)" in queue.last_error
     assert queue.retry()  # nobody in the way now: written whole
     assert queue.unsaved == 0 and queue.last_error is None
-    assert patients_of(own_db) == target
+    assert patients_of(own_pg_database) == target
     for exam_id, store in stores.items():
         changed = [
             (r.field, r.old_value, r.new_value)
